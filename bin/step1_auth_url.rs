@@ -1,0 +1,53 @@
+//! Step 1: build the authorize URL and save the pending authorization.
+//!
+//! `cargo run --bin step1_auth_url -- [--scope "a b"] [--show-dialog] [--pkce]`
+
+use spotify_auth::cli;
+use spotify_auth::{report, AuthorizeOptions, Error, Result, SpotifyAuth};
+
+const USAGE: &str = "usage: step1_auth_url [--scope \"SCOPE ...\"] [--show-dialog] [--pkce]";
+
+fn main() -> std::process::ExitCode {
+    cli::main(run)
+}
+
+fn run() -> Result<()> {
+    let options = parse_args(std::env::args().skip(1))?;
+    let config = cli::load_config()?;
+    if !options.pkce && config.client_secret.is_none() {
+        eprintln!("note: SPOTIFY_CLIENT_SECRET is not set: step 2 will ask for it (or run step 1 with --pkce, which needs none)");
+    }
+    let auth = SpotifyAuth::new(config);
+
+    println!("== Step 1: the authorize URL ==");
+    let request = auth.start_authorization(&options)?;
+    print!("{}", report::authorize_request(&request));
+
+    println!("Saved the pending authorization (state{}) to {}; it is valid for 10 minutes.",
+        if options.pkce { ", PKCE verifier" } else { "" },
+        auth.auth_dir().file(spotify_auth::authorize::PENDING_FILE).display());
+    println!("Next: open the URL, press Agree, then copy the whole address the browser lands on");
+    println!("(it starts with {}?code=...; the page itself may fail to load, that is fine)", request.pending.redirect_uri);
+    println!("and run: cargo run --bin step2_get_tokens -- '<that address>'");
+    Ok(())
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<AuthorizeOptions> {
+    let mut options = AuthorizeOptions::default();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--show-dialog" => options.show_dialog = true,
+            "--pkce" => options.pkce = true,
+            "--scope" | "--scopes" => {
+                let list = args.next().ok_or_else(|| Error::Config(format!("--scope needs a value: {USAGE}")))?;
+                options.scopes.get_or_insert_with(Vec::new).extend(spotify_auth::scopes::parse_scopes(&list));
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}\nBuilds Spotify's authorize URL from SPOTIFY_* settings (environment or .env) and saves the pending authorization for step 2.");
+                std::process::exit(0);
+            }
+            other => return Err(Error::Config(format!("unknown argument `{other}`: {USAGE}"))),
+        }
+    }
+    Ok(options)
+}

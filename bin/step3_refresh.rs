@@ -1,0 +1,36 @@
+//! Step 3: trade the saved refresh token for a new access token.
+//!
+//! `cargo run --bin step3_refresh`
+
+use spotify_auth::cli;
+use spotify_auth::{now_secs, report, Error, Result, SpotifyAuth};
+
+fn main() -> std::process::ExitCode {
+    cli::main(run)
+}
+
+fn run() -> Result<()> {
+    if let Some(arg) = std::env::args().nth(1) {
+        if arg == "-h" || arg == "--help" {
+            println!("usage: step3_refresh\nRefreshes the token saved by step 2 and saves the new one.");
+            return Ok(());
+        }
+        return Err(Error::Config(format!("unknown argument `{arg}`: usage: step3_refresh")));
+    }
+    let config = cli::load_config()?;
+    let mut auth = SpotifyAuth::new(config);
+
+    println!("== Step 3: refresh the access token ==");
+    let saved = auth.saved_token()?;
+    println!("Saved token:");
+    print!("{}", report::token_status(&saved, now_secs()));
+    if !saved.pkce {
+        let secret = cli::client_secret(auth.config())?;
+        auth = auth.with_client_secret(secret);
+    }
+
+    let refresh = auth.refresh()?;
+    let saved_to = auth.auth_dir().file(spotify_auth::token::TOKEN_FILE);
+    print!("{}", report::refresh(&refresh, &auth.config().accounts_url, &saved_to.display().to_string(), now_secs()));
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Answering the consent page the way a browser would.
+
+use std::time::Duration;
+
+use url::Url;
+
+/// Approve the consent as a browser would: GET `authorize_url` (the consent page),
+/// find its form, submit "Agree" (or "Cancel" when `agree` is false) without
+/// following the redirect, and return the `Location` it redirects to, e.g.
+/// `http://127.0.0.1:8888/callback?code=...&state=...`.
+///
+/// When the authorize request itself is refused with a redirect (RFC 6749 errors
+/// such as `unsupported_response_type`, sent back to a valid redirect URI), that
+/// `Location` is returned as it is. An error page (e.g. `INVALID_CLIENT: Invalid
+/// redirect URI`) or a page without a form gives `Err` with the page's text.
+pub fn approve_consent(authorize_url: &str, agree: bool) -> Result<String, String> {
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| format!("could not build an HTTP client: {e}"))?;
+    let page_url =
+        Url::parse(authorize_url).map_err(|e| format!("not a URL: {authorize_url}: {e}"))?;
+    let response = client
+        .get(page_url.clone())
+        .send()
+        .map_err(|e| format!("could not open the authorize URL: {e}"))?;
+    let status = response.status();
+    if status.is_redirection() {
+        return location(&response, &page_url);
+    }
+    let page = response
+        .text()
+        .map_err(|e| format!("could not read the authorize page: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("the authorize page answered {status}: {}", page.trim()));
+    }
+    let form = find_form(&page).ok_or_else(|| {
+        format!(
+            "the authorize page has no form to submit: {}",
+            page.chars().take(500).collect::<String>()
+        )
+    })?;
+    if !form.method.eq_ignore_ascii_case("post") {
+        return Err(format!(
+            "the consent form uses method {}, expected POST",
+            form.method
+        ));
+    }
+    let action = page_url
+        .join(&form.action)
+        .map_err(|e| format!("bad form action {:?}: {e}", form.action))?;
+    let mut fields = form.hidden;
+    fields.push((
+        "decision".to_string(),
+        if agree { "agree" } else { "cancel" }.to_string(),
+    ));
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter())
+        .finish();
+    let response = client
+        .post(action.clone())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .map_err(|e| format!("could not submit the consent form: {e}"))?;
+    if response.status().is_redirection() {
+        return location(&response, &action);
+    }
+    let status = response.status();
+    let text = response.text().unwrap_or_default();
+    Err(format!(
+        "the consent form answered {status} instead of a redirect: {}",
+        text.trim()
+    ))
+}
+
+fn location(response: &reqwest::blocking::Response, base: &Url) -> Result<String, String> {
+    let value = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .ok_or_else(|| format!("a {} redirect without Location", response.status()))?
+        .to_str()
+        .map_err(|_| "a Location header that is not text".to_string())?;
+    // Absolute (the usual case) stays as it is; a relative one is resolved.
+    match Url::parse(value) {
+        Ok(_) => Ok(value.to_string()),
+        Err(_) => base
+            .join(value)
+            .map(|u| u.to_string())
+            .map_err(|e| format!("bad Location {value:?}: {e}")),
+    }
+}
+
+struct Form {
+    method: String,
+    action: String,
+    hidden: Vec<(String, String)>,
+}
+
+/// The first `<form>` of `page`: its method, action and hidden inputs.
+fn find_form(page: &str) -> Option<Form> {
+    let lower = page.to_ascii_lowercase();
+    let start = lower.find("<form")?;
+    let end = lower[start..].find("</form").map_or(page.len(), |i| start + i);
+    let open_end = start + lower[start..].find('>')?;
+    let attrs = parse_attrs(&page[start + 5..open_end]);
+    let get = |attrs: &[(String, String)], name: &str| {
+        attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let method = get(&attrs, "method").unwrap_or_else(|| "get".to_string());
+    let action = get(&attrs, "action").unwrap_or_default();
+    let mut hidden = Vec::new();
+    let mut pos = open_end;
+    while let Some(i) = lower[pos..end].find("<input") {
+        let tag_start = pos + i + 6;
+        let tag_end = tag_start + lower[tag_start..end].find('>')?;
+        let attrs = parse_attrs(&page[tag_start..tag_end]);
+        if get(&attrs, "type").is_some_and(|t| t.eq_ignore_ascii_case("hidden")) {
+            if let Some(name) = get(&attrs, "name") {
+                hidden.push((name, get(&attrs, "value").unwrap_or_default()));
+            }
+        }
+        pos = tag_end;
+    }
+    Some(Form {
+        method,
+        action,
+        hidden,
+    })
+}
+
+/// `name="value" other='x' flag` → pairs with lower-case names and unescaped values.
+fn parse_attrs(s: &str) -> Vec<(String, String)> {
+    let mut attrs = Vec::new();
+    let mut rest = s.trim_start_matches('/').trim();
+    while !rest.is_empty() {
+        let name_end = rest
+            .find(|c: char| c == '=' || c.is_whitespace() || c == '/')
+            .unwrap_or(rest.len());
+        let name = rest[..name_end].to_ascii_lowercase();
+        rest = rest[name_end..].trim_start();
+        let mut value = String::new();
+        if let Some(after) = rest.strip_prefix('=') {
+            let after = after.trim_start();
+            let (v, remaining) = match after.chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    let inner = &after[1..];
+                    let close = inner.find(q).unwrap_or(inner.len());
+                    (&inner[..close], inner.get(close + 1..).unwrap_or(""))
+                }
+                _ => {
+                    let close = after.find(char::is_whitespace).unwrap_or(after.len());
+                    (&after[..close], &after[close..])
+                }
+            };
+            value = unescape(v);
+            rest = remaining;
+        }
+        if !name.is_empty() {
+            attrs.push((name, value));
+        }
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
+    }
+    attrs
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_form_and_its_hidden_inputs() {
+        let page = r#"<html><body><FORM method="post" action="/authorize/decision">
+            <input type="hidden" name="request_id" value="a&amp;b">
+            <input type=text name=other value=x>
+            <button id="agree">Agree</button></FORM></body></html>"#;
+        let form = find_form(page).unwrap();
+        assert_eq!(form.method, "post");
+        assert_eq!(form.action, "/authorize/decision");
+        assert_eq!(
+            form.hidden,
+            vec![("request_id".to_string(), "a&b".to_string())]
+        );
+        assert!(find_form("<html>no form</html>").is_none());
+    }
+}

@@ -1,0 +1,208 @@
+//! Step 1: the authorize URL, its random `state`, PKCE, and the pending
+//! authorization saved for step 2 (which runs as another process).
+
+use crate::{Config, Error, PkceVerifier, Result};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The file under `SPOTIFY_AUTH_DIR` holding the pending authorization.
+pub const PENDING_FILE: &str = "pending_authorization.json";
+/// How long a pending authorization (and so its code) stays usable.
+pub const PENDING_LIFETIME_SECS: u64 = 600;
+
+/// Choices of step 1 beyond the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizeOptions {
+    /// Force Spotify's consent screen even when the user already agreed.
+    pub show_dialog: bool,
+    /// Use PKCE (code verifier and S256 challenge) instead of the client secret.
+    pub pkce: bool,
+    /// Scopes to ask for instead of `SPOTIFY_SCOPES` (checked the same way).
+    pub scopes: Option<Vec<String>>,
+}
+
+/// One query parameter of the authorize URL, with what it is for.
+#[derive(Debug, Clone)]
+pub struct QueryParameter {
+    /// Its name.
+    pub name: &'static str,
+    /// Its value (the PKCE verifier never appears here, only its challenge).
+    pub value: String,
+    /// One line on what it is for.
+    pub purpose: &'static str,
+}
+
+/// What step 1 produced.
+#[derive(Debug, Clone)]
+pub struct AuthorizeRequest {
+    /// The URL to open in a browser.
+    pub url: String,
+    /// Its query parameters, each explained.
+    pub parameters: Vec<QueryParameter>,
+    /// What step 2 needs; already saved by [`SpotifyAuth::start_authorization`](crate::SpotifyAuth::start_authorization).
+    pub pending: PendingAuthorization,
+}
+
+/// Step 1's state, kept on disk until step 2 uses it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    /// The random `state` sent to Spotify, to be echoed back.
+    pub state: String,
+    /// The PKCE verifier, when PKCE is used.
+    pub code_verifier: Option<PkceVerifier>,
+    /// The redirect URI sent in step 1 (step 2 must send the same string).
+    pub redirect_uri: String,
+    /// The client id of step 1.
+    pub client_id: String,
+    /// The scopes asked for.
+    pub scopes: Vec<String>,
+    /// When step 1 ran (seconds since the Unix epoch).
+    pub created_at: u64,
+}
+
+impl PendingAuthorization {
+    /// Its age at `now`, in seconds.
+    pub fn age_secs(&self, now: u64) -> u64 {
+        now.saturating_sub(self.created_at)
+    }
+}
+
+/// Builds the authorize URL and the pending authorization (not saved here).
+pub fn build_authorize_request(config: &Config, options: &AuthorizeOptions, now: u64) -> Result<AuthorizeRequest> {
+    let scopes = match &options.scopes {
+        Some(scopes) => {
+            crate::scopes::validate_scopes(scopes)?;
+            scopes.clone()
+        }
+        None => config.scopes.clone(),
+    };
+    let state = random_urlsafe(24)?;
+    let code_verifier = if options.pkce { Some(new_pkce_verifier()?) } else { None };
+
+    let mut parameters = vec![
+        QueryParameter { name: "client_id", value: config.client_id.clone(), purpose: "which app asks (from the dashboard)" },
+        QueryParameter { name: "response_type", value: "code".into(), purpose: "the Authorization Code flow: Spotify answers with a one-time code" },
+        QueryParameter { name: "redirect_uri", value: config.redirect_uri.clone(), purpose: "where Spotify sends the browser back; must match the dashboard exactly" },
+        QueryParameter { name: "scope", value: scopes.join(" "), purpose: "what the app may do (empty: public data only)" },
+        QueryParameter { name: "state", value: state.clone(), purpose: "random, echoed back and checked in step 2 (protects against forged redirects)" },
+    ];
+    if options.show_dialog {
+        parameters.push(QueryParameter { name: "show_dialog", value: "true".into(), purpose: "show the consent screen even if the user already agreed" });
+    }
+    if let Some(verifier) = &code_verifier {
+        parameters.push(QueryParameter { name: "code_challenge_method", value: "S256".into(), purpose: "PKCE: the challenge is SHA-256 of the verifier" });
+        parameters.push(QueryParameter { name: "code_challenge", value: pkce_challenge(verifier.secret()), purpose: "PKCE: proves in step 2 that the same program asks (the verifier stays here)" });
+    }
+    let mut url = url::Url::parse(&format!("{}/authorize", config.accounts_url))
+        .map_err(|e| Error::Config(format!("SPOTIFY_ACCOUNTS_URL gives no valid authorize URL ({e})")))?;
+    url.query_pairs_mut()
+        .extend_pairs(parameters.iter().map(|p| (p.name, p.value.as_str())));
+    // Spotify documents %20 between scopes; `+` is equivalent in a query but less recognisable.
+    let url = url.as_str().replace('+', "%20");
+
+    Ok(AuthorizeRequest {
+        url,
+        parameters,
+        pending: PendingAuthorization {
+            state,
+            code_verifier,
+            redirect_uri: config.redirect_uri.clone(),
+            client_id: config.client_id.clone(),
+            scopes,
+            created_at: now,
+        },
+    })
+}
+
+/// A new PKCE verifier: 64 characters of `A-Z a-z 0-9 - _` from the OS's
+/// cryptographic random source (RFC 7636 allows 43 to 128).
+pub fn new_pkce_verifier() -> Result<PkceVerifier> {
+    Ok(PkceVerifier::new(random_urlsafe(48)?))
+}
+
+/// The S256 challenge of a verifier: base64url(SHA-256(verifier)) without padding.
+pub fn pkce_challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// `bytes` random bytes from the OS, base64url encoded (4/3 as many characters).
+pub fn random_urlsafe(bytes: usize) -> Result<String> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer)
+        .map_err(|e| Error::Config(format!("the operating system's random source failed ({e})")))?;
+    Ok(URL_SAFE_NO_PAD.encode(buffer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::from_lookup(|name| match name {
+            "SPOTIFY_CLIENT_ID" => Some("0123456789abcdef0123456789abcdef".into()),
+            "SPOTIFY_SCOPES" => Some("user-read-private playlist-read-private".into()),
+            _ => None,
+        })
+        .unwrap()
+    }
+
+    fn query(url: &str) -> std::collections::HashMap<String, String> {
+        url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
+    }
+
+    /// RFC 7636 appendix B. (Issue 2 quotes the challenge as `...CHoeqWn5IvXFhP-LN3hC9bA`;
+    /// the RFC and SHA-256 itself say `...CHaoeK1t8URWbuGJSstw-cM`.)
+    #[test]
+    fn rfc7636_appendix_b_vector() {
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn url_has_every_parameter() {
+        let request = build_authorize_request(&config(), &AuthorizeOptions::default(), 1000).unwrap();
+        assert!(request.url.starts_with("https://accounts.spotify.com/authorize?client_id="));
+        assert!(request.url.contains("scope=user-read-private%20playlist-read-private"), "{}", request.url);
+        let q = query(&request.url);
+        assert_eq!(q["client_id"], "0123456789abcdef0123456789abcdef");
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["redirect_uri"], "http://127.0.0.1:8888/callback");
+        assert_eq!(q["scope"], "user-read-private playlist-read-private");
+        assert_eq!(q["state"], request.pending.state);
+        assert!(request.pending.state.len() >= 16);
+        assert!(!q.contains_key("show_dialog") && !q.contains_key("code_challenge"));
+        assert_eq!(request.pending.created_at, 1000);
+    }
+
+    #[test]
+    fn state_is_fresh_each_time() {
+        let a = build_authorize_request(&config(), &AuthorizeOptions::default(), 0).unwrap();
+        let b = build_authorize_request(&config(), &AuthorizeOptions::default(), 0).unwrap();
+        assert_ne!(a.pending.state, b.pending.state);
+    }
+
+    #[test]
+    fn pkce_and_show_dialog() {
+        let options = AuthorizeOptions { pkce: true, show_dialog: true, scopes: None };
+        let request = build_authorize_request(&config(), &options, 0).unwrap();
+        let q = query(&request.url);
+        let verifier = request.pending.code_verifier.as_ref().unwrap().secret().to_string();
+        assert!((43..=128).contains(&verifier.len()));
+        assert!(verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["code_challenge"], pkce_challenge(&verifier));
+        assert_eq!(q["show_dialog"], "true");
+        assert!(!request.url.contains(&verifier));
+    }
+
+    #[test]
+    fn scope_override_is_checked() {
+        let options = AuthorizeOptions { scopes: Some(vec!["user-top-reed".into()]), ..Default::default() };
+        let err = build_authorize_request(&config(), &options, 0).unwrap_err();
+        assert!(err.to_string().contains("user-top-read"), "{err}");
+    }
+}

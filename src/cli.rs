@@ -1,0 +1,62 @@
+//! What the binaries share: the `main` wrapper, the hidden secret prompt and
+//! reading the pasted redirect.
+
+use crate::paste::MAX_PASTE_BYTES;
+use crate::{ClientSecret, Config, Error, Result};
+use std::io::{BufRead, IsTerminal, Read, Write};
+
+/// Runs `run`, prints `error: ...` on failure and exits 1 (0 on success).
+pub fn main(run: impl FnOnce() -> Result<()>) -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Loads the configuration and prints its warnings on stderr.
+pub fn load_config() -> Result<Config> {
+    let config = Config::from_env()?;
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(config)
+}
+
+/// The client secret from the configuration, else from a hidden prompt when a
+/// terminal is attached, else an error naming the variable.
+pub fn client_secret(config: &Config) -> Result<ClientSecret> {
+    if let Some(secret) = &config.client_secret {
+        return Ok(secret.clone());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(config.require_secret().unwrap_err());
+    }
+    let secret = rpassword::prompt_password("SPOTIFY_CLIENT_SECRET is not set; type it (hidden): ")
+        .map_err(|e| Error::Config(format!("cannot read the secret from the terminal ({e}): set SPOTIFY_CLIENT_SECRET instead")))?;
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Err(config.require_secret().unwrap_err());
+    }
+    Ok(ClientSecret::new(secret))
+}
+
+/// Reads the pasted redirect: a prompt on a terminal, one plain line otherwise.
+/// At most a little more than [`MAX_PASTE_BYTES`] is read, so a huge paste is
+/// refused without filling memory.
+pub fn read_pasted_redirect() -> Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Paste the whole address the browser shows after you press Agree, then Enter:\n> ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = Vec::new();
+    stdin
+        .lock()
+        .take(MAX_PASTE_BYTES as u64 + 2)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| Error::Paste(format!("cannot read standard input ({e}): pass the URL as the first argument instead")))?;
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}

@@ -1,0 +1,128 @@
+//! One place for HTTP: time limits, retries with capped back-off, and the
+//! translation of transport failures into [`Error`]s.
+
+use crate::{Error, Result};
+use reqwest::blocking::{Client, RequestBuilder};
+use std::time::Duration;
+
+/// Tries of one call, the first included.
+pub const MAX_ATTEMPTS: u32 = 4;
+/// The longest `Retry-After` waited for; a longer one is reported instead.
+pub const MAX_RETRY_AFTER_SECS: u64 = 10;
+
+/// Which failures a call may be retried after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryPolicy {
+    /// Only when the request surely did not take effect: connection refused,
+    /// 429. For the code exchange: a code works once.
+    UnsentOnly,
+    /// Also after 5xx answers, timeouts and dropped connections (reads, refreshes).
+    Idempotent,
+}
+
+/// A finished HTTP exchange.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    /// The status code.
+    pub status: u16,
+    /// The body as text.
+    pub body: String,
+}
+
+/// The blocking client with the configured time limit; no redirects followed.
+pub fn client(timeout: Duration) -> Result<Client> {
+    Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("spotify-auth/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot set up the HTTP client ({}): check the system's TLS libraries", root_cause(&e))))
+}
+
+/// Sends the request `build` makes, retrying as `policy` allows. Waits are
+/// announced on stderr so a back-off never looks like a hang.
+pub fn send(build: impl Fn() -> RequestBuilder, url: &str, timeout: Duration, policy: RetryPolicy) -> Result<HttpAnswer> {
+    let mut attempt = 1;
+    loop {
+        let outcome = build().send();
+        let (error, wait) = match outcome {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                let body = response.text().map_err(|e| transport_error(url, &e, timeout))?;
+                match status {
+                    429 => {
+                        let error = Error::RateLimited { retry_after_secs: retry_after };
+                        match retry_after {
+                            Some(secs) if secs > MAX_RETRY_AFTER_SECS => return Err(error),
+                            Some(secs) => (error, Duration::from_secs(secs)),
+                            None => (error, backoff(attempt)),
+                        }
+                    }
+                    500..=599 if policy == RetryPolicy::Idempotent => {
+                        (Error::ServerError { status, url: url.into() }, backoff(attempt))
+                    }
+                    500..=599 => return Err(Error::ServerError { status, url: url.into() }),
+                    _ => return Ok(HttpAnswer { status, body }),
+                }
+            }
+            Err(e) => {
+                let error = transport_error(url, &e, timeout);
+                if e.is_connect() || policy == RetryPolicy::Idempotent {
+                    (error, backoff(attempt))
+                } else {
+                    return Err(error);
+                }
+            }
+        };
+        if attempt >= MAX_ATTEMPTS {
+            return Err(error);
+        }
+        eprintln!(
+            "note: {url}: {}; retrying in {:.1} s (try {} of {MAX_ATTEMPTS})",
+            short_reason(&error),
+            wait.as_secs_f32(),
+            attempt + 1
+        );
+        std::thread::sleep(wait);
+        attempt += 1;
+    }
+}
+
+fn short_reason(error: &Error) -> String {
+    match error {
+        Error::RateLimited { retry_after_secs: Some(s) } => format!("429 Too Many Requests, Retry-After {s} s"),
+        Error::RateLimited { retry_after_secs: None } => "429 Too Many Requests, no Retry-After".into(),
+        Error::ServerError { status, .. } => format!("server error {status}"),
+        Error::Timeout { secs, .. } => format!("no answer within {secs} s"),
+        Error::Connection { detail, .. } => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// 0.5 s, 1 s, 2 s, ...
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500 << (attempt - 1).min(4))
+}
+
+fn transport_error(url: &str, e: &reqwest::Error, timeout: Duration) -> Error {
+    if e.is_timeout() {
+        Error::Timeout { url: url.into(), secs: timeout.as_secs() }
+    } else {
+        Error::Connection { url: url.into(), detail: root_cause(e) }
+    }
+}
+
+/// The innermost cause, which says what really happened ("Connection refused").
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cause = e;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}

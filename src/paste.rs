@@ -1,0 +1,200 @@
+//! Step 2's input: the redirected URL a person pastes, checked before any
+//! token request is sent.
+
+use crate::authorize::{PendingAuthorization, PENDING_LIFETIME_SECS};
+use crate::{AuthorizationCode, Error, Result};
+
+/// Longer than any real redirect (Spotify's codes are a few hundred characters).
+pub const MAX_PASTE_BYTES: usize = 8 * 1024;
+
+/// What a paste contained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectParams {
+    /// The `code` parameter.
+    pub code: Option<AuthorizationCode>,
+    /// The `state` parameter.
+    pub state: Option<String>,
+    /// The `error` parameter (`access_denied` when Cancel was pressed).
+    pub error: Option<String>,
+    /// True when only a bare code was pasted (no state to check).
+    pub bare_code: bool,
+}
+
+/// Parses a full redirected URL, a bare query string (`code=...&state=...`,
+/// with or without `?`) or a bare code. Whitespace and wrapping quotes are trimmed.
+pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
+    if input.len() > MAX_PASTE_BYTES {
+        return Err(Error::Paste(format!(
+            "the pasted text is longer than {} KiB, far more than a redirect URL: copy only the address bar of the page Spotify sent you to",
+            MAX_PASTE_BYTES / 1024
+        )));
+    }
+    let text = input
+        .trim()
+        .trim_matches(|c: char| matches!(c, '"' | '\'' | '<' | '>' | '`'))
+        .trim();
+    if text.is_empty() {
+        return Err(Error::Paste(
+            "nothing was pasted: paste the whole address the browser shows after you press Agree (it starts with your redirect URI and contains ?code=)".into(),
+        ));
+    }
+    if text.chars().any(|c| c.is_control() || c == '\u{fffd}') {
+        return Err(Error::Paste(
+            "the pasted text contains control or binary characters: copy the address bar again as plain text".into(),
+        ));
+    }
+    let query = if text.contains("://") || text.starts_with("http:") || text.starts_with("https:") {
+        let url = url::Url::parse(text).map_err(|e| {
+            Error::Paste(format!("the pasted text looks like a URL but is not one ({e}): copy the whole address bar again"))
+        })?;
+        match url.query() {
+            Some(q) => q.to_string(),
+            // Implicit-grant style answers put the parameters in the fragment.
+            None => url.fragment().unwrap_or_default().to_string(),
+        }
+    } else if let Some(q) = text.strip_prefix('?') {
+        q.to_string()
+    } else if text.contains('=') {
+        text.to_string()
+    } else if looks_like_code(text) {
+        return Ok(RedirectParams {
+            code: Some(AuthorizationCode::new(text)),
+            state: None,
+            error: None,
+            bare_code: true,
+        });
+    } else {
+        return Err(Error::Paste(
+            "the pasted text is neither a redirect URL, a query string nor a code: paste the whole address the browser shows after you press Agree".into(),
+        ));
+    };
+    let mut params = RedirectParams { code: None, state: None, error: None, bare_code: false };
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "code" if !value.is_empty() => params.code = Some(AuthorizationCode::new(value)),
+            "state" => params.state = Some(value.into_owned()),
+            "error" => params.error = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    Ok(params)
+}
+
+/// Codes are long base64url-like strings; anything else is not a code.
+fn looks_like_code(text: &str) -> bool {
+    text.len() >= 16 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'~')
+}
+
+/// Checks a parsed redirect against the pending authorization of step 1 and
+/// returns the code to exchange. Every failure here sends no request.
+pub fn check_redirect(params: RedirectParams, pending: &PendingAuthorization, now: u64) -> Result<AuthorizationCode> {
+    if let Some(error) = params.error {
+        return Err(Error::AuthorizationDenied { error });
+    }
+    if !params.bare_code {
+        match &params.state {
+            Some(state) if state == &pending.state => {}
+            Some(_) => {
+                return Err(Error::Paste(
+                    "the state in the pasted URL does not match step 1's: this redirect was not started by your step 1 (possible forgery) or comes from an older run; run step 1 again and paste the URL from that tab".into(),
+                ))
+            }
+            None => {
+                return Err(Error::Paste(
+                    "the pasted URL has no state, but step 1 sent one: it is not the redirect of your step 1; paste the full address from the browser bar".into(),
+                ))
+            }
+        }
+    }
+    let code = params.code.ok_or_else(|| {
+        Error::Paste(
+            "the pasted URL has no code: paste the address the browser shows after you press Agree (it contains ?code=)".into(),
+        )
+    })?;
+    let age_secs = pending.age_secs(now);
+    if age_secs > PENDING_LIFETIME_SECS {
+        return Err(Error::PendingAuthorizationExpired { age_secs });
+    }
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CODE: &str = "AQDxyz0123456789abcdefghijklmnop";
+
+    fn pending() -> PendingAuthorization {
+        PendingAuthorization {
+            state: "st4te-0123456789abcdef".into(),
+            code_verifier: None,
+            redirect_uri: "http://127.0.0.1:8888/callback".into(),
+            client_id: "id".into(),
+            scopes: vec![],
+            created_at: 1_000,
+        }
+    }
+
+    fn check(input: &str) -> Result<AuthorizationCode> {
+        check_redirect(parse_redirect(input)?, &pending(), 1_100)
+    }
+
+    #[test]
+    fn accepted_pastes() {
+        let full = format!("http://127.0.0.1:8888/callback?code={CODE}&state=st4te-0123456789abcdef");
+        for input in [
+            full.clone(),
+            format!("  {full}\n"),
+            format!("\"{full}\""),
+            format!("'{full}'"),
+            format!("<{full}>"),
+            format!("?code={CODE}&state=st4te-0123456789abcdef"),
+            format!("state=st4te-0123456789abcdef&code={CODE}"),
+            CODE.to_string(),
+            format!("{CODE}\r\n"),
+        ] {
+            assert_eq!(check(&input).unwrap().secret(), CODE, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn refused_pastes_name_the_problem() {
+        let long = "a".repeat(200 * 1024);
+        let cases: &[(&str, &str)] = &[
+            ("", "nothing was pasted"),
+            ("   \n", "nothing was pasted"),
+            ("\"\"", "nothing was pasted"),
+            ("hello world", "neither a redirect URL"),
+            ("short", "neither a redirect URL"),
+            ("\u{0}\u{1}binary\u{2}", "control or binary"),
+            ("abc\u{fffd}def0123456789abcdef", "control or binary"),
+            (&long, "far more than a redirect URL"),
+            ("http://127.0.0.1:8888/callback?error=access_denied&state=st4te-0123456789abcdef", "Cancel was pressed"),
+            ("http://127.0.0.1:8888/callback?code=abc&state=forged", "does not match"),
+            ("http://127.0.0.1:8888/callback?code=abc", "has no state"),
+            ("http://127.0.0.1:8888/callback?state=st4te-0123456789abcdef", "has no code"),
+            ("http://127.0.0.1:8888/callback?code=&state=st4te-0123456789abcdef", "has no code"),
+            ("http://127.0.0.1:8888/callback", "has no state"),
+            ("http://[::1", "not one"),
+        ];
+        for (input, expected) in cases {
+            let err = check(input).unwrap_err().to_string();
+            assert!(err.contains(expected), "{input:?} gave {err:?}, wanted {expected:?}");
+            assert!(!err.contains('\n'), "one line: {err:?}");
+        }
+    }
+
+    #[test]
+    fn expired_pending_authorization() {
+        let params = parse_redirect(CODE).unwrap();
+        let err = check_redirect(params, &pending(), 1_000 + 601).unwrap_err();
+        assert!(matches!(err, Error::PendingAuthorizationExpired { .. }), "{err}");
+        assert!(err.to_string().contains("run step 1 again"));
+    }
+
+    #[test]
+    fn other_errors_are_reported() {
+        let err = check("?error=invalid_scope&state=x").unwrap_err().to_string();
+        assert!(err.contains("error=invalid_scope"), "{err}");
+    }
+}

@@ -1,0 +1,110 @@
+//! Spotify's redirect-URI rules (enforced since 2025), checked before anything else.
+
+use crate::{Error, Result};
+use url::{Host, Url};
+
+/// The default redirect URI: loopback written as an IP literal, as Spotify requires.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8888/callback";
+
+/// Checks a redirect URI against Spotify's rules and returns it parsed.
+///
+/// - `http` only for `127.0.0.1` or `[::1]` written as IP literals;
+/// - `localhost` is refused, with the exact replacement;
+/// - any other host must use `https`; custom schemes (`myapp:/callback`) are allowed.
+pub fn check_redirect_uri(uri: &str) -> Result<Url> {
+    let url = Url::parse(uri).map_err(|e| {
+        Error::RedirectUri(format!(
+            "SPOTIFY_REDIRECT_URI `{uri}` is not a URL ({e}): use e.g. {DEFAULT_REDIRECT_URI}"
+        ))
+    })?;
+    if url.fragment().is_some() {
+        return Err(Error::RedirectUri(format!(
+            "SPOTIFY_REDIRECT_URI `{uri}` has a #fragment, which OAuth forbids: remove it"
+        )));
+    }
+    let is_localhost = matches!(url.host(), Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost"));
+    if is_localhost {
+        let replacement = uri.replacen("localhost", "127.0.0.1", 1);
+        return Err(Error::RedirectUri(format!(
+            "SPOTIFY_REDIRECT_URI uses `localhost`, which Spotify rejects since 2025: use {replacement} instead (register exactly that in the app's dashboard)"
+        )));
+    }
+    match url.scheme() {
+        "http" => match url.host() {
+            Some(Host::Ipv4(ip)) if ip.is_loopback() && ip.octets() == [127, 0, 0, 1] => Ok(url),
+            Some(Host::Ipv6(ip)) if ip.is_loopback() => Ok(url),
+            _ => Err(Error::RedirectUri(format!(
+                "SPOTIFY_REDIRECT_URI `{uri}` uses http for a host that is not loopback: Spotify allows http only for http://127.0.0.1:PORT/... or http://[::1]:PORT/...; use https for any other host"
+            ))),
+        },
+        "https" => Ok(url),
+        // Custom schemes (mobile and desktop apps) are still allowed.
+        _ if !url.cannot_be_a_base() => Ok(url),
+        _ => Err(Error::RedirectUri(format!(
+            "SPOTIFY_REDIRECT_URI `{uri}` is not a usable redirect URI: use e.g. {DEFAULT_REDIRECT_URI}"
+        ))),
+    }
+}
+
+/// The loopback address and port a listener must bind for this redirect URI,
+/// or `None` when the URI is not a loopback `http` URI.
+pub fn loopback_socket(url: &Url) -> Option<std::net::SocketAddr> {
+    if url.scheme() != "http" {
+        return None;
+    }
+    let ip: std::net::IpAddr = match url.host()? {
+        Host::Ipv4(ip) => ip.into(),
+        Host::Ipv6(ip) => ip.into(),
+        Host::Domain(_) => return None,
+    };
+    Some((ip, url.port_or_known_default()?).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_ip_literals_over_http_pass() {
+        check_redirect_uri("http://127.0.0.1:8888/callback").unwrap();
+        check_redirect_uri("http://[::1]:8888/callback").unwrap();
+        check_redirect_uri("http://127.0.0.1/callback").unwrap();
+    }
+
+    #[test]
+    fn localhost_is_refused_with_the_replacement() {
+        let err = check_redirect_uri("http://localhost:8888/callback").unwrap_err().to_string();
+        assert!(err.contains("use http://127.0.0.1:8888/callback instead"), "{err}");
+        assert!(err.contains("since 2025"), "{err}");
+        assert!(check_redirect_uri("https://LOCALHOST/cb").is_err());
+    }
+
+    #[test]
+    fn http_for_other_hosts_is_refused() {
+        for uri in ["http://example.com/callback", "http://192.168.1.2:8888/cb", "http://127.0.0.2:8888/cb"] {
+            let err = check_redirect_uri(uri).unwrap_err().to_string();
+            assert!(err.contains("use https"), "{uri}: {err}");
+        }
+    }
+
+    #[test]
+    fn https_and_custom_schemes_pass() {
+        check_redirect_uri("https://example.com/callback").unwrap();
+        check_redirect_uri("myapp://callback").unwrap();
+        check_redirect_uri("com.example.app:/oauth").unwrap();
+    }
+
+    #[test]
+    fn garbage_and_fragments_are_refused() {
+        assert!(check_redirect_uri("not a url").is_err());
+        assert!(check_redirect_uri("https://example.com/cb#frag").is_err());
+    }
+
+    #[test]
+    fn loopback_socket_is_the_uri_host_and_port() {
+        let url = check_redirect_uri("http://[::1]:9000/cb").unwrap();
+        assert_eq!(loopback_socket(&url).unwrap().to_string(), "[::1]:9000");
+        let url = check_redirect_uri("https://example.com/cb").unwrap();
+        assert_eq!(loopback_socket(&url), None);
+    }
+}
