@@ -43,7 +43,7 @@ if ! command -v evcxr_jupyter >/dev/null 2>&1; then
     cargo install --locked evcxr_jupyter
 fi
 kernel_bin="$(command -v evcxr_jupyter)"
-say "kernel binary: $kernel_bin ($("$kernel_bin" --version 2>/dev/null || echo 'version unknown'))"
+say "kernel binary: $kernel_bin"
 
 # 3. Register the kernel in the venv's data dir (sys.prefix/share/jupyter), which
 #    `jupyter` from the venv always searches. evcxr_jupyter --install writes to

@@ -551,7 +551,7 @@ pub(crate) fn redirect_uri_allowed(registered: &[String], requested: &str) -> bo
     }
     if loopback {
         if let Some(without_port) = strip_port(requested) {
-            return registered.iter().any(|r| *r == without_port);
+            return registered.contains(&without_port);
         }
     }
     false
@@ -692,6 +692,7 @@ fn consent_page(state: &State, request_id: &str, scopes: &[String], redirect_uri
     caption {{ text-align: left; font-weight: bold; padding-bottom: .5rem; }}
     th, td {{ text-align: left; padding: .4rem; border-bottom: 1px solid #333; vertical-align: top; }}
     code {{ color: #1ed760; }}
+    td code {{ white-space: nowrap; }}
     button {{ font-size: 1rem; padding: .7rem 2rem; border-radius: 2rem; border: 0; margin: .5rem .5rem 0 0; cursor: pointer; }}
     #agree {{ background: #1ed760; color: #000; font-weight: bold; }}
     #cancel {{ background: transparent; color: #fff; border: 1px solid #777; }}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need when it is missing, then
+# runs every test: formatting, lints, unit and integration tests (the browser
+# test included) and the notebooks, executed headless against the sandbox.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Headless Chromium and its driver for the consent-page browser test.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "== installing chromium and chromium-driver (Debian packages)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo test (every test, the browser test included)"
+cargo test --workspace -- --include-ignored
+
+echo "== notebooks (Jupyter + evcxr, headless, against the sandbox)"
+bash scripts/setup-notebooks.sh
+target/jupyter-venv/bin/python scripts/run-notebooks.py
