@@ -33,7 +33,10 @@ pub fn approve_consent(authorize_url: &str, agree: bool) -> Result<String, Strin
         .text()
         .map_err(|e| format!("could not read the authorize page: {e}"))?;
     if !status.is_success() {
-        return Err(format!("the authorize page answered {status}: {}", page.trim()));
+        return Err(format!(
+            "the authorize page answered {status}: {}",
+            page.trim()
+        ));
     }
     let form = find_form(&page).ok_or_else(|| {
         format!(
@@ -102,7 +105,9 @@ struct Form {
 fn find_form(page: &str) -> Option<Form> {
     let lower = page.to_ascii_lowercase();
     let start = lower.find("<form")?;
-    let end = lower[start..].find("</form").map_or(page.len(), |i| start + i);
+    let end = lower[start..]
+        .find("</form")
+        .map_or(page.len(), |i| start + i);
     let open_end = start + lower[start..].find('>')?;
     let attrs = parse_attrs(&page[start + 5..open_end]);
     let get = |attrs: &[(String, String)], name: &str| {

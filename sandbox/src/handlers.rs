@@ -259,10 +259,7 @@ pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
         return;
     };
     let mut body = Vec::new();
-    let _ = request
-        .as_reader()
-        .take(MAX_BODY)
-        .read_to_end(&mut body);
+    let _ = request.as_reader().take(MAX_BODY).read_to_end(&mut body);
     let incoming = Incoming {
         method: request.method().clone(),
         path: parsed.path().to_string(),
@@ -362,9 +359,7 @@ fn route(shared: &Shared, rq: &Incoming) -> Reply {
         (Post, "/authorize/decision") => decision(&mut state, rq),
         (Post, "/api/token") => token(&mut state, rq),
         (_, "/api/token") => oauth_error(405, "invalid_request", "Method not allowed"),
-        (_, path) if path == "/v1" || path.starts_with("/v1/") => {
-            api(&mut state, rq, base_url)
-        }
+        (_, path) if path == "/v1" || path.starts_with("/v1/") => api(&mut state, rq, base_url),
         _ => api_error(404, "Service not found"),
     }
 }
@@ -462,9 +457,11 @@ fn parse_fault(body: &[u8]) -> Result<Fault, String> {
         Some("not_json") => FaultKind::NotJson,
         Some("missing_fields") => FaultKind::MissingFields,
         _ => {
-            return Err("\"kind\" must be one of status, too_many_requests, slow, reset, \
+            return Err(
+                "\"kind\" must be one of status, too_many_requests, slow, reset, \
                         not_json, missing_fields"
-                .to_string())
+                    .to_string(),
+            )
         }
     };
     Ok(Fault {
@@ -601,16 +598,16 @@ fn authorize(state: &mut State, rq: &Incoming) -> Reply {
         Reply::see_other(redirect_with(&redirect_uri, &params))
     };
     if rq.query("response_type") != Some("code") {
-        return refuse(
-            "unsupported_response_type",
-            "response_type must be code",
-        );
+        return refuse("unsupported_response_type", "response_type must be code");
     }
     let scopes = split_scopes(rq.query("scope"));
     if scopes.iter().any(|s| scope_description(s).is_none()) {
         return Reply::text(400, "INVALID_SCOPE: Invalid scope");
     }
-    let code_challenge = match (rq.query("code_challenge"), rq.query("code_challenge_method")) {
+    let code_challenge = match (
+        rq.query("code_challenge"),
+        rq.query("code_challenge_method"),
+    ) {
         (None, None) => None,
         (None, Some(_)) => {
             return refuse(
@@ -619,10 +616,7 @@ fn authorize(state: &mut State, rq: &Incoming) -> Reply {
             )
         }
         (Some(_), method) if method != Some("S256") => {
-            return refuse(
-                "invalid_request",
-                "code_challenge_method must be S256",
-            )
+            return refuse("invalid_request", "code_challenge_method must be S256")
         }
         (Some(challenge), _) => {
             let well_formed = challenge.len() == 43
@@ -779,7 +773,11 @@ enum ClientAuth {
     Public,
 }
 
-fn client_auth(state: &State, rq: &Incoming, form: &[(String, String)]) -> Result<ClientAuth, Reply> {
+fn client_auth(
+    state: &State,
+    rq: &Incoming,
+    form: &[(String, String)],
+) -> Result<ClientAuth, Reply> {
     let invalid_client = || oauth_error(400, "invalid_client", "Invalid client");
     let invalid_secret = || oauth_error(400, "invalid_client", "Invalid client secret");
     if let Some(header) = &rq.authorization {
@@ -1099,9 +1097,30 @@ fn me(scopes: &[String], base_url: &str) -> Value {
 
 fn playlists(base_url: &str) -> Vec<Value> {
     let list: [(&str, &str, &str, bool, bool, u64); 4] = [
-        ("3cEYpjA9oz9GiPac4AsH4n", "Morning Commute", "Something to wake up to.", true, false, 42),
-        ("1sandboxFocusList0002", "Deep Focus (sandbox)", "Instrumental music to concentrate.", false, false, 87),
-        ("4sandboxRoadTrip00003", "Road Trip", "Shared with friends.", false, true, 23),
+        (
+            "3cEYpjA9oz9GiPac4AsH4n",
+            "Morning Commute",
+            "Something to wake up to.",
+            true,
+            false,
+            42,
+        ),
+        (
+            "1sandboxFocusList0002",
+            "Deep Focus (sandbox)",
+            "Instrumental music to concentrate.",
+            false,
+            false,
+            87,
+        ),
+        (
+            "4sandboxRoadTrip00003",
+            "Road Trip",
+            "Shared with friends.",
+            false,
+            true,
+            23,
+        ),
         ("5sandboxRainyDays0004", "Rainy Days", "", true, false, 15),
     ];
     list.iter()
@@ -1128,9 +1147,30 @@ fn playlists(base_url: &str) -> Vec<Value> {
 
 fn shows(base_url: &str) -> Vec<Value> {
     let list: [(&str, &str, &str, &str, &str, u64); 3] = [
-        ("2sandboxShowTalkRust01", "Talking Rust", "Ferris Media", "Conversations about systems programming.", "2025-11-03T08:12:45Z", 120),
-        ("6sandboxShowOAuthPod02", "The Token Exchange", "Auth Radio", "Everything about authorization, one grant at a time.", "2026-01-17T19:40:02Z", 48),
-        ("7sandboxShowSlowNews03", "Slow News", "Sandbox Broadcasting", "The week's news, read slowly.", "2026-03-22T06:05:30Z", 310),
+        (
+            "2sandboxShowTalkRust01",
+            "Talking Rust",
+            "Ferris Media",
+            "Conversations about systems programming.",
+            "2025-11-03T08:12:45Z",
+            120,
+        ),
+        (
+            "6sandboxShowOAuthPod02",
+            "The Token Exchange",
+            "Auth Radio",
+            "Everything about authorization, one grant at a time.",
+            "2026-01-17T19:40:02Z",
+            48,
+        ),
+        (
+            "7sandboxShowSlowNews03",
+            "Slow News",
+            "Sandbox Broadcasting",
+            "The week's news, read slowly.",
+            "2026-03-22T06:05:30Z",
+            310,
+        ),
     ];
     list.iter()
         .map(|(id, name, publisher, description, added_at, episodes)| {
@@ -1249,7 +1289,10 @@ mod tests {
         assert!(redirect_uri_allowed(&r, "http://127.0.0.1:43123/callback"));
         assert!(redirect_uri_allowed(&r, "http://127.0.0.1/callback"));
         assert!(redirect_uri_allowed(&r, "http://[::1]:5000/cb"));
-        assert!(!redirect_uri_allowed(&r, "http://127.0.0.1:43123/callback/"));
+        assert!(!redirect_uri_allowed(
+            &r,
+            "http://127.0.0.1:43123/callback/"
+        ));
         let r = reg(&[
             "http://localhost:8888/callback",
             "http://example.com/callback",
@@ -1268,7 +1311,10 @@ mod tests {
             strip_port("http://127.0.0.1:8888/cb?x=1").as_deref(),
             Some("http://127.0.0.1/cb?x=1")
         );
-        assert_eq!(strip_port("http://[::1]:80/").as_deref(), Some("http://[::1]/"));
+        assert_eq!(
+            strip_port("http://[::1]:80/").as_deref(),
+            Some("http://[::1]/")
+        );
         assert_eq!(strip_port("http://127.0.0.1/cb"), None);
     }
 

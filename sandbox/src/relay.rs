@@ -51,13 +51,17 @@ fn relay_one(client: TcpStream, upstream: SocketAddr, shared: &Arc<Shared>) -> i
     let _ = client.set_nodelay(true);
     let _ = up.set_nodelay(true);
     let key = up.local_addr()?;
-    shared.conns.lock().unwrap_or_else(|e| e.into_inner()).insert(
-        key,
-        Conn {
-            client: client.try_clone()?,
-            upstream: up.try_clone()?,
-        },
-    );
+    shared
+        .conns
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(
+            key,
+            Conn {
+                client: client.try_clone()?,
+                upstream: up.try_clone()?,
+            },
+        );
     let (mut client_read, mut up_write) = (client.try_clone()?, up.try_clone()?);
     std::thread::Builder::new()
         .name("spotify-sandbox-relay-in".to_string())

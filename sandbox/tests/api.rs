@@ -117,7 +117,10 @@ fn playlists_are_paged() {
     assert_eq!(first["type"], "playlist");
     assert_eq!(first["owner"]["id"], "sandbox-user");
     assert!(first["tracks"]["total"].is_u64());
-    assert!(first["uri"].as_str().unwrap().starts_with("spotify:playlist:"));
+    assert!(first["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("spotify:playlist:"));
 
     let (_, page) = json(api_get(
         &sb,

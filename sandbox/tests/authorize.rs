@@ -136,7 +136,10 @@ fn unknown_client_id_is_an_error_page() {
             ("redirect_uri", sb.redirect_uri()),
         ],
     );
-    assert_eq!(error_page(&url), (400, "INVALID_CLIENT: Invalid client".into()));
+    assert_eq!(
+        error_page(&url),
+        (400, "INVALID_CLIENT: Invalid client".into())
+    );
     let err = approve_consent(&url, true).unwrap_err();
     assert!(err.contains("INVALID_CLIENT: Invalid client"), "{err}");
 }
@@ -183,7 +186,10 @@ fn unregistered_redirect_uris_are_refused() {
         true,
     )
     .unwrap_err();
-    assert!(err.contains("INVALID_CLIENT: Invalid redirect URI"), "{err}");
+    assert!(
+        err.contains("INVALID_CLIENT: Invalid redirect URI"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -279,7 +285,10 @@ fn wrong_response_type_redirects_with_unsupported_response_type() {
 fn unknown_scope_is_an_error_page() {
     let sb = start();
     let url = authorize_url(&sb, "user-read-private user-read-everything", "s");
-    assert_eq!(error_page(&url), (400, "INVALID_SCOPE: Invalid scope".into()));
+    assert_eq!(
+        error_page(&url),
+        (400, "INVALID_SCOPE: Invalid scope".into())
+    );
     let url = authorize_url(&sb, "user-read-private,user-read-email", "s");
     assert_eq!(
         error_page(&url).1,
@@ -307,7 +316,10 @@ fn pkce_parameters_are_checked() {
     assert_eq!(
         pkce_refusal(
             &sb,
-            &[("code_challenge_method", "plain"), ("code_challenge", CHALLENGE)]
+            &[
+                ("code_challenge_method", "plain"),
+                ("code_challenge", CHALLENGE)
+            ]
         )
         .as_deref(),
         Some("invalid_request")
@@ -325,7 +337,10 @@ fn pkce_parameters_are_checked() {
     assert_eq!(
         pkce_refusal(
             &sb,
-            &[("code_challenge_method", "S256"), ("code_challenge", "tooshort")]
+            &[
+                ("code_challenge_method", "S256"),
+                ("code_challenge", "tooshort")
+            ]
         )
         .as_deref(),
         Some("invalid_request")
@@ -333,7 +348,10 @@ fn pkce_parameters_are_checked() {
     assert_eq!(
         pkce_refusal(
             &sb,
-            &[("code_challenge_method", "S256"), ("code_challenge", CHALLENGE)]
+            &[
+                ("code_challenge_method", "S256"),
+                ("code_challenge", CHALLENGE)
+            ]
         ),
         None,
         "a well-formed S256 challenge is accepted"

@@ -102,7 +102,10 @@ impl Driver {
         let status = response.status();
         let bytes = response.bytes().unwrap();
         let value: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            panic!("{method} {path}: not JSON ({e}): {}", String::from_utf8_lossy(&bytes))
+            panic!(
+                "{method} {path}: not JSON ({e}): {}",
+                String::from_utf8_lossy(&bytes)
+            )
         });
         assert!(status.is_success(), "{method} {path}: {status} {value}");
         value["value"].clone()
@@ -249,7 +252,12 @@ fn chromium_approves_the_consent_page() {
     );
     let text = driver.call(
         "GET",
-        &driver.session_path(&format!("/element/{}/text", app_name[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("{app_name}")))),
+        &driver.session_path(&format!(
+            "/element/{}/text",
+            app_name[ELEMENT_KEY]
+                .as_str()
+                .unwrap_or_else(|| panic!("{app_name}"))
+        )),
         None,
     );
     assert_eq!(text, "Browser Test App");
@@ -275,21 +283,28 @@ fn chromium_approves_the_consent_page() {
     );
 
     let mut current = String::new();
-    wait_until(Duration::from_secs(15), "the redirect to the callback", || {
-        current = driver
-            .call("GET", &driver.session_path("/url"), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        current.starts_with(&redirect_uri)
-    });
+    wait_until(
+        Duration::from_secs(15),
+        "the redirect to the callback",
+        || {
+            current = driver
+                .call("GET", &driver.session_path("/url"), None)
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            current.starts_with(&redirect_uri)
+        },
+    );
     let url = url::Url::parse(&current).unwrap();
     let get = |name: &str| {
         url.query_pairs()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
     };
-    assert!(get("code").is_some_and(|c| c.starts_with("AQ")), "{current}");
+    assert!(
+        get("code").is_some_and(|c| c.starts_with("AQ")),
+        "{current}"
+    );
     assert_eq!(get("state").as_deref(), Some(state));
     let body = driver.call("GET", &driver.session_path("/source"), None);
     assert!(body.as_str().unwrap().contains("Callback received."));

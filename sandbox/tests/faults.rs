@@ -82,7 +82,9 @@ fn slow_fault_times_out_a_short_client_and_does_not_block_others() {
     let url = format!("{}/v1/me", sb.url());
     let slow = std::thread::spawn(move || {
         let started = Instant::now();
-        let result = client_with_timeout(Duration::from_millis(500)).get(&url).send();
+        let result = client_with_timeout(Duration::from_millis(500))
+            .get(&url)
+            .send();
         (result, started.elapsed())
     });
     std::thread::sleep(Duration::from_millis(100));
@@ -119,7 +121,10 @@ fn connection_reset_closes_without_an_answer() {
     assert!(err.status().is_none());
     // Only one attempt reached the server (no silent retry), and the next works.
     assert_eq!(sb.request_count("/api/token"), 1);
-    let response = token_request(&sb, &[("grant_type", "refresh_token"), ("refresh_token", "x")]);
+    let response = token_request(
+        &sb,
+        &[("grant_type", "refresh_token"), ("refresh_token", "x")],
+    );
     assert_eq!(oauth_error(response).1, "invalid_grant");
 }
 
@@ -217,22 +222,45 @@ fn control_endpoint_faults() {
         200
     );
     assert_eq!(
-        arm(serde_json::json!({"endpoint":"/api/token","kind":"too_many_requests","retry_after":3})),
+        arm(
+            serde_json::json!({"endpoint":"/api/token","kind":"too_many_requests","retry_after":3})
+        ),
         200
     );
-    assert_eq!(arm(serde_json::json!({"endpoint":"/api/token","kind":"not_json"})), 200);
-    assert_eq!(arm(serde_json::json!({"endpoint":"/api/token","kind":"missing_fields"})), 200);
-    assert_eq!(arm(serde_json::json!({"endpoint":"/api/token","kind":"reset"})), 200);
-    assert_eq!(arm(serde_json::json!({"endpoint":"/api/token","kind":"slow","secs":0})), 200);
-    assert_eq!(arm(serde_json::json!({"endpoint":"/api/token","kind":"boom"})), 400);
+    assert_eq!(
+        arm(serde_json::json!({"endpoint":"/api/token","kind":"not_json"})),
+        200
+    );
+    assert_eq!(
+        arm(serde_json::json!({"endpoint":"/api/token","kind":"missing_fields"})),
+        200
+    );
+    assert_eq!(
+        arm(serde_json::json!({"endpoint":"/api/token","kind":"reset"})),
+        200
+    );
+    assert_eq!(
+        arm(serde_json::json!({"endpoint":"/api/token","kind":"slow","secs":0})),
+        200
+    );
+    assert_eq!(
+        arm(serde_json::json!({"endpoint":"/api/token","kind":"boom"})),
+        400
+    );
 
     let form = [("grant_type", "refresh_token"), ("refresh_token", "x")];
     assert_eq!(token_request(&sb, &form).status(), 503);
     let limited = token_request(&sb, &form);
     assert_eq!(limited.status(), 429);
     assert_eq!(limited.headers()["retry-after"], "3");
-    assert_eq!(token_request(&sb, &form).text().unwrap(), "<html>upstream error</html>");
-    assert!(json(token_request(&sb, &form)).1.get("access_token").is_none());
+    assert_eq!(
+        token_request(&sb, &form).text().unwrap(),
+        "<html>upstream error</html>"
+    );
+    assert!(json(token_request(&sb, &form))
+        .1
+        .get("access_token")
+        .is_none());
     assert!(client()
         .post(format!("{}/api/token", sb.url()))
         .form(&form)
@@ -247,7 +275,10 @@ fn control_endpoint_revoke_advance_and_stats() {
     let sb = start();
     let (access, refresh_token) = tokens(&sb, "");
     assert_eq!(control_post(&sb, "/__sandbox/revoke", None), 200);
-    assert_eq!(oauth_error(refresh(&sb, &refresh_token)).2, "Refresh token revoked");
+    assert_eq!(
+        oauth_error(refresh(&sb, &refresh_token)).2,
+        "Refresh token revoked"
+    );
 
     assert_eq!(control_post(&sb, "/__sandbox/advance?secs=3600", None), 200);
     assert_eq!(

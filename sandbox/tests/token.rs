@@ -56,7 +56,11 @@ fn a_code_is_single_use() {
     assert_eq!(exchange(&sb, &code).status(), 200);
     assert_eq!(
         oauth_error(exchange(&sb, &code)),
-        (400, "invalid_grant".into(), "Invalid authorization code".into())
+        (
+            400,
+            "invalid_grant".into(),
+            "Invalid authorization code".into()
+        )
     );
 }
 
@@ -65,7 +69,11 @@ fn unknown_code_is_invalid() {
     let sb = start();
     assert_eq!(
         oauth_error(exchange(&sb, "AQnot-a-code")),
-        (400, "invalid_grant".into(), "Invalid authorization code".into())
+        (
+            400,
+            "invalid_grant".into(),
+            "Invalid authorization code".into()
+        )
     );
 }
 
@@ -79,7 +87,11 @@ fn a_code_expires_after_ten_minutes() {
     sb.advance_clock(2 * 60);
     assert_eq!(
         oauth_error(exchange(&sb, &old)),
-        (400, "invalid_grant".into(), "Invalid authorization code".into())
+        (
+            400,
+            "invalid_grant".into(),
+            "Invalid authorization code".into()
+        )
     );
 }
 
@@ -210,7 +222,11 @@ fn pkce_code(sb: &spotify_sandbox::Sandbox) -> String {
     param(&location, "code").unwrap()
 }
 
-fn pkce_exchange(sb: &spotify_sandbox::Sandbox, code: &str, verifier: Option<&str>) -> reqwest::blocking::Response {
+fn pkce_exchange(
+    sb: &spotify_sandbox::Sandbox,
+    code: &str,
+    verifier: Option<&str>,
+) -> reqwest::blocking::Response {
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code),
@@ -246,7 +262,10 @@ fn pkce_wrong_or_missing_verifier_is_refused() {
         "code_verifier was incorrect".to_string(),
     );
     let wrong = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx";
-    assert_eq!(oauth_error(pkce_exchange(&sb, &code, Some(wrong))), expected);
+    assert_eq!(
+        oauth_error(pkce_exchange(&sb, &code, Some(wrong))),
+        expected
+    );
     assert_eq!(oauth_error(pkce_exchange(&sb, &code, None)), expected);
     // A PKCE code exchanged with the secret but no verifier: same error.
     assert_eq!(oauth_error(exchange(&sb, &code)), expected);
@@ -323,10 +342,7 @@ fn revoked_refresh_tokens_are_refused() {
     // Tokens issued afterwards are fine.
     let (_, later) = tokens(&sb, "");
     assert_eq!(refresh(&sb, &later).status(), 200);
-    assert_eq!(
-        oauth_error(refresh(&sb, "AQunknown")).1,
-        "invalid_grant"
-    );
+    assert_eq!(oauth_error(refresh(&sb, "AQunknown")).1, "invalid_grant");
 }
 
 #[test]
