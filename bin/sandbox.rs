@@ -19,8 +19,13 @@ fn run() -> Result<()> {
     let sandbox = Sandbox::start(options).map_err(|e| {
         Error::Config(format!("cannot listen on 127.0.0.1:{port} ({e}): stop what uses it or pass --port 0 for any free port"))
     })?;
-    println!("spotify-auth SANDBOX: an offline stand-in for accounts.spotify.com and api.spotify.com");
-    println!("Listening on {} (127.0.0.1 only). Ctrl-C stops it.", sandbox.url());
+    println!(
+        "spotify-auth SANDBOX: an offline stand-in for accounts.spotify.com and api.spotify.com"
+    );
+    println!(
+        "Listening on {} (127.0.0.1 only). Ctrl-C stops it.",
+        sandbox.url()
+    );
     println!();
     println!("Put these lines in .env (or export them) so the step binaries and notebooks use it:");
     for (name, value) in sandbox.env_vars() {
@@ -35,23 +40,35 @@ fn run() -> Result<()> {
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxOptions> {
-    let mut options = SandboxOptions { port: DEFAULT_PORT, ..SandboxOptions::default() };
+    let mut options = SandboxOptions {
+        port: DEFAULT_PORT,
+        ..SandboxOptions::default()
+    };
     let value = |flag: &str, args: &mut dyn Iterator<Item = String>| {
-        args.next().ok_or_else(|| Error::Config(format!("{flag} needs a value: {USAGE}")))
+        args.next()
+            .ok_or_else(|| Error::Config(format!("{flag} needs a value: {USAGE}")))
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => {
                 let port = value("--port", &mut args)?;
-                options.port = port.parse().map_err(|_| Error::Config(format!("--port `{port}` is not a port number: {USAGE}")))?;
+                options.port = port.parse().map_err(|_| {
+                    Error::Config(format!("--port `{port}` is not a port number: {USAGE}"))
+                })?;
             }
             "--rotate-refresh-tokens" => options.rotate_refresh_tokens = true,
-            "--withhold-scope" => options.withhold_scopes.push(value("--withhold-scope", &mut args)?),
+            "--withhold-scope" => options
+                .withhold_scopes
+                .push(value("--withhold-scope", &mut args)?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
-            other => return Err(Error::Config(format!("unknown argument `{other}`: {USAGE}"))),
+            other => {
+                return Err(Error::Config(format!(
+                    "unknown argument `{other}`: {USAGE}"
+                )))
+            }
         }
     }
     Ok(options)

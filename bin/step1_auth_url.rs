@@ -23,11 +23,18 @@ fn run() -> Result<()> {
     let request = auth.start_authorization(&options)?;
     print!("{}", report::authorize_request(&request));
 
-    println!("Saved the pending authorization (state{}) to {}; it is valid for 10 minutes.",
+    println!(
+        "Saved the pending authorization (state{}) to {}; it is valid for 10 minutes.",
         if options.pkce { ", PKCE verifier" } else { "" },
-        auth.auth_dir().file(spotify_auth::authorize::PENDING_FILE).display());
+        auth.auth_dir()
+            .file(spotify_auth::authorize::PENDING_FILE)
+            .display()
+    );
     println!("Next: open the URL, press Agree, then copy the whole address the browser lands on");
-    println!("(it starts with {}?code=...; the page itself may fail to load, that is fine)", request.pending.redirect_uri);
+    println!(
+        "(it starts with {}?code=...; the page itself may fail to load, that is fine)",
+        request.pending.redirect_uri
+    );
     println!("and run: cargo run --bin step2_get_tokens -- '<that address>'");
     Ok(())
 }
@@ -39,14 +46,23 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<AuthorizeOptions
             "--show-dialog" => options.show_dialog = true,
             "--pkce" => options.pkce = true,
             "--scope" | "--scopes" => {
-                let list = args.next().ok_or_else(|| Error::Config(format!("--scope needs a value: {USAGE}")))?;
-                options.scopes.get_or_insert_with(Vec::new).extend(spotify_auth::scopes::parse_scopes(&list));
+                let list = args
+                    .next()
+                    .ok_or_else(|| Error::Config(format!("--scope needs a value: {USAGE}")))?;
+                options
+                    .scopes
+                    .get_or_insert_with(Vec::new)
+                    .extend(spotify_auth::scopes::parse_scopes(&list));
             }
             "-h" | "--help" => {
                 println!("{USAGE}\nBuilds Spotify's authorize URL from SPOTIFY_* settings (environment or .env) and saves the pending authorization for step 2.");
                 std::process::exit(0);
             }
-            other => return Err(Error::Config(format!("unknown argument `{other}`: {USAGE}"))),
+            other => {
+                return Err(Error::Config(format!(
+                    "unknown argument `{other}`: {USAGE}"
+                )))
+            }
         }
     }
     Ok(options)

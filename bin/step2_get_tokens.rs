@@ -17,7 +17,9 @@ fn run() -> Result<()> {
 
     println!("== Step 2: trade the code for tokens ==");
     // Fail before asking for anything when step 1 has not run.
-    let pending = auth.pending_authorization()?.ok_or(Error::NoPendingAuthorization)?;
+    let pending = auth
+        .pending_authorization()?
+        .ok_or(Error::NoPendingAuthorization)?;
     if pending.code_verifier.is_none() {
         let secret = cli::client_secret(auth.config())?;
         auth = auth.with_client_secret(secret);
@@ -29,7 +31,15 @@ fn run() -> Result<()> {
 
     let exchange = auth.exchange_redirect(&pasted)?;
     let saved_to = auth.auth_dir().file(spotify_auth::token::TOKEN_FILE);
-    print!("{}", report::exchange(&exchange, &auth.config().accounts_url, &saved_to.display().to_string(), now_secs()));
+    print!(
+        "{}",
+        report::exchange(
+            &exchange,
+            &auth.config().accounts_url,
+            &saved_to.display().to_string(),
+            now_secs()
+        )
+    );
     println!("Next: cargo run --bin step3_refresh");
     Ok(())
 }

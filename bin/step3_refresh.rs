@@ -12,10 +12,14 @@ fn main() -> std::process::ExitCode {
 fn run() -> Result<()> {
     if let Some(arg) = std::env::args().nth(1) {
         if arg == "-h" || arg == "--help" {
-            println!("usage: step3_refresh\nRefreshes the token saved by step 2 and saves the new one.");
+            println!(
+                "usage: step3_refresh\nRefreshes the token saved by step 2 and saves the new one."
+            );
             return Ok(());
         }
-        return Err(Error::Config(format!("unknown argument `{arg}`: usage: step3_refresh")));
+        return Err(Error::Config(format!(
+            "unknown argument `{arg}`: usage: step3_refresh"
+        )));
     }
     let config = cli::load_config()?;
     let mut auth = SpotifyAuth::new(config);
@@ -31,6 +35,14 @@ fn run() -> Result<()> {
 
     let refresh = auth.refresh()?;
     let saved_to = auth.auth_dir().file(spotify_auth::token::TOKEN_FILE);
-    print!("{}", report::refresh(&refresh, &auth.config().accounts_url, &saved_to.display().to_string(), now_secs()));
+    print!(
+        "{}",
+        report::refresh(
+            &refresh,
+            &auth.config().accounts_url,
+            &saved_to.display().to_string(),
+            now_secs()
+        )
+    );
     Ok(())
 }

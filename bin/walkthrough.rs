@@ -18,10 +18,21 @@ fn main() -> std::process::ExitCode {
 fn run() -> Result<()> {
     if let Some(arg) = std::env::args().nth(1) {
         println!("usage: cargo run (no arguments): the whole walkthrough; see README.md");
-        return if arg == "-h" || arg == "--help" { Ok(()) } else { Err(Error::Config(format!("unknown argument `{arg}`: cargo run takes none"))) };
+        return if arg == "-h" || arg == "--help" {
+            Ok(())
+        } else {
+            Err(Error::Config(format!(
+                "unknown argument `{arg}`: cargo run takes none"
+            )))
+        };
     }
     let dotenv = read_dotenv(Path::new(".env"))?;
-    let lookup = |name: &str| std::env::var(name).ok().or_else(|| dotenv.get(name).cloned()).filter(|v| !v.is_empty());
+    let lookup = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| dotenv.get(name).cloned())
+            .filter(|v| !v.is_empty())
+    };
 
     let sandbox = match lookup("SPOTIFY_CLIENT_ID") {
         Some(_) => None,
@@ -44,12 +55,17 @@ fn run() -> Result<()> {
     println!("\n== Consent: the user presses Agree ==");
     let redirected = match &sandbox {
         Some(_) => {
-            let url = approve_consent(&request.url, true).map_err(|e| Error::Connection { url: request.url.clone(), detail: e })?;
+            let url = approve_consent(&request.url, true).map_err(|e| Error::Connection {
+                url: request.url.clone(),
+                detail: e,
+            })?;
             println!("Fetched the sandbox's consent page and submitted Agree, as a browser would.");
             url
         }
         None => {
-            println!("Open the URL above in a browser, press Agree, and paste the address it lands on.");
+            println!(
+                "Open the URL above in a browser, press Agree, and paste the address it lands on."
+            );
             cli::read_pasted_redirect()?
         }
     };
@@ -57,19 +73,39 @@ fn run() -> Result<()> {
 
     println!("\n== Step 2: trade the code for tokens ==");
     let exchange = auth.exchange_redirect(&redirected)?;
-    let saved_to = auth.auth_dir().file(spotify_auth::token::TOKEN_FILE).display().to_string();
+    let saved_to = auth
+        .auth_dir()
+        .file(spotify_auth::token::TOKEN_FILE)
+        .display()
+        .to_string();
     let accounts_url = auth.config().accounts_url.clone();
-    print!("{}", report::exchange(&exchange, &accounts_url, &saved_to, now_secs()));
+    print!(
+        "{}",
+        report::exchange(&exchange, &accounts_url, &saved_to, now_secs())
+    );
 
     println!("\n== Step 3: refresh the access token ==");
     let refresh = auth.refresh()?;
-    print!("{}", report::refresh(&refresh, &accounts_url, &saved_to, now_secs()));
+    print!(
+        "{}",
+        report::refresh(&refresh, &accounts_url, &saved_to, now_secs())
+    );
 
-    println!("\n== Using the token: GET {}/v1/me ==", auth.config().api_url);
+    println!(
+        "\n== Using the token: GET {}/v1/me ==",
+        auth.config().api_url
+    );
     let me = auth.api().me()?;
     print!("{}", report::profile(&me));
 
-    println!("\nDone: the whole Authorization Code flow worked{}.", if sandbox.is_some() { " (against the sandbox)" } else { "" });
+    println!(
+        "\nDone: the whole Authorization Code flow worked{}.",
+        if sandbox.is_some() {
+            " (against the sandbox)"
+        } else {
+            ""
+        }
+    );
     Ok(())
 }
 
@@ -79,8 +115,13 @@ fn start_sandbox() -> Result<Sandbox> {
     let rule = "=".repeat(76);
     println!("{rule}");
     println!(" SANDBOX MODE: SPOTIFY_CLIENT_ID is not set, so this walkthrough talks to the");
-    println!(" offline sandbox at {}, NOT to Spotify. Nothing leaves this machine.", sandbox.url());
-    println!(" To use your real account: create an app at https://developer.spotify.com/dashboard,");
+    println!(
+        " offline sandbox at {}, NOT to Spotify. Nothing leaves this machine.",
+        sandbox.url()
+    );
+    println!(
+        " To use your real account: create an app at https://developer.spotify.com/dashboard,"
+    );
     println!(" register the redirect URI http://127.0.0.1:8888/callback, put SPOTIFY_CLIENT_ID");
     println!(" and SPOTIFY_CLIENT_SECRET in .env (see .env.example) and run `cargo run` again.");
     println!("{rule}");
@@ -91,11 +132,16 @@ fn start_sandbox() -> Result<Sandbox> {
 /// a `sandbox/` subfolder so a real saved token is never overwritten.
 fn sandbox_config(sandbox: &Sandbox, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
     let vars = sandbox.env_vars();
-    let auth_dir = PathBuf::from(lookup("SPOTIFY_AUTH_DIR").unwrap_or_else(|| DEFAULT_AUTH_DIR.into())).join("sandbox");
+    let auth_dir =
+        PathBuf::from(lookup("SPOTIFY_AUTH_DIR").unwrap_or_else(|| DEFAULT_AUTH_DIR.into()))
+            .join("sandbox");
     Config::from_lookup(|name| match name {
         "SPOTIFY_AUTH_DIR" => Some(auth_dir.display().to_string()),
         "SPOTIFY_SCOPES" => Some(lookup(name).unwrap_or_else(|| SANDBOX_SCOPES.into())),
         "SPOTIFY_HTTP_TIMEOUT_SECS" => lookup(name),
-        _ => vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()),
+        _ => vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone()),
     })
 }

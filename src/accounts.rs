@@ -16,20 +16,33 @@ pub enum ClientAuth<'a> {
 }
 
 /// `POST {accounts}/api/token` with `form` (plus `client_id` for [`ClientAuth::Public`]).
-pub fn token_request(http: &Client, config: &Config, auth: ClientAuth<'_>, form: &[(&str, &str)], policy: RetryPolicy) -> Result<TokenResponse> {
+pub fn token_request(
+    http: &Client,
+    config: &Config,
+    auth: ClientAuth<'_>,
+    form: &[(&str, &str)],
+    policy: RetryPolicy,
+) -> Result<TokenResponse> {
     let url = format!("{}/api/token", config.accounts_url);
     let mut fields: Vec<(&str, &str)> = form.to_vec();
     if let ClientAuth::Public = auth {
         fields.push(("client_id", &config.client_id));
     }
-    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&fields).finish();
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&fields)
+        .finish();
     let build = || {
         let request = http
             .post(&url)
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(body.clone());
         match auth {
-            ClientAuth::Basic(secret) => request.basic_auth(&config.client_id, Some(secret.secret())),
+            ClientAuth::Basic(secret) => {
+                request.basic_auth(&config.client_id, Some(secret.secret()))
+            }
             ClientAuth::Public => request,
         }
     };
@@ -49,7 +62,10 @@ pub fn accounts_error(status: u16, body: &str) -> Error {
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
-    let (Some(error), description) = (field("error"), field("error_description").unwrap_or_default()) else {
+    let (Some(error), description) = (
+        field("error"),
+        field("error_description").unwrap_or_default(),
+    ) else {
         return Error::UnexpectedResponse(format!(
             "the accounts service answered {status} with a body that is not its JSON error ({:?}): check SPOTIFY_ACCOUNTS_URL",
             body.chars().take(60).collect::<String>()
@@ -62,7 +78,11 @@ pub fn accounts_error(status: u16, body: &str) -> Error {
         "invalid_grant" if lower.contains("redirect uri") => Error::RedirectUriMismatch,
         "invalid_grant" if lower.contains("code_verifier") => Error::CodeVerifierIncorrect,
         "invalid_grant" if lower.contains("refresh token") => Error::RefreshTokenRevoked,
-        _ => Error::AccountsError { status, error, description },
+        _ => Error::AccountsError {
+            status,
+            error,
+            description,
+        },
     }
 }
 
@@ -73,19 +93,44 @@ mod tests {
     #[test]
     fn spotify_errors_become_specific_variants() {
         let e = |body: &str| accounts_error(400, body);
-        assert!(matches!(e(r#"{"error":"invalid_client","error_description":"Invalid client secret"}"#), Error::InvalidClient(_)));
-        assert!(matches!(e(r#"{"error":"invalid_grant","error_description":"Invalid authorization code"}"#), Error::InvalidAuthorizationCode));
-        assert!(matches!(e(r#"{"error":"invalid_grant","error_description":"Invalid redirect URI"}"#), Error::RedirectUriMismatch));
-        assert!(matches!(e(r#"{"error":"invalid_grant","error_description":"code_verifier was incorrect"}"#), Error::CodeVerifierIncorrect));
-        assert!(matches!(e(r#"{"error":"invalid_grant","error_description":"Refresh token revoked"}"#), Error::RefreshTokenRevoked));
-        assert!(matches!(e(r#"{"error":"unsupported_grant_type","error_description":"x"}"#), Error::AccountsError { .. }));
+        assert!(matches!(
+            e(r#"{"error":"invalid_client","error_description":"Invalid client secret"}"#),
+            Error::InvalidClient(_)
+        ));
+        assert!(matches!(
+            e(r#"{"error":"invalid_grant","error_description":"Invalid authorization code"}"#),
+            Error::InvalidAuthorizationCode
+        ));
+        assert!(matches!(
+            e(r#"{"error":"invalid_grant","error_description":"Invalid redirect URI"}"#),
+            Error::RedirectUriMismatch
+        ));
+        assert!(matches!(
+            e(r#"{"error":"invalid_grant","error_description":"code_verifier was incorrect"}"#),
+            Error::CodeVerifierIncorrect
+        ));
+        assert!(matches!(
+            e(r#"{"error":"invalid_grant","error_description":"Refresh token revoked"}"#),
+            Error::RefreshTokenRevoked
+        ));
+        assert!(matches!(
+            e(r#"{"error":"unsupported_grant_type","error_description":"x"}"#),
+            Error::AccountsError { .. }
+        ));
         assert!(matches!(e("<html>"), Error::UnexpectedResponse(_)));
-        assert!(matches!(e(r#"{"error":{"status":400}}"#), Error::UnexpectedResponse(_)));
+        assert!(matches!(
+            e(r#"{"error":{"status":400}}"#),
+            Error::UnexpectedResponse(_)
+        ));
     }
 
     #[test]
     fn invalid_client_mentions_quotes() {
-        let msg = accounts_error(400, r#"{"error":"invalid_client","error_description":"Invalid client"}"#).to_string();
+        let msg = accounts_error(
+            400,
+            r#"{"error":"invalid_client","error_description":"Invalid client"}"#,
+        )
+        .to_string();
         assert!(msg.contains("without quotes"), "{msg}");
     }
 }

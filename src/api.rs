@@ -158,12 +158,18 @@ impl<'a> WebApi<'a> {
 
     /// The user's first `limit` playlists (needs `playlist-read-private`).
     pub fn playlists(&self, limit: u32) -> Result<Page<Playlist>> {
-        self.get_json(&format!("/v1/me/playlists?limit={}", limit.clamp(1, 50)), Some("playlist-read-private"))
+        self.get_json(
+            &format!("/v1/me/playlists?limit={}", limit.clamp(1, 50)),
+            Some("playlist-read-private"),
+        )
     }
 
     /// The user's first `limit` saved podcasts (needs `user-library-read`).
     pub fn saved_shows(&self, limit: u32) -> Result<Page<SavedShow>> {
-        self.get_json(&format!("/v1/me/shows?limit={}", limit.clamp(1, 50)), Some("user-library-read"))
+        self.get_json(
+            &format!("/v1/me/shows?limit={}", limit.clamp(1, 50)),
+            Some("user-library-read"),
+        )
     }
 
     /// What is playing, or `None` when nothing is (204). Needs `user-read-playback-state`.
@@ -194,7 +200,12 @@ impl<'a> WebApi<'a> {
         }
         let url = format!("{}{path}", config.api_url);
         let http = self.auth.http()?;
-        let answer = send(|| http.get(&url).bearer_auth(token.access_token.secret()), &url, config.http_timeout, RetryPolicy::Idempotent)?;
+        let answer = send(
+            || http.get(&url).bearer_auth(token.access_token.secret()),
+            &url,
+            config.http_timeout,
+            RetryPolicy::Idempotent,
+        )?;
         match answer.status {
             200 => Ok(Some(answer.body)),
             204 => Ok(None),
@@ -204,7 +215,11 @@ impl<'a> WebApi<'a> {
                     .and_then(|j| j["error"]["message"].as_str().map(str::to_string))
                     .unwrap_or_else(|| answer.body.chars().take(80).collect());
                 Err(match status {
-                    401 | 403 => Error::ApiUnauthorized { status, message, needed_scope: scope.map(str::to_string) },
+                    401 | 403 => Error::ApiUnauthorized {
+                        status,
+                        message,
+                        needed_scope: scope.map(str::to_string),
+                    },
                     _ => Error::Api { status, message },
                 })
             }
@@ -214,6 +229,8 @@ impl<'a> WebApi<'a> {
 
 fn decode<T: DeserializeOwned>(path: &str, body: &str) -> Result<T> {
     serde_json::from_str(body).map_err(|e| {
-        Error::UnexpectedResponse(format!("{path} answered JSON of an unexpected shape ({e}): check SPOTIFY_API_URL"))
+        Error::UnexpectedResponse(format!(
+            "{path} answered JSON of an unexpected shape ({e}): check SPOTIFY_API_URL"
+        ))
     })
 }

@@ -70,7 +70,11 @@ impl PendingAuthorization {
 }
 
 /// Builds the authorize URL and the pending authorization (not saved here).
-pub fn build_authorize_request(config: &Config, options: &AuthorizeOptions, now: u64) -> Result<AuthorizeRequest> {
+pub fn build_authorize_request(
+    config: &Config,
+    options: &AuthorizeOptions,
+    now: u64,
+) -> Result<AuthorizeRequest> {
     let scopes = match &options.scopes {
         Some(scopes) => {
             crate::scopes::validate_scopes(scopes)?;
@@ -79,24 +83,64 @@ pub fn build_authorize_request(config: &Config, options: &AuthorizeOptions, now:
         None => config.scopes.clone(),
     };
     let state = random_urlsafe(24)?;
-    let code_verifier = if options.pkce { Some(new_pkce_verifier()?) } else { None };
+    let code_verifier = if options.pkce {
+        Some(new_pkce_verifier()?)
+    } else {
+        None
+    };
 
     let mut parameters = vec![
-        QueryParameter { name: "client_id", value: config.client_id.clone(), purpose: "which app asks (from the dashboard)" },
-        QueryParameter { name: "response_type", value: "code".into(), purpose: "the Authorization Code flow: Spotify answers with a one-time code" },
-        QueryParameter { name: "redirect_uri", value: config.redirect_uri.clone(), purpose: "where Spotify sends the browser back; must match the dashboard exactly" },
-        QueryParameter { name: "scope", value: scopes.join(" "), purpose: "what the app may do (empty: public data only)" },
-        QueryParameter { name: "state", value: state.clone(), purpose: "random, echoed back and checked in step 2 (protects against forged redirects)" },
+        QueryParameter {
+            name: "client_id",
+            value: config.client_id.clone(),
+            purpose: "which app asks (from the dashboard)",
+        },
+        QueryParameter {
+            name: "response_type",
+            value: "code".into(),
+            purpose: "the Authorization Code flow: Spotify answers with a one-time code",
+        },
+        QueryParameter {
+            name: "redirect_uri",
+            value: config.redirect_uri.clone(),
+            purpose: "where Spotify sends the browser back; must match the dashboard exactly",
+        },
+        QueryParameter {
+            name: "scope",
+            value: scopes.join(" "),
+            purpose: "what the app may do (empty: public data only)",
+        },
+        QueryParameter {
+            name: "state",
+            value: state.clone(),
+            purpose:
+                "random, echoed back and checked in step 2 (protects against forged redirects)",
+        },
     ];
     if options.show_dialog {
-        parameters.push(QueryParameter { name: "show_dialog", value: "true".into(), purpose: "show the consent screen even if the user already agreed" });
+        parameters.push(QueryParameter {
+            name: "show_dialog",
+            value: "true".into(),
+            purpose: "show the consent screen even if the user already agreed",
+        });
     }
     if let Some(verifier) = &code_verifier {
-        parameters.push(QueryParameter { name: "code_challenge_method", value: "S256".into(), purpose: "PKCE: the challenge is SHA-256 of the verifier" });
-        parameters.push(QueryParameter { name: "code_challenge", value: pkce_challenge(verifier.secret()), purpose: "PKCE: proves in step 2 that the same program asks (the verifier stays here)" });
+        parameters.push(QueryParameter {
+            name: "code_challenge_method",
+            value: "S256".into(),
+            purpose: "PKCE: the challenge is SHA-256 of the verifier",
+        });
+        parameters.push(QueryParameter {
+            name: "code_challenge",
+            value: pkce_challenge(verifier.secret()),
+            purpose: "PKCE: proves in step 2 that the same program asks (the verifier stays here)",
+        });
     }
-    let mut url = url::Url::parse(&format!("{}/authorize", config.accounts_url))
-        .map_err(|e| Error::Config(format!("SPOTIFY_ACCOUNTS_URL gives no valid authorize URL ({e})")))?;
+    let mut url = url::Url::parse(&format!("{}/authorize", config.accounts_url)).map_err(|e| {
+        Error::Config(format!(
+            "SPOTIFY_ACCOUNTS_URL gives no valid authorize URL ({e})"
+        ))
+    })?;
     url.query_pairs_mut()
         .extend_pairs(parameters.iter().map(|p| (p.name, p.value.as_str())));
     // Spotify documents %20 between scopes; `+` is equivalent in a query but less recognisable.
@@ -149,7 +193,11 @@ mod tests {
     }
 
     fn query(url: &str) -> std::collections::HashMap<String, String> {
-        url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
+        url::Url::parse(url)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect()
     }
 
     /// RFC 7636 appendix B. (Issue 2 quotes the challenge as `...CHoeqWn5IvXFhP-LN3hC9bA`;
@@ -164,9 +212,18 @@ mod tests {
 
     #[test]
     fn url_has_every_parameter() {
-        let request = build_authorize_request(&config(), &AuthorizeOptions::default(), 1000).unwrap();
-        assert!(request.url.starts_with("https://accounts.spotify.com/authorize?client_id="));
-        assert!(request.url.contains("scope=user-read-private%20playlist-read-private"), "{}", request.url);
+        let request =
+            build_authorize_request(&config(), &AuthorizeOptions::default(), 1000).unwrap();
+        assert!(request
+            .url
+            .starts_with("https://accounts.spotify.com/authorize?client_id="));
+        assert!(
+            request
+                .url
+                .contains("scope=user-read-private%20playlist-read-private"),
+            "{}",
+            request.url
+        );
         let q = query(&request.url);
         assert_eq!(q["client_id"], "0123456789abcdef0123456789abcdef");
         assert_eq!(q["response_type"], "code");
@@ -187,12 +244,24 @@ mod tests {
 
     #[test]
     fn pkce_and_show_dialog() {
-        let options = AuthorizeOptions { pkce: true, show_dialog: true, scopes: None };
+        let options = AuthorizeOptions {
+            pkce: true,
+            show_dialog: true,
+            scopes: None,
+        };
         let request = build_authorize_request(&config(), &options, 0).unwrap();
         let q = query(&request.url);
-        let verifier = request.pending.code_verifier.as_ref().unwrap().secret().to_string();
+        let verifier = request
+            .pending
+            .code_verifier
+            .as_ref()
+            .unwrap()
+            .secret()
+            .to_string();
         assert!((43..=128).contains(&verifier.len()));
-        assert!(verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
+        assert!(verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
         assert_eq!(q["code_challenge_method"], "S256");
         assert_eq!(q["code_challenge"], pkce_challenge(&verifier));
         assert_eq!(q["show_dialog"], "true");
@@ -201,7 +270,10 @@ mod tests {
 
     #[test]
     fn scope_override_is_checked() {
-        let options = AuthorizeOptions { scopes: Some(vec!["user-top-reed".into()]), ..Default::default() };
+        let options = AuthorizeOptions {
+            scopes: Some(vec!["user-top-reed".into()]),
+            ..Default::default()
+        };
         let err = build_authorize_request(&config(), &options, 0).unwrap_err();
         assert!(err.to_string().contains("user-top-read"), "{err}");
     }

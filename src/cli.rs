@@ -35,7 +35,11 @@ pub fn client_secret(config: &Config) -> Result<ClientSecret> {
         return Err(config.require_secret().unwrap_err());
     }
     let secret = rpassword::prompt_password("SPOTIFY_CLIENT_SECRET is not set; type it (hidden): ")
-        .map_err(|e| Error::Config(format!("cannot read the secret from the terminal ({e}): set SPOTIFY_CLIENT_SECRET instead")))?;
+        .map_err(|e| {
+            Error::Config(format!(
+                "cannot read the secret from the terminal ({e}): set SPOTIFY_CLIENT_SECRET instead"
+            ))
+        })?;
     let secret = secret.trim();
     if secret.is_empty() {
         return Err(config.require_secret().unwrap_err());
@@ -57,6 +61,10 @@ pub fn read_pasted_redirect() -> Result<String> {
         .lock()
         .take(MAX_PASTE_BYTES as u64 + 2)
         .read_until(b'\n', &mut line)
-        .map_err(|e| Error::Paste(format!("cannot read standard input ({e}): pass the URL as the first argument instead")))?;
+        .map_err(|e| {
+            Error::Paste(format!(
+                "cannot read standard input ({e}): pass the URL as the first argument instead"
+            ))
+        })?;
     Ok(String::from_utf8_lossy(&line).into_owned())
 }

@@ -63,7 +63,11 @@ impl Config {
     /// `notebooks/` reads the project's `../.env`).
     pub fn from_env_with_dotenv(dotenv_path: &Path) -> Result<Config> {
         let dotenv = read_dotenv(dotenv_path)?;
-        Config::from_lookup(|name| std::env::var(name).ok().or_else(|| dotenv.get(name).cloned()))
+        Config::from_lookup(|name| {
+            std::env::var(name)
+                .ok()
+                .or_else(|| dotenv.get(name).cloned())
+        })
     }
 
     /// Reads the variables through `lookup` (a name gives its value when set).
@@ -88,13 +92,19 @@ impl Config {
             ));
         }
         let client_secret = get("SPOTIFY_CLIENT_SECRET")?.map(ClientSecret::new);
-        let redirect_uri = get("SPOTIFY_REDIRECT_URI")?.unwrap_or_else(|| DEFAULT_REDIRECT_URI.into());
+        let redirect_uri =
+            get("SPOTIFY_REDIRECT_URI")?.unwrap_or_else(|| DEFAULT_REDIRECT_URI.into());
         check_redirect_uri(&redirect_uri)?;
         let scopes = parse_scopes(&get("SPOTIFY_SCOPES")?.unwrap_or_default());
         validate_scopes(&scopes)?;
-        let accounts_url = base_url("SPOTIFY_ACCOUNTS_URL", get("SPOTIFY_ACCOUNTS_URL")?, DEFAULT_ACCOUNTS_URL)?;
+        let accounts_url = base_url(
+            "SPOTIFY_ACCOUNTS_URL",
+            get("SPOTIFY_ACCOUNTS_URL")?,
+            DEFAULT_ACCOUNTS_URL,
+        )?;
         let api_url = base_url("SPOTIFY_API_URL", get("SPOTIFY_API_URL")?, DEFAULT_API_URL)?;
-        let auth_dir = PathBuf::from(get("SPOTIFY_AUTH_DIR")?.unwrap_or_else(|| DEFAULT_AUTH_DIR.into()));
+        let auth_dir =
+            PathBuf::from(get("SPOTIFY_AUTH_DIR")?.unwrap_or_else(|| DEFAULT_AUTH_DIR.into()));
         let timeout_secs = match get("SPOTIFY_HTTP_TIMEOUT_SECS")? {
             None => DEFAULT_HTTP_TIMEOUT_SECS,
             Some(v) => v.parse::<u64>().ok().filter(|s| (1..=600).contains(s)).ok_or_else(|| {
@@ -132,7 +142,12 @@ pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
     let iter = match dotenvy::from_path_iter(path) {
         Ok(iter) => iter,
         Err(e) if e.not_found() => return Ok(HashMap::new()),
-        Err(e) => return Err(Error::Config(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )))
+        }
     };
     let mut map = HashMap::new();
     for item in iter {
@@ -156,7 +171,8 @@ fn check_clean(name: &str, value: &str) -> Result<()> {
         )));
     }
     let quoted = |q: char| value.len() >= 2 && value.starts_with(q) && value.ends_with(q);
-    if quoted('"') || quoted('\'') || value.starts_with(['"', '\'']) || value.ends_with(['"', '\'']) {
+    if quoted('"') || quoted('\'') || value.starts_with(['"', '\'']) || value.ends_with(['"', '\''])
+    {
         return Err(Error::Config(format!(
             "{name} is wrapped in quotes: remove the quotes around the value (they reach Spotify and cause invalid_client)"
         )));
@@ -188,7 +204,10 @@ mod tests {
     const ID: &str = "0123456789abcdef0123456789abcdef";
 
     fn config(vars: &[(&str, &str)]) -> Result<Config> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -205,7 +224,9 @@ mod tests {
     #[test]
     fn quotes_and_whitespace_name_the_variable() {
         for bad in ["\"abc\"", "'abc'", " abc", "abc ", "abc\"", "ab\tc\n"] {
-            let err = config(&[("SPOTIFY_CLIENT_ID", ID), ("SPOTIFY_CLIENT_SECRET", bad)]).unwrap_err().to_string();
+            let err = config(&[("SPOTIFY_CLIENT_ID", ID), ("SPOTIFY_CLIENT_SECRET", bad)])
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with("SPOTIFY_CLIENT_SECRET "), "{bad:?}: {err}");
         }
     }
@@ -218,23 +239,49 @@ mod tests {
 
     #[test]
     fn missing_id_and_secret_say_what_to_set() {
-        assert!(config(&[]).unwrap_err().to_string().contains("SPOTIFY_CLIENT_ID is not set"));
+        assert!(config(&[])
+            .unwrap_err()
+            .to_string()
+            .contains("SPOTIFY_CLIENT_ID is not set"));
         let c = config(&[("SPOTIFY_CLIENT_ID", ID)]).unwrap();
         let err = c.require_secret().unwrap_err().to_string();
-        assert!(err.contains("SPOTIFY_CLIENT_SECRET") && err.contains("--pkce"), "{err}");
+        assert!(
+            err.contains("SPOTIFY_CLIENT_SECRET") && err.contains("--pkce"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_values_are_refused() {
-        assert!(config(&[("SPOTIFY_CLIENT_ID", ID), ("SPOTIFY_REDIRECT_URI", "http://localhost:8888/callback")]).is_err());
-        assert!(config(&[("SPOTIFY_CLIENT_ID", ID), ("SPOTIFY_SCOPES", "user-read-privat")]).is_err());
-        assert!(config(&[("SPOTIFY_CLIENT_ID", ID), ("SPOTIFY_ACCOUNTS_URL", "ftp://x")]).is_err());
-        assert!(config(&[("SPOTIFY_CLIENT_ID", ID), ("SPOTIFY_HTTP_TIMEOUT_SECS", "0")]).is_err());
+        assert!(config(&[
+            ("SPOTIFY_CLIENT_ID", ID),
+            ("SPOTIFY_REDIRECT_URI", "http://localhost:8888/callback")
+        ])
+        .is_err());
+        assert!(config(&[
+            ("SPOTIFY_CLIENT_ID", ID),
+            ("SPOTIFY_SCOPES", "user-read-privat")
+        ])
+        .is_err());
+        assert!(config(&[
+            ("SPOTIFY_CLIENT_ID", ID),
+            ("SPOTIFY_ACCOUNTS_URL", "ftp://x")
+        ])
+        .is_err());
+        assert!(config(&[
+            ("SPOTIFY_CLIENT_ID", ID),
+            ("SPOTIFY_HTTP_TIMEOUT_SECS", "0")
+        ])
+        .is_err());
     }
 
     #[test]
     fn trailing_slash_is_dropped_from_base_urls() {
-        let c = config(&[("SPOTIFY_CLIENT_ID", ID), ("SPOTIFY_API_URL", "http://127.0.0.1:9/")]).unwrap();
+        let c = config(&[
+            ("SPOTIFY_CLIENT_ID", ID),
+            ("SPOTIFY_API_URL", "http://127.0.0.1:9/"),
+        ])
+        .unwrap();
         assert_eq!(c.api_url, "http://127.0.0.1:9");
     }
 
@@ -248,7 +295,10 @@ mod tests {
         assert_eq!(map["SPOTIFY_CLIENT_ID"], "abc");
         assert_eq!(map["SPOTIFY_SCOPES"], "user-read-private user-read-email");
         std::fs::write(&path, "SPOTIFY_CLIENT_ID='unterminated\n").unwrap();
-        assert!(read_dotenv(&path).unwrap_err().to_string().contains("malformed"));
+        assert!(read_dotenv(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("malformed"));
         assert!(read_dotenv(&dir.join("missing")).unwrap().is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -2,7 +2,9 @@
 //! the notebooks.
 
 use crate::accounts::{token_request, ClientAuth};
-use crate::authorize::{build_authorize_request, AuthorizeOptions, AuthorizeRequest, PendingAuthorization, PENDING_FILE};
+use crate::authorize::{
+    build_authorize_request, AuthorizeOptions, AuthorizeRequest, PendingAuthorization, PENDING_FILE,
+};
 use crate::clock::now_secs;
 use crate::http::RetryPolicy;
 use crate::paste::{check_redirect, parse_redirect};
@@ -53,7 +55,11 @@ impl SpotifyAuth {
     /// A walkthrough with this configuration.
     pub fn new(config: Config) -> SpotifyAuth {
         let dir = AuthDir::new(config.auth_dir.clone());
-        SpotifyAuth { config, dir, http: OnceLock::new() }
+        SpotifyAuth {
+            config,
+            dir,
+            http: OnceLock::new(),
+        }
     }
 
     /// Supplies the client secret after the fact (from a hidden prompt).
@@ -96,7 +102,9 @@ impl SpotifyAuth {
     /// when it fails), trades the code for tokens, saves them and clears the
     /// pending authorization so the code is never sent twice.
     pub fn exchange_redirect(&self, pasted: &str) -> Result<Exchange> {
-        let pending = self.pending_authorization()?.ok_or(Error::NoPendingAuthorization)?;
+        let pending = self
+            .pending_authorization()?
+            .ok_or(Error::NoPendingAuthorization)?;
         let params = parse_redirect(pasted)?;
         let bare_code = params.bare_code;
         let code = check_redirect(params, &pending, now_secs())?;
@@ -114,16 +122,34 @@ impl SpotifyAuth {
         }
         // Whatever the answer, this code is spent once the request may have
         // reached the service: forget it so it is never sent again.
-        let answer = token_request(self.http()?, &self.config, auth, &form, RetryPolicy::UnsentOnly);
+        let answer = token_request(
+            self.http()?,
+            &self.config,
+            auth,
+            &form,
+            RetryPolicy::UnsentOnly,
+        );
         if !matches!(answer, Err(Error::Connection { .. })) {
             self.dir.remove(PENDING_FILE)?;
         }
         let response = answer?;
-        let token = SavedToken::from_exchange(&response, &pending.scopes, &pending.client_id, pending.code_verifier.is_some(), now_secs())?;
+        let token = SavedToken::from_exchange(
+            &response,
+            &pending.scopes,
+            &pending.client_id,
+            pending.code_verifier.is_some(),
+            now_secs(),
+        )?;
         let _lock = self.dir.lock()?;
         self.dir.write_json(TOKEN_FILE, &token)?;
         let not_granted = token.missing_scopes(&pending.scopes);
-        Ok(Exchange { code, bare_code, response, token, not_granted })
+        Ok(Exchange {
+            code,
+            bare_code,
+            response,
+            token,
+            not_granted,
+        })
     }
 
     /// The saved token, as it is on disk.
@@ -171,8 +197,17 @@ impl SpotifyAuth {
         } else {
             ClientAuth::Basic(self.config.require_secret()?)
         };
-        let form = [("grant_type", "refresh_token"), ("refresh_token", previous.refresh_token.secret())];
-        let response = match token_request(self.http()?, &self.config, auth, &form, RetryPolicy::Idempotent) {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", previous.refresh_token.secret()),
+        ];
+        let response = match token_request(
+            self.http()?,
+            &self.config,
+            auth,
+            &form,
+            RetryPolicy::Idempotent,
+        ) {
             Err(Error::RefreshTokenRevoked) => {
                 // A dead refresh token never comes back: discard it, do not retry.
                 self.dir.remove(TOKEN_FILE)?;
@@ -183,6 +218,11 @@ impl SpotifyAuth {
         let token = previous.merge_refresh(&response, now_secs());
         self.dir.write_json(TOKEN_FILE, &token)?;
         let missing_scopes = token.missing_scopes(&self.config.scopes);
-        Ok(Refresh { response, previous, token, missing_scopes })
+        Ok(Refresh {
+            response,
+            previous,
+            token,
+            missing_scopes,
+        })
     }
 }

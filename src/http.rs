@@ -37,12 +37,22 @@ pub fn client(timeout: Duration) -> Result<Client> {
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("spotify-auth/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| Error::Config(format!("cannot set up the HTTP client ({}): check the system's TLS libraries", root_cause(&e))))
+        .map_err(|e| {
+            Error::Config(format!(
+                "cannot set up the HTTP client ({}): check the system's TLS libraries",
+                root_cause(&e)
+            ))
+        })
 }
 
 /// Sends the request `build` makes, retrying as `policy` allows. Waits are
 /// announced on stderr so a back-off never looks like a hang.
-pub fn send(build: impl Fn() -> RequestBuilder, url: &str, timeout: Duration, policy: RetryPolicy) -> Result<HttpAnswer> {
+pub fn send(
+    build: impl Fn() -> RequestBuilder,
+    url: &str,
+    timeout: Duration,
+    policy: RetryPolicy,
+) -> Result<HttpAnswer> {
     let mut attempt = 1;
     loop {
         let outcome = build().send();
@@ -54,20 +64,33 @@ pub fn send(build: impl Fn() -> RequestBuilder, url: &str, timeout: Duration, po
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok());
-                let body = response.text().map_err(|e| transport_error(url, &e, timeout))?;
+                let body = response
+                    .text()
+                    .map_err(|e| transport_error(url, &e, timeout))?;
                 match status {
                     429 => {
-                        let error = Error::RateLimited { retry_after_secs: retry_after };
+                        let error = Error::RateLimited {
+                            retry_after_secs: retry_after,
+                        };
                         match retry_after {
                             Some(secs) if secs > MAX_RETRY_AFTER_SECS => return Err(error),
                             Some(secs) => (error, Duration::from_secs(secs)),
                             None => (error, backoff(attempt)),
                         }
                     }
-                    500..=599 if policy == RetryPolicy::Idempotent => {
-                        (Error::ServerError { status, url: url.into() }, backoff(attempt))
+                    500..=599 if policy == RetryPolicy::Idempotent => (
+                        Error::ServerError {
+                            status,
+                            url: url.into(),
+                        },
+                        backoff(attempt),
+                    ),
+                    500..=599 => {
+                        return Err(Error::ServerError {
+                            status,
+                            url: url.into(),
+                        })
                     }
-                    500..=599 => return Err(Error::ServerError { status, url: url.into() }),
                     _ => return Ok(HttpAnswer { status, body }),
                 }
             }
@@ -96,8 +119,12 @@ pub fn send(build: impl Fn() -> RequestBuilder, url: &str, timeout: Duration, po
 
 fn short_reason(error: &Error) -> String {
     match error {
-        Error::RateLimited { retry_after_secs: Some(s) } => format!("429 Too Many Requests, Retry-After {s} s"),
-        Error::RateLimited { retry_after_secs: None } => "429 Too Many Requests, no Retry-After".into(),
+        Error::RateLimited {
+            retry_after_secs: Some(s),
+        } => format!("429 Too Many Requests, Retry-After {s} s"),
+        Error::RateLimited {
+            retry_after_secs: None,
+        } => "429 Too Many Requests, no Retry-After".into(),
         Error::ServerError { status, .. } => format!("server error {status}"),
         Error::Timeout { secs, .. } => format!("no answer within {secs} s"),
         Error::Connection { detail, .. } => detail.clone(),
@@ -112,9 +139,15 @@ fn backoff(attempt: u32) -> Duration {
 
 fn transport_error(url: &str, e: &reqwest::Error, timeout: Duration) -> Error {
     if e.is_timeout() {
-        Error::Timeout { url: url.into(), secs: timeout.as_secs() }
+        Error::Timeout {
+            url: url.into(),
+            secs: timeout.as_secs(),
+        }
     } else {
-        Error::Connection { url: url.into(), detail: root_cause(e) }
+        Error::Connection {
+            url: url.into(),
+            detail: root_cause(e),
+        }
     }
 }
 

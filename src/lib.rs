@@ -34,7 +34,9 @@ pub mod storage;
 pub mod token;
 
 pub use api::{Page, Playback, Playlist, Profile, SavedShow, Show, WebApi};
-pub use authorize::{pkce_challenge, AuthorizeOptions, AuthorizeRequest, PendingAuthorization, QueryParameter};
+pub use authorize::{
+    pkce_challenge, AuthorizeOptions, AuthorizeRequest, PendingAuthorization, QueryParameter,
+};
 pub use clock::{format_utc, now_secs};
 pub use config::Config;
 pub use error::{Error, Result};

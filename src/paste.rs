@@ -68,7 +68,12 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
             "the pasted text is neither a redirect URL, a query string nor a code: paste the whole address the browser shows after you press Agree".into(),
         ));
     };
-    let mut params = RedirectParams { code: None, state: None, error: None, bare_code: false };
+    let mut params = RedirectParams {
+        code: None,
+        state: None,
+        error: None,
+        bare_code: false,
+    };
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match name.as_ref() {
             "code" if !value.is_empty() => params.code = Some(AuthorizationCode::new(value)),
@@ -82,12 +87,19 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
 
 /// Codes are long base64url-like strings; anything else is not a code.
 fn looks_like_code(text: &str) -> bool {
-    text.len() >= 16 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'~')
+    text.len() >= 16
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'~')
 }
 
 /// Checks a parsed redirect against the pending authorization of step 1 and
 /// returns the code to exchange. Every failure here sends no request.
-pub fn check_redirect(params: RedirectParams, pending: &PendingAuthorization, now: u64) -> Result<AuthorizationCode> {
+pub fn check_redirect(
+    params: RedirectParams,
+    pending: &PendingAuthorization,
+    now: u64,
+) -> Result<AuthorizationCode> {
     if let Some(error) = params.error {
         return Err(Error::AuthorizationDenied { error });
     }
@@ -141,7 +153,8 @@ mod tests {
 
     #[test]
     fn accepted_pastes() {
-        let full = format!("http://127.0.0.1:8888/callback?code={CODE}&state=st4te-0123456789abcdef");
+        let full =
+            format!("http://127.0.0.1:8888/callback?code={CODE}&state=st4te-0123456789abcdef");
         for input in [
             full.clone(),
             format!("  {full}\n"),
@@ -169,17 +182,32 @@ mod tests {
             ("\u{0}\u{1}binary\u{2}", "control or binary"),
             ("abc\u{fffd}def0123456789abcdef", "control or binary"),
             (&long, "far more than a redirect URL"),
-            ("http://127.0.0.1:8888/callback?error=access_denied&state=st4te-0123456789abcdef", "Cancel was pressed"),
-            ("http://127.0.0.1:8888/callback?code=abc&state=forged", "does not match"),
+            (
+                "http://127.0.0.1:8888/callback?error=access_denied&state=st4te-0123456789abcdef",
+                "Cancel was pressed",
+            ),
+            (
+                "http://127.0.0.1:8888/callback?code=abc&state=forged",
+                "does not match",
+            ),
             ("http://127.0.0.1:8888/callback?code=abc", "has no state"),
-            ("http://127.0.0.1:8888/callback?state=st4te-0123456789abcdef", "has no code"),
-            ("http://127.0.0.1:8888/callback?code=&state=st4te-0123456789abcdef", "has no code"),
+            (
+                "http://127.0.0.1:8888/callback?state=st4te-0123456789abcdef",
+                "has no code",
+            ),
+            (
+                "http://127.0.0.1:8888/callback?code=&state=st4te-0123456789abcdef",
+                "has no code",
+            ),
             ("http://127.0.0.1:8888/callback", "has no state"),
             ("http://[::1", "not one"),
         ];
         for (input, expected) in cases {
             let err = check(input).unwrap_err().to_string();
-            assert!(err.contains(expected), "{input:?} gave {err:?}, wanted {expected:?}");
+            assert!(
+                err.contains(expected),
+                "{input:?} gave {err:?}, wanted {expected:?}"
+            );
             assert!(!err.contains('\n'), "one line: {err:?}");
         }
     }
@@ -188,13 +216,18 @@ mod tests {
     fn expired_pending_authorization() {
         let params = parse_redirect(CODE).unwrap();
         let err = check_redirect(params, &pending(), 1_000 + 601).unwrap_err();
-        assert!(matches!(err, Error::PendingAuthorizationExpired { .. }), "{err}");
+        assert!(
+            matches!(err, Error::PendingAuthorizationExpired { .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("run step 1 again"));
     }
 
     #[test]
     fn other_errors_are_reported() {
-        let err = check("?error=invalid_scope&state=x").unwrap_err().to_string();
+        let err = check("?error=invalid_scope&state=x")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("error=invalid_scope"), "{err}");
     }
 }

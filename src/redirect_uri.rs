@@ -22,7 +22,8 @@ pub fn check_redirect_uri(uri: &str) -> Result<Url> {
             "SPOTIFY_REDIRECT_URI `{uri}` has a #fragment, which OAuth forbids: remove it"
         )));
     }
-    let is_localhost = matches!(url.host(), Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost"));
+    let is_localhost =
+        matches!(url.host(), Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost"));
     if is_localhost {
         let replacement = uri.replacen("localhost", "127.0.0.1", 1);
         return Err(Error::RedirectUri(format!(
@@ -73,15 +74,24 @@ mod tests {
 
     #[test]
     fn localhost_is_refused_with_the_replacement() {
-        let err = check_redirect_uri("http://localhost:8888/callback").unwrap_err().to_string();
-        assert!(err.contains("use http://127.0.0.1:8888/callback instead"), "{err}");
+        let err = check_redirect_uri("http://localhost:8888/callback")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("use http://127.0.0.1:8888/callback instead"),
+            "{err}"
+        );
         assert!(err.contains("since 2025"), "{err}");
         assert!(check_redirect_uri("https://LOCALHOST/cb").is_err());
     }
 
     #[test]
     fn http_for_other_hosts_is_refused() {
-        for uri in ["http://example.com/callback", "http://192.168.1.2:8888/cb", "http://127.0.0.2:8888/cb"] {
+        for uri in [
+            "http://example.com/callback",
+            "http://192.168.1.2:8888/cb",
+            "http://127.0.0.2:8888/cb",
+        ] {
             let err = check_redirect_uri(uri).unwrap_err().to_string();
             assert!(err.contains("use https"), "{uri}: {err}");
         }

@@ -3,24 +3,48 @@
 /// Every scope Spotify documents, with what it lets the app do.
 pub const SPOTIFY_SCOPES: &[(&str, &str)] = &[
     ("ugc-image-upload", "upload images to your playlists"),
-    ("user-read-playback-state", "read what is playing and on which device"),
+    (
+        "user-read-playback-state",
+        "read what is playing and on which device",
+    ),
     ("user-modify-playback-state", "control playback"),
     ("user-read-currently-playing", "read the track playing now"),
-    ("app-remote-control", "remote control from the iOS and Android SDKs"),
+    (
+        "app-remote-control",
+        "remote control from the iOS and Android SDKs",
+    ),
     ("streaming", "play content in the Web Playback SDK"),
     ("playlist-read-private", "read your private playlists"),
-    ("playlist-read-collaborative", "read collaborative playlists"),
+    (
+        "playlist-read-collaborative",
+        "read collaborative playlists",
+    ),
     ("playlist-modify-private", "change your private playlists"),
     ("playlist-modify-public", "change your public playlists"),
-    ("user-follow-modify", "follow and unfollow artists and users"),
+    (
+        "user-follow-modify",
+        "follow and unfollow artists and users",
+    ),
     ("user-follow-read", "read whom you follow"),
-    ("user-read-playback-position", "read your position in episodes"),
+    (
+        "user-read-playback-position",
+        "read your position in episodes",
+    ),
     ("user-top-read", "read your top artists and tracks"),
     ("user-read-recently-played", "read what you played recently"),
-    ("user-library-modify", "change your saved tracks, albums and shows"),
-    ("user-library-read", "read your saved tracks, albums and shows"),
+    (
+        "user-library-modify",
+        "change your saved tracks, albums and shows",
+    ),
+    (
+        "user-library-read",
+        "read your saved tracks, albums and shows",
+    ),
     ("user-read-email", "read your email address"),
-    ("user-read-private", "read your subscription, country and explicit-content setting"),
+    (
+        "user-read-private",
+        "read your subscription, country and explicit-content setting",
+    ),
     ("user-soa-link", "link a partner user"),
     ("user-soa-unlink", "unlink a partner user"),
     ("user-manage-entitlements", "manage partner entitlements"),
@@ -94,10 +118,16 @@ mod tests {
     #[test]
     fn typo_suggests_the_closest_scope() {
         assert_eq!(closest_scope("user-read-privat"), Some("user-read-private"));
-        assert_eq!(closest_scope("playlist_read_private"), Some("playlist-read-private"));
+        assert_eq!(
+            closest_scope("playlist_read_private"),
+            Some("playlist-read-private")
+        );
         assert_eq!(closest_scope("user-libary-read"), Some("user-library-read"));
         let err = validate_scopes(&["user-read-emial".into()]).unwrap_err();
-        assert!(err.to_string().contains("did you mean `user-read-email`"), "{err}");
+        assert!(
+            err.to_string().contains("did you mean `user-read-email`"),
+            "{err}"
+        );
     }
 
     #[test]

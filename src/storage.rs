@@ -86,7 +86,9 @@ impl AuthDir {
     pub fn remove(&self, name: &str) -> Result<()> {
         let path = self.file(name);
         match fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(self.io_error("remove", &path, e)),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(self.io_error("remove", &path, e))
+            }
             _ => Ok(()),
         }
     }
@@ -113,7 +115,9 @@ impl AuthDir {
 /// write of the temporary file and its rename, as a crash would.
 fn fail_point(name: &str) -> std::io::Result<()> {
     match std::env::var("SPOTIFY_AUTH_FAIL_AT") {
-        Ok(point) if point == name => Err(std::io::Error::other(format!("injected failure at {name}"))),
+        Ok(point) if point == name => {
+            Err(std::io::Error::other(format!("injected failure at {name}")))
+        }
         _ => Ok(()),
     }
 }
@@ -180,14 +184,18 @@ mod tests {
     #[test]
     fn round_trip_is_private() {
         let dir = temp_dir("storage");
-        dir.write_json("x.json", &serde_json::json!({"a": 1})).unwrap();
+        dir.write_json("x.json", &serde_json::json!({"a": 1}))
+            .unwrap();
         let back: serde_json::Value = dir.read_json("x.json").unwrap().unwrap();
         assert_eq!(back["a"], 1);
         assert_eq!(mode_of(dir.path()).unwrap(), 0o700);
         assert_eq!(mode_of(&dir.file("x.json")).unwrap(), 0o600);
         dir.remove("x.json").unwrap();
         dir.remove("x.json").unwrap();
-        assert!(dir.read_json::<serde_json::Value>("x.json").unwrap().is_none());
+        assert!(dir
+            .read_json::<serde_json::Value>("x.json")
+            .unwrap()
+            .is_none());
         fs::remove_dir_all(dir.path()).unwrap();
     }
 
@@ -196,7 +204,10 @@ mod tests {
         let dir = temp_dir("damaged");
         dir.ensure().unwrap();
         fs::write(dir.file("t.json"), "{not json").unwrap();
-        let err = dir.read_json::<serde_json::Value>("t.json").unwrap_err().to_string();
+        let err = dir
+            .read_json::<serde_json::Value>("t.json")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("damaged") && err.contains("step 1"), "{err}");
         fs::remove_dir_all(dir.path()).unwrap();
     }

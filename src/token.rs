@@ -52,10 +52,14 @@ pub fn parse_token_response(body: &str) -> Result<TokenResponse> {
         }
     }
     let response: TokenResponse = serde_json::from_value(value).map_err(|e| {
-        Error::UnexpectedResponse(format!("the token answer has a field of the wrong type ({e}); try again"))
+        Error::UnexpectedResponse(format!(
+            "the token answer has a field of the wrong type ({e}); try again"
+        ))
     })?;
     if response.access_token.secret().is_empty() {
-        return Err(Error::UnexpectedResponse("the token answer has an empty `access_token`; try again".into()));
+        return Err(Error::UnexpectedResponse(
+            "the token answer has an empty `access_token`; try again".into(),
+        ));
     }
     Ok(response)
 }
@@ -85,9 +89,17 @@ pub struct SavedToken {
 
 impl SavedToken {
     /// The token of a code exchange answered at `now`.
-    pub fn from_exchange(response: &TokenResponse, asked: &[String], client_id: &str, pkce: bool, now: u64) -> Result<SavedToken> {
+    pub fn from_exchange(
+        response: &TokenResponse,
+        asked: &[String],
+        client_id: &str,
+        pkce: bool,
+        now: u64,
+    ) -> Result<SavedToken> {
         let refresh_token = response.refresh_token.clone().ok_or_else(|| {
-            Error::UnexpectedResponse("the code exchange answer has no `refresh_token`; run step 1 again".into())
+            Error::UnexpectedResponse(
+                "the code exchange answer has no `refresh_token`; run step 1 again".into(),
+            )
         })?;
         Ok(SavedToken {
             access_token: response.access_token.clone(),
@@ -108,9 +120,14 @@ impl SavedToken {
         SavedToken {
             access_token: response.access_token.clone(),
             token_type: response.token_type.clone(),
-            scopes: response.granted_scopes().unwrap_or_else(|| self.scopes.clone()),
+            scopes: response
+                .granted_scopes()
+                .unwrap_or_else(|| self.scopes.clone()),
             expires_at: now + response.expires_in,
-            refresh_token: response.refresh_token.clone().unwrap_or_else(|| self.refresh_token.clone()),
+            refresh_token: response
+                .refresh_token
+                .clone()
+                .unwrap_or_else(|| self.refresh_token.clone()),
             obtained_at: now,
             ..self.clone()
         }
@@ -133,7 +150,11 @@ impl SavedToken {
 
     /// The scopes of `wanted` this token was not granted.
     pub fn missing_scopes(&self, wanted: &[String]) -> Vec<String> {
-        wanted.iter().filter(|s| !self.scopes.contains(s)).cloned().collect()
+        wanted
+            .iter()
+            .filter(|s| !self.scopes.contains(s))
+            .cloned()
+            .collect()
     }
 }
 
@@ -147,19 +168,30 @@ mod tests {
 
     #[test]
     fn exchange_answer_is_saved_with_expiry() {
-        let r = response(r#"{"access_token":"BQa","token_type":"Bearer","scope":"user-read-private","expires_in":3600,"refresh_token":"AQr"}"#);
-        let t = SavedToken::from_exchange(&r, &["user-read-private".into()], "id", false, 100).unwrap();
+        let r = response(
+            r#"{"access_token":"BQa","token_type":"Bearer","scope":"user-read-private","expires_in":3600,"refresh_token":"AQr"}"#,
+        );
+        let t =
+            SavedToken::from_exchange(&r, &["user-read-private".into()], "id", false, 100).unwrap();
         assert_eq!(t.expires_at, 3700);
         assert_eq!(t.refresh_token.secret(), "AQr");
         assert_eq!(t.scopes, ["user-read-private"]);
-        assert_eq!(t.refresh_token_expires_at(), 100 + REFRESH_TOKEN_LIFETIME_SECS);
+        assert_eq!(
+            t.refresh_token_expires_at(),
+            100 + REFRESH_TOKEN_LIFETIME_SECS
+        );
     }
 
     #[test]
     fn refresh_without_refresh_token_keeps_the_old_one() {
-        let r = response(r#"{"access_token":"BQa","token_type":"Bearer","scope":"a","expires_in":3600,"refresh_token":"AQr"}"#);
+        let r = response(
+            r#"{"access_token":"BQa","token_type":"Bearer","scope":"a","expires_in":3600,"refresh_token":"AQr"}"#,
+        );
         let t = SavedToken::from_exchange(&r, &[], "id", false, 0).unwrap();
-        let refreshed = t.merge_refresh(&response(r#"{"access_token":"BQb","token_type":"Bearer","expires_in":3600}"#), 50);
+        let refreshed = t.merge_refresh(
+            &response(r#"{"access_token":"BQb","token_type":"Bearer","expires_in":3600}"#),
+            50,
+        );
         assert_eq!(refreshed.refresh_token.secret(), "AQr");
         assert_eq!(refreshed.access_token.secret(), "BQb");
         assert_eq!(refreshed.scopes, ["a"]);
@@ -172,7 +204,9 @@ mod tests {
 
     #[test]
     fn null_refresh_token_counts_as_absent() {
-        let r = response(r#"{"access_token":"BQb","token_type":"Bearer","expires_in":3600,"refresh_token":null}"#);
+        let r = response(
+            r#"{"access_token":"BQb","token_type":"Bearer","expires_in":3600,"refresh_token":null}"#,
+        );
         assert!(r.refresh_token.is_none());
     }
 
@@ -182,11 +216,26 @@ mod tests {
             ("<html>oops</html>", "not JSON"),
             ("", "not JSON"),
             ("{}", "lacks `access_token`"),
-            (r#"{"access_token":"x","token_type":"Bearer"}"#, "lacks `expires_in`"),
-            (r#"{"access_token":null,"token_type":"Bearer","expires_in":1}"#, "lacks `access_token`"),
-            (r#"{"access_token":"x","token_type":"Bearer","expires_in":"soon"}"#, "wrong type"),
-            (r#"{"access_token":"","token_type":"Bearer","expires_in":1}"#, "empty"),
-            (r#"{"access_token":"x","token_type":"Bearer","expires_in":-5}"#, "wrong type"),
+            (
+                r#"{"access_token":"x","token_type":"Bearer"}"#,
+                "lacks `expires_in`",
+            ),
+            (
+                r#"{"access_token":null,"token_type":"Bearer","expires_in":1}"#,
+                "lacks `access_token`",
+            ),
+            (
+                r#"{"access_token":"x","token_type":"Bearer","expires_in":"soon"}"#,
+                "wrong type",
+            ),
+            (
+                r#"{"access_token":"","token_type":"Bearer","expires_in":1}"#,
+                "empty",
+            ),
+            (
+                r#"{"access_token":"x","token_type":"Bearer","expires_in":-5}"#,
+                "wrong type",
+            ),
         ];
         for (body, expected) in cases {
             let err = parse_token_response(body).unwrap_err().to_string();
@@ -196,7 +245,9 @@ mod tests {
 
     #[test]
     fn expiry_margin() {
-        let r = response(r#"{"access_token":"BQa","token_type":"Bearer","expires_in":3600,"refresh_token":"AQr"}"#);
+        let r = response(
+            r#"{"access_token":"BQa","token_type":"Bearer","expires_in":3600,"refresh_token":"AQr"}"#,
+        );
         let t = SavedToken::from_exchange(&r, &[], "id", false, 0).unwrap();
         assert!(!t.needs_refresh(3539));
         assert!(t.needs_refresh(3541));

@@ -7,7 +7,11 @@ use common::World;
 use spotify_sandbox::{Fault, FaultKind};
 
 fn arm(world: &World, kind: FaultKind, count: u32) {
-    world.sandbox.add_fault(Fault { endpoint: "/api/token".into(), kind, count });
+    world.sandbox.add_fault(Fault {
+        endpoint: "/api/token".into(),
+        kind,
+        count,
+    });
 }
 
 fn slow_world() -> World {
@@ -34,8 +38,15 @@ fn exchange_faults_fail_once_without_saving() {
         arm(&world, kind.clone(), 5);
         let run = world.run("step2_get_tokens", &[&redirected]);
         run.assert_error(expected);
-        assert_eq!(world.token_requests(), 1, "{kind:?}: the exchange must not be retried");
-        assert!(!world.auth_dir().join("token.json").exists(), "{kind:?}: nothing saved");
+        assert_eq!(
+            world.token_requests(),
+            1,
+            "{kind:?}: the exchange must not be retried"
+        );
+        assert!(
+            !world.auth_dir().join("token.json").exists(),
+            "{kind:?}: nothing saved"
+        );
     }
 }
 
@@ -45,10 +56,20 @@ fn exchange_waits_out_429() {
     for retry_after in [Some(1), None] {
         let world = World::new();
         let (_, redirected) = world.authorize(&[], true);
-        arm(&world, FaultKind::TooManyRequests { retry_after_secs: retry_after }, 1);
+        arm(
+            &world,
+            FaultKind::TooManyRequests {
+                retry_after_secs: retry_after,
+            },
+            1,
+        );
         let run = world.run("step2_get_tokens", &[&redirected]);
         assert!(run.ok(), "{retry_after:?}: {}", run.stderr);
-        assert!(run.stderr.contains("429 Too Many Requests"), "the wait is shown: {}", run.stderr);
+        assert!(
+            run.stderr.contains("429 Too Many Requests"),
+            "the wait is shown: {}",
+            run.stderr
+        );
         assert_eq!(world.token_requests(), 2);
     }
 }
@@ -59,8 +80,18 @@ fn refresh_survives_transient_faults() {
     let cases: Vec<(FaultKind, &str)> = vec![
         (FaultKind::Status(500), "server error 500"),
         (FaultKind::Status(503), "server error 503"),
-        (FaultKind::TooManyRequests { retry_after_secs: Some(1) }, "Retry-After 1 s"),
-        (FaultKind::TooManyRequests { retry_after_secs: None }, "no Retry-After"),
+        (
+            FaultKind::TooManyRequests {
+                retry_after_secs: Some(1),
+            },
+            "Retry-After 1 s",
+        ),
+        (
+            FaultKind::TooManyRequests {
+                retry_after_secs: None,
+            },
+            "no Retry-After",
+        ),
         (FaultKind::Slow { secs: 3 }, "no answer within 1 s"),
         (FaultKind::ConnectionReset, "retrying"),
     ];
@@ -71,7 +102,11 @@ fn refresh_survives_transient_faults() {
         arm(&world, kind.clone(), 1);
         let run = world.run("step3_refresh", &[]);
         assert!(run.ok(), "{kind:?}: {}", run.stderr);
-        assert!(run.stderr.contains(note), "{kind:?}: wait shown: {}", run.stderr);
+        assert!(
+            run.stderr.contains(note),
+            "{kind:?}: wait shown: {}",
+            run.stderr
+        );
         let after = world.token_json();
         assert_ne!(after["access_token"], before["access_token"], "{kind:?}");
         assert_eq!(after["refresh_token"], before["refresh_token"], "{kind:?}");
@@ -83,7 +118,13 @@ fn refresh_survives_transient_faults() {
 fn refresh_failures_leave_the_saved_token_unchanged() {
     let cases: Vec<(FaultKind, u32, &str)> = vec![
         (FaultKind::Status(503), 10, "answered 503, a server error"),
-        (FaultKind::TooManyRequests { retry_after_secs: Some(60) }, 1, "Retry-After 60 s"),
+        (
+            FaultKind::TooManyRequests {
+                retry_after_secs: Some(60),
+            },
+            1,
+            "Retry-After 60 s",
+        ),
         (FaultKind::NotJson, 1, "not JSON"),
         (FaultKind::MissingFields, 1, "lacks `access_token`"),
         (FaultKind::ConnectionReset, 10, "could not reach"),
@@ -95,7 +136,11 @@ fn refresh_failures_leave_the_saved_token_unchanged() {
         let before = std::fs::read(&path).unwrap();
         arm(&world, kind.clone(), count);
         world.run("step3_refresh", &[]).assert_error(expected);
-        assert_eq!(std::fs::read(&path).unwrap(), before, "{kind:?}: token unchanged");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "{kind:?}: token unchanged"
+        );
     }
 }
 
@@ -106,12 +151,22 @@ fn a_crash_between_write_and_rename_keeps_the_previous_token() {
     let path = world.auth_dir().join("token.json");
     let before = std::fs::read(&path).unwrap();
     world.set("SPOTIFY_AUTH_FAIL_AT", "before-rename");
-    world.run("step3_refresh", &[]).assert_error("injected failure");
+    world
+        .run("step3_refresh", &[])
+        .assert_error("injected failure");
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(world.auth_dir()).unwrap().flatten().map(|e| e.file_name()).filter(|n| n.to_string_lossy().contains("tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(world.auth_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().contains("tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     world.unset("SPOTIFY_AUTH_FAIL_AT");
-    assert!(world.run("step3_refresh", &[]).ok(), "the previous token still loads and works");
+    assert!(
+        world.run("step3_refresh", &[]).ok(),
+        "the previous token still loads and works"
+    );
 }
 
 #[test]
@@ -119,11 +174,22 @@ fn concurrent_refreshes_leave_one_valid_token() {
     let world = World::new();
     world.obtain_token();
     let children: Vec<_> = (0..4)
-        .map(|_| world.command("step3_refresh", &[]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap())
+        .map(|_| {
+            world
+                .command("step3_refresh", &[])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
         .collect();
     for child in children {
         let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let token = world.token_json();
     assert!(token["access_token"].as_str().unwrap().starts_with("BQ"));

@@ -18,19 +18,40 @@ fn step1_prints_the_url_alone_on_its_line_with_every_parameter() {
     assert_eq!(query["redirect_uri"], "http://127.0.0.1:8888/callback");
     assert_eq!(query["scope"], "user-read-private playlist-read-private");
     assert!(query["state"].len() >= 16);
-    for purpose in ["which app asks", "one-time code", "must match the dashboard", "what the app may do", "forged redirects"] {
-        assert!(run.stdout.contains(purpose), "missing explanation {purpose:?}");
+    for purpose in [
+        "which app asks",
+        "one-time code",
+        "must match the dashboard",
+        "what the app may do",
+        "forged redirects",
+    ] {
+        assert!(
+            run.stdout.contains(purpose),
+            "missing explanation {purpose:?}"
+        );
     }
     assert!(run.stdout.contains("Register this redirect URI in the app's dashboard, character for character: http://127.0.0.1:8888/callback"));
-    assert!(run.stdout.contains("step2_get_tokens"), "says what to do next");
-    let pending = std::fs::read_to_string(world.auth_dir().join("pending_authorization.json")).unwrap();
+    assert!(
+        run.stdout.contains("step2_get_tokens"),
+        "says what to do next"
+    );
+    let pending =
+        std::fs::read_to_string(world.auth_dir().join("pending_authorization.json")).unwrap();
     assert!(pending.contains(&query["state"].to_string()));
 }
 
 #[test]
 fn step1_options_show_dialog_pkce_and_scope() {
     let world = World::new();
-    let run = world.run("step1_auth_url", &["--show-dialog", "--pkce", "--scope", "user-top-read user-read-email"]);
+    let run = world.run(
+        "step1_auth_url",
+        &[
+            "--show-dialog",
+            "--pkce",
+            "--scope",
+            "user-top-read user-read-email",
+        ],
+    );
     assert!(run.ok(), "{}", run.stderr);
     let url = url::Url::parse(&run.authorize_url()).unwrap();
     let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
@@ -39,7 +60,11 @@ fn step1_options_show_dialog_pkce_and_scope() {
     assert_eq!(query["code_challenge"].len(), 43);
     assert_eq!(query["scope"], "user-top-read user-read-email");
     let two = world.run("step1_auth_url", &[]);
-    assert_ne!(world_state(&run), world_state(&two), "state is fresh each run");
+    assert_ne!(
+        world_state(&run),
+        world_state(&two),
+        "state is fresh each run"
+    );
 }
 
 fn world_state(run: &common::Run) -> String {
@@ -53,21 +78,37 @@ fn full_flow_prints_tokens_saves_them_privately_and_refreshes_twice() {
     let (_, redirected) = world.authorize(&[], true);
     let step2 = world.run("step2_get_tokens", &[&redirected]);
     assert!(step2.ok(), "{}\n{}", step2.stdout, step2.stderr);
-    let code = url::Url::parse(&redirected).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
-    assert!(step2.stdout.contains(&format!("Code from the redirect: {code}")));
+    let code = url::Url::parse(&redirected)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    assert!(step2
+        .stdout
+        .contains(&format!("Code from the redirect: {code}")));
     let access = step2.field("access_token");
     let refresh = step2.field("refresh_token");
     assert!(access.starts_with("BQ") && access.len() > 40, "{access}");
     assert!(refresh.starts_with("AQ"), "{refresh}");
     assert_eq!(step2.field("token_type"), "Bearer");
     assert_eq!(step2.field("expires_in"), "3600");
-    assert!(step2.stdout.contains("scope         = user-read-private user-read-email"));
-    assert!(step2.stdout.contains("expires at 20"), "computed expiry time shown");
+    assert!(step2
+        .stdout
+        .contains("scope         = user-read-private user-read-email"));
+    assert!(
+        step2.stdout.contains("expires at 20"),
+        "computed expiry time shown"
+    );
 
     let token = world.token_json();
     assert_eq!(token["access_token"], access.as_str());
     assert_eq!(token["refresh_token"], refresh.as_str());
-    assert!(!world.auth_dir().join("pending_authorization.json").exists(), "pending cleared");
+    assert!(
+        !world.auth_dir().join("pending_authorization.json").exists(),
+        "pending cleared"
+    );
     assert_modes(&world);
 
     // Step 3 twice: Spotify (and the sandbox) do not resend the refresh token.
@@ -77,9 +118,19 @@ fn full_flow_prints_tokens_saves_them_privately_and_refreshes_twice() {
         assert!(step3.ok(), "{}\n{}", step3.stdout, step3.stderr);
         let new_access = step3.field("access_token");
         assert_ne!(new_access, previous_access);
-        assert!(step3.stdout.contains("not in the answer: the saved one is kept"), "{}", step3.stdout);
+        assert!(
+            step3
+                .stdout
+                .contains("not in the answer: the saved one is kept"),
+            "{}",
+            step3.stdout
+        );
         let token = world.token_json();
-        assert_eq!(token["refresh_token"], refresh.as_str(), "old refresh token kept");
+        assert_eq!(
+            token["refresh_token"],
+            refresh.as_str(),
+            "old refresh token kept"
+        );
         assert_eq!(token["access_token"], new_access.as_str());
         previous_access = new_access;
     }
@@ -89,7 +140,10 @@ fn full_flow_prints_tokens_saves_them_privately_and_refreshes_twice() {
 
 #[test]
 fn rotated_refresh_token_is_stored() {
-    let world = World::with(SandboxOptions { rotate_refresh_tokens: true, ..Default::default() });
+    let world = World::with(SandboxOptions {
+        rotate_refresh_tokens: true,
+        ..Default::default()
+    });
     let step2 = world.obtain_token();
     let first = step2.field("refresh_token");
     let step3 = world.run("step3_refresh", &[]);
@@ -106,7 +160,11 @@ fn rotated_refresh_token_is_stored() {
 fn step2_reads_a_plain_line_from_stdin() {
     let world = World::new();
     let (_, redirected) = world.authorize(&[], true);
-    let run = world.run_with_stdin("step2_get_tokens", &[], format!("{redirected}\n").as_bytes());
+    let run = world.run_with_stdin(
+        "step2_get_tokens",
+        &[],
+        format!("{redirected}\n").as_bytes(),
+    );
     assert!(run.ok(), "{}", run.stderr);
     assert!(run.field("access_token").starts_with("BQ"));
 }
@@ -119,20 +177,40 @@ fn bad_pastes_fail_clearly_and_send_no_request() {
     let forged = redirected.replace(&state, "forged-state-0123456789");
     let long = "x".repeat(200 * 1024);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("forged state", forged.into_bytes(), "does not match step 1's"),
+        (
+            "forged state",
+            forged.into_bytes(),
+            "does not match step 1's",
+        ),
         ("empty", b"".to_vec(), "nothing was pasted"),
         ("blank line", b"   \n".to_vec(), "nothing was pasted"),
         ("garbage", b"hello there".to_vec(), "neither a redirect URL"),
-        ("binary", vec![0, 159, 146, 150, 1, 2, 255, b'\n'], "control or binary"),
+        (
+            "binary",
+            vec![0, 159, 146, 150, 1, 2, 255, b'\n'],
+            "control or binary",
+        ),
         ("200 kB", long.into_bytes(), "longer than 8 KiB"),
-        ("no code", format!("http://127.0.0.1:8888/callback?state={state}").into_bytes(), "has no code"),
-        ("no state", b"http://127.0.0.1:8888/callback?code=abc".to_vec(), "has no state"),
+        (
+            "no code",
+            format!("http://127.0.0.1:8888/callback?state={state}").into_bytes(),
+            "has no code",
+        ),
+        (
+            "no state",
+            b"http://127.0.0.1:8888/callback?code=abc".to_vec(),
+            "has no state",
+        ),
         ("broken URL", b"http://[::1".to_vec(), "not one"),
     ];
     for (name, input, expected) in cases {
         let run = world.run_with_stdin("step2_get_tokens", &[], &input);
         run.assert_error(expected);
-        assert_eq!(world.token_requests(), 0, "{name}: no token request may be sent");
+        assert_eq!(
+            world.token_requests(),
+            0,
+            "{name}: no token request may be sent"
+        );
     }
     // The right paste still works afterwards: the pending authorization survived.
     let run = world.run("step2_get_tokens", &[&redirected]);
@@ -152,14 +230,22 @@ fn denied_consent_is_explained_without_a_request() {
 #[test]
 fn step2_without_step1_and_with_an_expired_step1() {
     let world = World::new();
-    world.run("step2_get_tokens", &["http://127.0.0.1:8888/callback?code=abc&state=x"]).assert_error("run step 1");
+    world
+        .run(
+            "step2_get_tokens",
+            &["http://127.0.0.1:8888/callback?code=abc&state=x"],
+        )
+        .assert_error("run step 1");
 
     let (_, redirected) = world.authorize(&[], true);
     let path = world.auth_dir().join("pending_authorization.json");
-    let mut pending: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut pending: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     pending["created_at"] = (pending["created_at"].as_u64().unwrap() - 11 * 60).into();
     std::fs::write(&path, pending.to_string()).unwrap();
-    world.run("step2_get_tokens", &[&redirected]).assert_error("has expired");
+    world
+        .run("step2_get_tokens", &[&redirected])
+        .assert_error("has expired");
     assert_eq!(world.token_requests(), 0);
 }
 
@@ -168,7 +254,9 @@ fn the_same_code_is_never_sent_twice() {
     let world = World::new();
     let (_, redirected) = world.authorize(&[], true);
     assert!(world.run("step2_get_tokens", &[&redirected]).ok());
-    world.run("step2_get_tokens", &[&redirected]).assert_error("no pending authorization");
+    world
+        .run("step2_get_tokens", &[&redirected])
+        .assert_error("no pending authorization");
     assert_eq!(world.token_requests(), 1);
 }
 
@@ -200,12 +288,36 @@ fn missing_secret_without_a_terminal_names_the_variable() {
 #[test]
 fn configuration_mistakes_are_caught_before_anything_else() {
     let cases: &[(&str, &str, &str)] = &[
-        ("SPOTIFY_REDIRECT_URI", "http://localhost:8888/callback", "use http://127.0.0.1:8888/callback instead"),
-        ("SPOTIFY_REDIRECT_URI", "http://example.com/callback", "use https"),
-        ("SPOTIFY_CLIENT_SECRET", "\"quoted\"", "SPOTIFY_CLIENT_SECRET is wrapped in quotes"),
-        ("SPOTIFY_CLIENT_ID", " padded", "SPOTIFY_CLIENT_ID has leading or trailing whitespace"),
-        ("SPOTIFY_SCOPES", "user-read-privat", "did you mean `user-read-private`"),
-        ("SPOTIFY_ACCOUNTS_URL", "accounts.spotify.com", "not an http(s) URL"),
+        (
+            "SPOTIFY_REDIRECT_URI",
+            "http://localhost:8888/callback",
+            "use http://127.0.0.1:8888/callback instead",
+        ),
+        (
+            "SPOTIFY_REDIRECT_URI",
+            "http://example.com/callback",
+            "use https",
+        ),
+        (
+            "SPOTIFY_CLIENT_SECRET",
+            "\"quoted\"",
+            "SPOTIFY_CLIENT_SECRET is wrapped in quotes",
+        ),
+        (
+            "SPOTIFY_CLIENT_ID",
+            " padded",
+            "SPOTIFY_CLIENT_ID has leading or trailing whitespace",
+        ),
+        (
+            "SPOTIFY_SCOPES",
+            "user-read-privat",
+            "did you mean `user-read-private`",
+        ),
+        (
+            "SPOTIFY_ACCOUNTS_URL",
+            "accounts.spotify.com",
+            "not an http(s) URL",
+        ),
     ];
     for (name, value, expected) in cases {
         let mut world = World::new();
@@ -215,8 +327,12 @@ fn configuration_mistakes_are_caught_before_anything_else() {
     }
     let mut world = World::new();
     world.unset("SPOTIFY_CLIENT_ID");
-    world.run("step1_auth_url", &[]).assert_error("SPOTIFY_CLIENT_ID is not set");
-    World::new().run("step1_auth_url", &["--bogus"]).assert_error("unknown argument `--bogus`");
+    world
+        .run("step1_auth_url", &[])
+        .assert_error("SPOTIFY_CLIENT_ID is not set");
+    World::new()
+        .run("step1_auth_url", &["--bogus"])
+        .assert_error("unknown argument `--bogus`");
 }
 
 #[test]
@@ -225,18 +341,28 @@ fn odd_client_id_is_only_a_warning() {
     world.set("SPOTIFY_CLIENT_ID", "not-hex");
     let run = world.run("step1_auth_url", &[]);
     assert!(run.ok());
-    assert!(run.stderr.contains("warning: SPOTIFY_CLIENT_ID `not-hex` is not 32 hex characters"));
+    assert!(run
+        .stderr
+        .contains("warning: SPOTIFY_CLIENT_ID `not-hex` is not 32 hex characters"));
 }
 
 #[test]
 fn dotenv_is_read_and_the_environment_wins() {
     let mut world = World::new();
     world.unset("SPOTIFY_SCOPES");
-    std::fs::write(world.dir.join(".env"), "SPOTIFY_SCOPES=user-top-read\nSPOTIFY_CLIENT_ID=ffffffffffffffffffffffffffffffff\n").unwrap();
+    std::fs::write(
+        world.dir.join(".env"),
+        "SPOTIFY_SCOPES=user-top-read\nSPOTIFY_CLIENT_ID=ffffffffffffffffffffffffffffffff\n",
+    )
+    .unwrap();
     let run = world.run("step1_auth_url", &[]);
     assert!(run.ok(), "{}", run.stderr);
     assert_eq!(run.field("scope"), "user-top-read", "from .env");
-    assert_eq!(run.field("client_id"), world.sandbox.client_id(), "the environment wins");
+    assert_eq!(
+        run.field("client_id"),
+        world.sandbox.client_id(),
+        "the environment wins"
+    );
 }
 
 #[test]
@@ -244,22 +370,31 @@ fn wrong_secret_is_invalid_client_with_the_fix() {
     let mut world = World::new();
     world.set("SPOTIFY_CLIENT_SECRET", "0000000000000000000000000000dead");
     let (_, redirected) = world.authorize(&[], true);
-    world.run("step2_get_tokens", &[&redirected]).assert_error("invalid_client");
+    world
+        .run("step2_get_tokens", &[&redirected])
+        .assert_error("invalid_client");
 }
 
 #[test]
 fn redirect_uri_changed_between_steps_is_explained() {
     let mut world = World::with(SandboxOptions {
-        redirect_uris: vec!["http://127.0.0.1:8888/callback".into(), "http://127.0.0.1:9999/cb".into()],
+        redirect_uris: vec![
+            "http://127.0.0.1:8888/callback".into(),
+            "http://127.0.0.1:9999/cb".into(),
+        ],
         ..Default::default()
     });
     let (_, redirected) = world.authorize(&[], true);
     // Step 2 uses the redirect URI saved by step 1, so only a tampered pending file can differ.
     let path = world.auth_dir().join("pending_authorization.json");
-    let text = std::fs::read_to_string(&path).unwrap().replace("8888/callback", "9999/cb");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("8888/callback", "9999/cb");
     std::fs::write(&path, text).unwrap();
     world.set("SPOTIFY_REDIRECT_URI", "http://127.0.0.1:9999/cb");
-    world.run("step2_get_tokens", &[&redirected]).assert_error("Invalid redirect URI");
+    world
+        .run("step2_get_tokens", &[&redirected])
+        .assert_error("Invalid redirect URI");
 }
 
 #[test]
@@ -267,25 +402,49 @@ fn revoked_refresh_token_is_discarded_with_a_clear_message() {
     let world = World::new();
     world.obtain_token();
     world.sandbox.revoke_refresh_tokens();
-    world.run("step3_refresh", &[]).assert_error("Refresh token revoked");
-    assert!(!world.auth_dir().join("token.json").exists(), "dead token discarded");
+    world
+        .run("step3_refresh", &[])
+        .assert_error("Refresh token revoked");
+    assert!(
+        !world.auth_dir().join("token.json").exists(),
+        "dead token discarded"
+    );
     assert_eq!(world.token_requests(), 2, "not retried");
-    world.run("step3_refresh", &[]).assert_error("no saved token");
+    world
+        .run("step3_refresh", &[])
+        .assert_error("no saved token");
 }
 
 #[test]
 fn narrower_grant_names_the_missing_scope() {
-    let mut world = World::with(SandboxOptions { withhold_scopes: vec!["user-read-email".into()], ..Default::default() });
+    let mut world = World::with(SandboxOptions {
+        withhold_scopes: vec!["user-read-email".into()],
+        ..Default::default()
+    });
     world.set("SPOTIFY_SCOPES", "user-read-private user-read-email");
     let step2 = world.obtain_token();
-    assert!(step2.stdout.contains("warning: asked for but not granted: user-read-email"), "{}", step2.stdout);
+    assert!(
+        step2
+            .stdout
+            .contains("warning: asked for but not granted: user-read-email"),
+        "{}",
+        step2.stdout
+    );
     let step3 = world.run("step3_refresh", &[]);
-    assert!(step3.stdout.contains("warning: the token lacks user-read-email"), "{}", step3.stdout);
+    assert!(
+        step3
+            .stdout
+            .contains("warning: the token lacks user-read-email"),
+        "{}",
+        step3.stdout
+    );
 }
 
 #[test]
 fn step3_without_a_token_says_to_run_steps_1_and_2() {
-    World::new().run("step3_refresh", &[]).assert_error("run step 1 and step 2 first");
+    World::new()
+        .run("step3_refresh", &[])
+        .assert_error("run step 1 and step 2 first");
 }
 
 fn assert_modes(world: &World) {
@@ -298,9 +457,16 @@ fn assert_modes(world: &World) {
 fn assert_secret_nowhere(world: &World, runs: &[&common::Run]) {
     let secret = world.sandbox.client_secret();
     for run in runs {
-        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "secret printed");
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "secret printed"
+        );
     }
     for (path, bytes) in world.written_files() {
-        assert!(!String::from_utf8_lossy(&bytes).contains(secret), "secret written to {}", path.display());
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "secret written to {}",
+            path.display()
+        );
     }
 }

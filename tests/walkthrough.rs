@@ -18,20 +18,47 @@ fn cargo_run_walks_the_whole_flow_on_the_sandbox() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(started.elapsed().as_secs() < 10, "a few seconds at most");
-    assert!(stdout.contains("SANDBOX MODE"), "says loudly it is the sandbox");
-    assert!(stdout.contains("To use your real account"), "says how to use a real account");
-    for heading in ["== Step 1", "== Consent", "== Step 2", "== Step 3", "GET http://127.0.0.1:"] {
+    assert!(
+        stdout.contains("SANDBOX MODE"),
+        "says loudly it is the sandbox"
+    );
+    assert!(
+        stdout.contains("To use your real account"),
+        "says how to use a real account"
+    );
+    for heading in [
+        "== Step 1",
+        "== Consent",
+        "== Step 2",
+        "== Step 3",
+        "GET http://127.0.0.1:",
+    ] {
         assert!(stdout.contains(heading), "missing {heading}");
     }
-    assert!(stdout.lines().any(|l| l.starts_with("http://127.0.0.1:") && l.contains("/authorize?client_id=")), "the authorize URL");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("http://127.0.0.1:") && l.contains("/authorize?client_id=")),
+        "the authorize URL"
+    );
     assert!(stdout.contains("Code from the redirect: AQ"));
-    let access: Vec<&str> = stdout.lines().filter(|l| l.trim_start().starts_with("access_token  = BQ")).collect();
+    let access: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("access_token  = BQ"))
+        .collect();
     assert_eq!(access.len(), 2, "the first and the refreshed access token");
     assert_ne!(access[0], access[1]);
     assert!(stdout.contains("refresh_token = AQ"));
-    assert!(stdout.contains("display_name = Sandbox Listener"), "the sandbox profile");
+    assert!(
+        stdout.contains("display_name = Sandbox Listener"),
+        "the sandbox profile"
+    );
     // Files go to a sandbox subfolder: a real saved token is never overwritten.
     assert!(dir.join(".spotify-auth/sandbox/token.json").exists());
     let secret = spotify_sandbox::SandboxOptions::default().client_secret;
@@ -60,9 +87,14 @@ fn sandbox_binary_prints_the_env_lines_and_serves() {
         }
     }
     let url = &env["SPOTIFY_ACCOUNTS_URL"];
-    let status = reqwest::blocking::get(format!("{url}/v1/me")).unwrap().status();
+    let status = reqwest::blocking::get(format!("{url}/v1/me"))
+        .unwrap()
+        .status();
     assert_eq!(status, 401, "the sandbox answers like the Web API");
-    assert_eq!(env["SPOTIFY_REDIRECT_URI"], "http://127.0.0.1:8888/callback");
+    assert_eq!(
+        env["SPOTIFY_REDIRECT_URI"],
+        "http://127.0.0.1:8888/callback"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
@@ -71,7 +103,11 @@ fn sandbox_binary_prints_the_env_lines_and_serves() {
 fn sandbox_binary_reports_a_busy_port() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let output = Command::new(common::bin_path("sandbox")).args(["--port", &port]).env_clear().output().unwrap();
+    let output = Command::new(common::bin_path("sandbox"))
+        .args(["--port", &port])
+        .env_clear()
+        .output()
+        .unwrap();
     let run = common::Run::from(output);
     run.assert_error("--port 0");
 }

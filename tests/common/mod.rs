@@ -31,7 +31,11 @@ impl World {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        World { sandbox, dir, extra_env: Vec::new() }
+        World {
+            sandbox,
+            dir,
+            extra_env: Vec::new(),
+        }
     }
 
     pub fn auth_dir(&self) -> PathBuf {
@@ -105,12 +109,18 @@ impl World {
     pub fn obtain_token(&self) -> Run {
         let (_, redirected) = self.authorize(&[], true);
         let step2 = self.run("step2_get_tokens", &[&redirected]);
-        assert!(step2.ok(), "step 2 failed: {}\n{}", step2.stdout, step2.stderr);
+        assert!(
+            step2.ok(),
+            "step 2 failed: {}\n{}",
+            step2.stdout,
+            step2.stderr
+        );
         step2
     }
 
     pub fn token_json(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.auth_dir().join("token.json")).expect("token.json exists");
+        let text =
+            std::fs::read_to_string(self.auth_dir().join("token.json")).expect("token.json exists");
         serde_json::from_str(&text).unwrap()
     }
 
@@ -159,7 +169,10 @@ fn wait_with_timeout(mut child: std::process::Child, secs: u64) -> Output {
         if std::time::Instant::now() > deadline {
             let _ = child.kill();
             let output = child.wait_with_output().unwrap();
-            panic!("binary hung for {secs} s; stdout: {}", String::from_utf8_lossy(&output.stdout));
+            panic!(
+                "binary hung for {secs} s; stdout: {}",
+                String::from_utf8_lossy(&output.stdout)
+            );
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -210,9 +223,22 @@ impl Run {
     pub fn assert_error(&self, expected: &str) {
         assert_ne!(self.code, Some(0), "should fail: {}", self.stdout);
         assert!(self.code.is_some(), "killed by a signal: {}", self.stderr);
-        let errors: Vec<&str> = self.stderr.lines().filter(|l| l.starts_with("error: ")).collect();
-        assert_eq!(errors.len(), 1, "one error line expected in stderr:\n{}", self.stderr);
-        assert!(errors[0].contains(expected), "expected {expected:?} in {:?}", errors[0]);
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(
+            errors.len(),
+            1,
+            "one error line expected in stderr:\n{}",
+            self.stderr
+        );
+        assert!(
+            errors[0].contains(expected),
+            "expected {expected:?} in {:?}",
+            errors[0]
+        );
         assert!(!self.stderr.contains("panicked"), "panic: {}", self.stderr);
     }
 }
