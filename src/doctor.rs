@@ -1,0 +1,1 @@
+//! Checks of the setup, one line each (used by the `doctor` binary).

@@ -1,0 +1,1 @@
+//! The loopback listener that catches Spotify's redirect.
