@@ -5,14 +5,15 @@
 use spotify_auth::cli;
 use spotify_auth::{report, AuthorizeOptions, Error, Result, SpotifyAuth};
 
-const USAGE: &str = "usage: step1_auth_url [--scope \"SCOPE ...\"] [--show-dialog] [--pkce]";
+const USAGE: &str =
+    "usage: step1_auth_url [--scope \"SCOPE ...\"] [--show-dialog] [--pkce] [--open]";
 
 fn main() -> std::process::ExitCode {
     cli::main(run)
 }
 
 fn run() -> Result<()> {
-    let options = parse_args(std::env::args().skip(1))?;
+    let (options, open) = parse_args(std::env::args().skip(1))?;
     let config = cli::load_config()?;
     if !options.pkce && config.client_secret.is_none() {
         eprintln!("note: SPOTIFY_CLIENT_SECRET is not set: step 2 will ask for it (or run step 1 with --pkce, which needs none)");
@@ -22,6 +23,9 @@ fn run() -> Result<()> {
     println!("== Step 1: the authorize URL ==");
     let request = auth.start_authorization(&options)?;
     print!("{}", report::authorize_request(&request));
+    if open {
+        cli::open_in_browser(&request.url);
+    }
 
     println!(
         "Saved the pending authorization (state{}) to {}; it is valid for 10 minutes.",
@@ -39,12 +43,14 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<AuthorizeOptions> {
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<(AuthorizeOptions, bool)> {
     let mut options = AuthorizeOptions::default();
+    let mut open = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--show-dialog" => options.show_dialog = true,
             "--pkce" => options.pkce = true,
+            "--open" => open = true,
             "--scope" | "--scopes" => {
                 let list = args
                     .next()
@@ -65,5 +71,5 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<AuthorizeOptions
             }
         }
     }
-    Ok(options)
+    Ok((options, open))
 }

@@ -1,17 +1,30 @@
 //! Step 2: take the redirected URL, check it, trade its code for tokens.
 //!
 //! `cargo run --bin step2_get_tokens -- 'http://127.0.0.1:8888/callback?code=...&state=...'`
-//! (without an argument the URL is read from standard input).
+//! Without an argument the URL is read from standard input; with `--listen`
+//! a loopback listener catches the browser's redirect (`--open` opens the
+//! authorize URL of step 1 first, `--timeout SECS` bounds the wait).
 
-use spotify_auth::cli;
-use spotify_auth::{now_secs, report, Error, Result, SpotifyAuth};
+use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
+use spotify_auth::{cli, now_secs, report, Error, RedirectListener, Result, SpotifyAuth};
+use std::time::Duration;
+
+const USAGE: &str =
+    "usage: step2_get_tokens ['REDIRECTED_URL'] | [--listen [--open] [--timeout SECS]]";
+
+struct Args {
+    pasted: Option<String>,
+    listen: bool,
+    open: bool,
+    timeout: Duration,
+}
 
 fn main() -> std::process::ExitCode {
     cli::main(run)
 }
 
 fn run() -> Result<()> {
-    let pasted_arg = parse_args(std::env::args().skip(1))?;
+    let args = parse_args(std::env::args().skip(1))?;
     let config = cli::load_config()?;
     let mut auth = SpotifyAuth::new(config);
 
@@ -24,9 +37,20 @@ fn run() -> Result<()> {
         let secret = cli::client_secret(auth.config())?;
         auth = auth.with_client_secret(secret);
     }
-    let pasted = match pasted_arg {
-        Some(url) => url,
-        None => cli::read_pasted_redirect()?,
+    let pasted = if let Some(url) = args.pasted {
+        url
+    } else if args.listen {
+        // Bind before opening the browser, so the redirect cannot arrive first.
+        let listener = RedirectListener::bind(&pending.redirect_uri)?;
+        if args.open {
+            println!("Authorize URL:\n{}", pending.authorize_url);
+            cli::open_in_browser(&pending.authorize_url);
+        }
+        let url = cli::listen_for_redirect(listener, pending.state.clone(), args.timeout)?;
+        println!("The browser was redirected to:\n{url}");
+        url
+    } else {
+        cli::read_pasted_redirect()?
     };
 
     let exchange = auth.exchange_redirect(&pasted)?;
@@ -44,17 +68,39 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<String>> {
-    let mut pasted = None;
-    for arg in args {
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
+    let mut parsed = Args {
+        pasted: None,
+        listen: false,
+        open: false,
+        timeout: DEFAULT_LISTEN_TIMEOUT,
+    };
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => {
-                println!("usage: step2_get_tokens ['REDIRECTED_URL']\nWithout an argument the URL is read from standard input.");
+                println!("{USAGE}\nWithout an argument the URL is read from standard input.");
                 std::process::exit(0);
             }
-            _ if pasted.is_none() => pasted = Some(arg),
-            _ => return Err(Error::Paste("more than one argument: quote the redirected URL ('...'), since & splits it in a shell".into())),
+            "--listen" => parsed.listen = true,
+            "--open" => parsed.open = true,
+            "--timeout" => {
+                let value = args.next().unwrap_or_default();
+                let secs: u64 = value.parse().ok().filter(|s| (1..=3600).contains(s)).ok_or_else(|| {
+                    Error::Config(format!("--timeout `{value}` is not a number of seconds from 1 to 3600: {USAGE}"))
+                })?;
+                parsed.timeout = Duration::from_secs(secs);
+            }
+            _ if arg.starts_with("--") => return Err(Error::Config(format!("unknown argument `{arg}`: {USAGE}"))),
+            _ if parsed.pasted.is_none() => parsed.pasted = Some(arg),
+            _ => {
+                return Err(Error::Paste(
+                    "more than one argument: quote the redirected URL ('...'), since & splits it in a shell".into(),
+                ))
+            }
         }
     }
-    Ok(pasted)
+    if parsed.open && !parsed.listen {
+        return Err(Error::Config(format!("--open goes with --listen: {USAGE}")));
+    }
+    Ok(parsed)
 }

@@ -1,10 +1,13 @@
 //! `cargo run`: the whole walkthrough in one go. Step 1, consent, step 2,
 //! step 3, then `GET /v1/me`. With no `SPOTIFY_CLIENT_ID` it runs against the
-//! offline sandbox and presses Agree itself; with credentials it uses Spotify
-//! and waits for the pasted redirect.
+//! offline sandbox and presses Agree itself; with credentials it uses Spotify,
+//! opens the browser and catches the redirect on loopback (or takes a paste).
 
 use spotify_auth::config::{read_dotenv, DEFAULT_AUTH_DIR};
-use spotify_auth::{cli, now_secs, report, AuthorizeOptions, Config, Error, Result, SpotifyAuth};
+use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
+use spotify_auth::{
+    cli, now_secs, report, AuthorizeOptions, Config, Error, RedirectListener, Result, SpotifyAuth,
+};
 use spotify_sandbox::{approve_consent, Sandbox, SandboxOptions};
 use std::path::{Path, PathBuf};
 
@@ -62,12 +65,22 @@ fn run() -> Result<()> {
             println!("Fetched the sandbox's consent page and submitted Agree, as a browser would.");
             url
         }
-        None => {
-            println!(
-                "Open the URL above in a browser, press Agree, and paste the address it lands on."
-            );
-            cli::read_pasted_redirect()?
-        }
+        None => match RedirectListener::bind(&request.pending.redirect_uri) {
+            Ok(listener) => {
+                println!("Press Agree in the browser; the listener catches the redirect.");
+                cli::open_in_browser(&request.url);
+                cli::listen_for_redirect(
+                    listener,
+                    request.pending.state.clone(),
+                    DEFAULT_LISTEN_TIMEOUT,
+                )?
+            }
+            Err(why) => {
+                eprintln!("note: {why}");
+                println!("Open the URL above in a browser, press Agree, and paste the address it lands on.");
+                cli::read_pasted_redirect()?
+            }
+        },
     };
     println!("The browser was redirected to:\n{}", redirected.trim());
 

@@ -60,6 +60,9 @@ pub struct PendingAuthorization {
     pub scopes: Vec<String>,
     /// When step 1 ran (seconds since the Unix epoch).
     pub created_at: u64,
+    /// The authorize URL, so step 2 `--open` can open it.
+    #[serde(default)]
+    pub authorize_url: String,
 }
 
 impl PendingAuthorization {
@@ -147,7 +150,7 @@ pub fn build_authorize_request(
     let url = url.as_str().replace('+', "%20");
 
     Ok(AuthorizeRequest {
-        url,
+        url: url.clone(),
         parameters,
         pending: PendingAuthorization {
             state,
@@ -156,6 +159,7 @@ pub fn build_authorize_request(
             client_id: config.client_id.clone(),
             scopes,
             created_at: now,
+            authorize_url: url,
         },
     })
 }

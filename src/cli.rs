@@ -68,3 +68,47 @@ pub fn read_pasted_redirect() -> Result<String> {
         })?;
     Ok(String::from_utf8_lossy(&line).into_owned())
 }
+
+/// The redirected URL from the loopback listener; on a terminal, a paste is
+/// accepted at the same time (whichever comes first), so a machine whose
+/// browser is elsewhere can still finish.
+pub fn listen_for_redirect(
+    listener: crate::RedirectListener,
+    state: String,
+    timeout: std::time::Duration,
+) -> Result<String> {
+    eprintln!(
+        "Listening on {} for the redirect (up to {} s){}",
+        listener.address(),
+        timeout.as_secs(),
+        if std::io::stdin().is_terminal() {
+            "; or paste it here"
+        } else {
+            ""
+        }
+    );
+    if !std::io::stdin().is_terminal() {
+        return listener.wait(&state, timeout);
+    }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let from_listener = sender.clone();
+    std::thread::spawn(move || {
+        let _ = from_listener.send(listener.wait(&state, timeout));
+    });
+    std::thread::spawn(move || {
+        let _ = sender.send(read_pasted_redirect());
+    });
+    receiver.recv().unwrap_or_else(|_| {
+        Err(Error::Listener(
+            "the listener stopped: paste the redirect instead".into(),
+        ))
+    })
+}
+
+/// Opens `url` in the system browser (`$BROWSER` first); says what happened.
+pub fn open_in_browser(url: &str) {
+    match crate::browser::open(url) {
+        Some(command) => eprintln!("Opened the authorize URL with {command}."),
+        None => eprintln!("note: no browser could be started: open the URL above by hand."),
+    }
+}

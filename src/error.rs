@@ -109,6 +109,9 @@ pub enum Error {
     },
     /// Reading or writing a file under `SPOTIFY_AUTH_DIR` failed.
     Storage(String),
+    /// The loopback listener of `--listen` could not start or gave up
+    /// (redirect URI not loopback, port taken, timeout).
+    Listener(String),
 }
 
 /// `Result` with this crate's [`Error`].
@@ -117,7 +120,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Config(m) | Error::RedirectUri(m) | Error::Paste(m) | Error::Storage(m) => {
+            Error::Config(m)
+            | Error::RedirectUri(m)
+            | Error::Paste(m)
+            | Error::Storage(m)
+            | Error::Listener(m) => {
                 f.write_str(m)
             }
             Error::UnknownScope { scope, suggestion: Some(s) } => write!(

@@ -19,6 +19,7 @@
 pub mod accounts;
 pub mod api;
 pub mod authorize;
+pub mod browser;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -43,6 +44,7 @@ pub use clock::{format_utc, now_secs};
 pub use config::Config;
 pub use error::{Error, Result};
 pub use flow::{Exchange, Refresh, SpotifyAuth};
+pub use listener::RedirectListener;
 pub use paste::{parse_redirect, RedirectParams};
 pub use redirect_uri::check_redirect_uri;
 pub use scopes::SPOTIFY_SCOPES;

@@ -144,6 +144,7 @@ mod tests {
             client_id: "id".into(),
             scopes: vec![],
             created_at: 1_000,
+            authorize_url: String::new(),
         }
     }
 
