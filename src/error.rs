@@ -143,7 +143,7 @@ impl fmt::Display for Error {
                 "Spotify redirected back with error={error}: check the app settings in the dashboard and run step 1 again"
             ),
             Error::NoPendingAuthorization => f.write_str(
-                "no pending authorization: run step 1 (step1_auth_url) first, open its URL, then paste the redirect here",
+                "no pending authorization: run step 1 (step1_auth_url) first, open its URL, then paste the redirect here (each step 1 allows one exchange: a code works once)",
             ),
             Error::PendingAuthorizationExpired { age_secs } => write!(
                 f,
