@@ -5,7 +5,6 @@ mod common;
 
 use common::World;
 use spotify_sandbox::SandboxOptions;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
@@ -26,38 +25,10 @@ fn listening_world() -> (World, String) {
     (world, redirect_uri)
 }
 
-fn install_fake_browser(world: &mut World) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let script = world.dir.join("fake-browser");
-    let record = world.dir.join("browser-url.txt");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s' \"$1\" > '{}.tmp' && mv '{0}.tmp' '{0}'\n",
-            record.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    world.set("BROWSER", &script.display().to_string());
-    record
-}
-
-fn wait_for_file(path: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            return text;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("the fake browser was never started");
-}
-
 #[test]
 fn listen_and_open_complete_the_exchange_ignoring_a_forged_request_first() {
     let (mut world, redirect_uri) = listening_world();
-    let record = install_fake_browser(&mut world);
+    let record = world.install_fake_browser();
     assert!(world.run("step1_auth_url", &[]).ok());
     let child = world
         .command(
@@ -71,7 +42,7 @@ fn listen_and_open_complete_the_exchange_ignoring_a_forged_request_first() {
         .unwrap();
 
     // The fake browser was given the authorize URL: approve it like a person.
-    let authorize_url = wait_for_file(&record);
+    let authorize_url = common::wait_for_file(&record);
     let redirected = spotify_sandbox::approve_consent(&authorize_url, true).unwrap();
     assert!(redirected.starts_with(&redirect_uri));
     let http = reqwest::blocking::Client::new();
@@ -147,10 +118,10 @@ fn listen_refuses_a_redirect_uri_it_cannot_receive() {
 #[test]
 fn step1_open_uses_browser_and_still_prints_the_url() {
     let mut world = World::new();
-    let record = install_fake_browser(&mut world);
+    let record = world.install_fake_browser();
     let run = world.run("step1_auth_url", &["--open"]);
     assert!(run.ok(), "{}", run.stderr);
-    assert_eq!(wait_for_file(&record), run.authorize_url());
+    assert_eq!(common::wait_for_file(&record), run.authorize_url());
     // No browser at all: the URL is printed as always, and that is no error.
     world.set("BROWSER", "/nonexistent/browser");
     world.set("PATH", "/nonexistent");

@@ -111,3 +111,40 @@ fn sandbox_binary_reports_a_busy_port() {
     let run = common::Run::from(output);
     run.assert_error("--port 0");
 }
+
+/// With credentials, `cargo run` uses the service it is pointed at as the real
+/// Spotify: it opens the browser and catches the redirect on loopback.
+#[test]
+fn cargo_run_with_credentials_opens_the_browser_and_listens() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    let mut world = common::World::with(spotify_sandbox::SandboxOptions {
+        redirect_uris: vec![redirect_uri.clone()],
+        ..Default::default()
+    });
+    world.set("SPOTIFY_REDIRECT_URI", &redirect_uri);
+    let record = world.install_fake_browser();
+    let child = world
+        .command("walkthrough", &[])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let authorize_url = common::wait_for_file(&record);
+    let redirected = spotify_sandbox::approve_consent(&authorize_url, true).unwrap();
+    let answer = reqwest::blocking::get(&redirected).unwrap();
+    assert_eq!(answer.status(), 200);
+    let run = common::Run::from(child.wait_with_output().unwrap());
+    assert!(run.ok(), "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("SANDBOX MODE"));
+    assert!(run.stdout.contains("display_name = Sandbox Listener"));
+    assert!(
+        world.auth_dir().join("token.json").exists(),
+        "real mode writes to SPOTIFY_AUTH_DIR itself"
+    );
+}

@@ -128,6 +128,22 @@ impl World {
         self.sandbox.request_count("/api/token")
     }
 
+    /// Sets `$BROWSER` to a fake browser that records the URL it is given in
+    /// the returned file.
+    pub fn install_fake_browser(&mut self) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let script = self.dir.join("fake-browser");
+        let record = self.dir.join("browser-url.txt");
+        let body = format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > '{0}.tmp' && mv '{0}.tmp' '{0}'\n",
+            record.display()
+        );
+        std::fs::write(&script, body).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        self.set("BROWSER", &script.display().to_string());
+        record
+    }
+
     /// Every file the tool wrote, as bytes.
     pub fn written_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut files = Vec::new();
@@ -241,4 +257,16 @@ impl Run {
         );
         assert!(!self.stderr.contains("panicked"), "panic: {}", self.stderr);
     }
+}
+
+/// Waits (at most 20 s) for a file to appear and returns its text.
+pub fn wait_for_file(path: &Path) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return text;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("{} never appeared", path.display());
 }
