@@ -286,6 +286,27 @@ fn missing_secret_without_a_terminal_names_the_variable() {
 }
 
 #[test]
+fn missing_secret_is_asked_with_a_hidden_prompt_on_a_terminal() {
+    let mut world = World::new();
+    world.obtain_token();
+    world.unset("SPOTIFY_CLIENT_SECRET");
+    let secret = world.sandbox.client_secret().to_string();
+    let run = world.run_in_terminal("step3_refresh", &format!("{secret}\r"));
+    assert!(
+        run.stdout
+            .contains("SPOTIFY_CLIENT_SECRET is not set; type it (hidden)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("access_token  = BQ"),
+        "refreshed with the typed secret: {}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(&secret), "the secret is not echoed");
+}
+
+#[test]
 fn configuration_mistakes_are_caught_before_anything_else() {
     let cases: &[(&str, &str, &str)] = &[
         (

@@ -72,6 +72,37 @@ impl World {
         command
     }
 
+    /// Runs a binary on a pseudo-terminal (util-linux `script`), typing
+    /// `typed` after a short pause, so prompts meant for people are exercised.
+    pub fn run_in_terminal(&self, bin: &str, typed: &str) -> Run {
+        let command = self.command(bin, &[]);
+        let program = command.get_program().to_owned();
+        let mut terminal = Command::new("script");
+        terminal
+            .args(["-qec", &program.to_string_lossy(), "/dev/null"])
+            .current_dir(&self.dir)
+            .env_clear();
+        for (name, value) in command.get_envs() {
+            if let Some(value) = value {
+                terminal.env(name, value);
+            }
+        }
+        let mut child = terminal
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("util-linux `script` runs");
+        let mut pipe = child.stdin.take().unwrap();
+        let typed = typed.to_string();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            let _ = pipe.write_all(typed.as_bytes());
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        });
+        Run::from(wait_with_timeout(child, 30))
+    }
+
     pub fn run(&self, bin: &str, args: &[&str]) -> Run {
         self.run_with_stdin(bin, args, b"")
     }
