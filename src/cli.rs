@@ -7,6 +7,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 
 /// Runs `run`, prints `error: ...` on failure and exits 1 (0 on success).
 pub fn main(run: impl FnOnce() -> Result<()>) -> std::process::ExitCode {
+    quiet_on_closed_stdout();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
@@ -14,6 +15,25 @@ pub fn main(run: impl FnOnce() -> Result<()>) -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `step1_auth_url | head -1` closes stdout early; `println!` then panics.
+/// Treat it as the shell treats SIGPIPE: stop quietly (exit 141). Anything
+/// already saved stays saved: every binary saves before it prints.
+fn quiet_on_closed_stdout() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
 }
 
 /// Loads the configuration and prints its warnings on stderr.

@@ -151,9 +151,22 @@ pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
     };
     let mut map = HashMap::new();
     for item in iter {
+        // dotenvy's message quotes the whole line, which may hold the
+        // secret: name only the variable.
         let (key, value) = item.map_err(|e| {
+            let near = match &e {
+                dotenvy::Error::LineParse(line, _) => {
+                    let name = line.split('=').next().unwrap_or("").trim();
+                    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        format!(" at the line of {name}")
+                    } else {
+                        String::new()
+                    }
+                }
+                _ => String::new(),
+            };
             Error::Config(format!(
-                "{} is malformed ({e}): write one NAME=value per line, see .env.example",
+                "{} is malformed{near} (an unclosed quote, or a space in an unquoted value): write NAME=value, quoting values with spaces; see .env.example",
                 path.display()
             ))
         })?;
@@ -294,11 +307,13 @@ mod tests {
         let map = read_dotenv(&path).unwrap();
         assert_eq!(map["SPOTIFY_CLIENT_ID"], "abc");
         assert_eq!(map["SPOTIFY_SCOPES"], "user-read-private user-read-email");
-        std::fs::write(&path, "SPOTIFY_CLIENT_ID='unterminated\n").unwrap();
-        assert!(read_dotenv(&path)
-            .unwrap_err()
-            .to_string()
-            .contains("malformed"));
+        std::fs::write(&path, "SPOTIFY_CLIENT_SECRET='s3cr3t-unterminated\n").unwrap();
+        let err = read_dotenv(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("malformed at the line of SPOTIFY_CLIENT_SECRET"),
+            "{err}"
+        );
+        assert!(!err.contains("s3cr3t"), "never echo the line: {err}");
         assert!(read_dotenv(&dir.join("missing")).unwrap().is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -79,6 +79,13 @@ pub enum Error {
         /// The scope the endpoint needs, when one is known.
         needed_scope: Option<String>,
     },
+    /// The saved token lacks the scope an endpoint needs; found before sending.
+    ScopeNotGranted {
+        /// The scope the endpoint needs.
+        scope: String,
+        /// The endpoint.
+        url: String,
+    },
     /// The service answered 429 too many times in a row.
     RateLimited {
         /// The last `Retry-After` in seconds, when given.
@@ -186,6 +193,10 @@ impl fmt::Display for Error {
             Error::ApiUnauthorized { status, message, needed_scope: None } => write!(
                 f,
                 "the Web API answered {status} ({message}): run step 3 to refresh the token, or step 1 to authorize again"
+            ),
+            Error::ScopeNotGranted { scope, url } => write!(
+                f,
+                "GET {url} needs the scope `{scope}`, which the saved token was not granted (checked before sending): add {scope} to SPOTIFY_SCOPES and run step 1 again"
             ),
             Error::RateLimited { retry_after_secs } => match retry_after_secs {
                 Some(s) => write!(f, "rate limited (429, Retry-After {s} s) after several tries: wait and run again"),

@@ -36,7 +36,7 @@ pub mod secret;
 pub mod storage;
 pub mod token;
 
-pub use api::{Page, Playback, Playlist, Profile, SavedShow, Show, WebApi};
+pub use api::{Endpoint, Page, Playback, Playlist, Profile, SavedShow, Show, WebApi};
 pub use authorize::{
     pkce_challenge, AuthorizeOptions, AuthorizeRequest, PendingAuthorization, QueryParameter,
 };

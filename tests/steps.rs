@@ -491,3 +491,19 @@ fn assert_secret_nowhere(world: &World, runs: &[&common::Run]) {
         );
     }
 }
+
+#[test]
+fn a_closed_stdout_stops_quietly_without_a_panic() {
+    let world = World::new();
+    let mut child = world
+        .command("step1_auth_url", &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `| head -0`
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141));
+}
