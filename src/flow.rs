@@ -89,7 +89,8 @@ impl SpotifyAuth {
     /// Step 1: builds the authorize URL and saves the pending authorization.
     pub fn start_authorization(&self, options: &AuthorizeOptions) -> Result<AuthorizeRequest> {
         let request = build_authorize_request(&self.config, options, now_secs())?;
-        self.dir.write_json(PENDING_FILE, &request.pending)?;
+        // Losing it costs only a new step 1: no fsync.
+        self.dir.write_json_fast(PENDING_FILE, &request.pending)?;
         Ok(request)
     }
 
