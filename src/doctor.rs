@@ -374,7 +374,7 @@ fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
     for (name, place) in unknown {
         let closest = VARIABLES
             .iter()
-            .map(|v| (edit_distance(name, v), *v))
+            .map(|v| (crate::scopes::edit_distance(name, v), *v))
             .min()
             .filter(|(d, _)| *d <= 4);
         let detail = match closest {
@@ -888,21 +888,6 @@ fn check_pending(dir: &AuthDir, now: u64, out: &mut Checks) {
         Ok(None) => {}
         Err(e) => out.push(Status::Fail, "pending authorization", e.to_string()),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Run, World};
+use common::{edit_token, Run, World};
 use spotify_sandbox::{Fault, FaultKind};
 
 const ALL_SCOPES: &str = "user-read-private user-read-email playlist-read-private user-library-read user-read-playback-state";
@@ -29,17 +29,6 @@ fn arm(world: &World, endpoint: &str, kind: FaultKind, count: u32) {
         kind,
         count,
     });
-}
-
-/// Rewrites token.json through `edit` (its mode stays 0600).
-fn edit_token(world: &World, edit: impl FnOnce(&mut serde_json::Value)) {
-    let mut token = world.token_json();
-    edit(&mut token);
-    std::fs::write(
-        world.auth_dir().join("token.json"),
-        serde_json::to_vec_pretty(&token).unwrap(),
-    )
-    .unwrap();
 }
 
 fn now() -> u64 {

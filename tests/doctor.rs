@@ -6,19 +6,10 @@
 
 mod common;
 
-use common::{Run, World};
+use common::{edit_token, free_port, Run, World};
 use spotify_auth::doctor::{self, Inputs, Status};
 use spotify_sandbox::SandboxOptions;
 use std::os::unix::fs::PermissionsExt;
-
-/// A free loopback port (free when this returns; a small race is accepted).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A sandbox accepting any loopback port, and a redirect URI on a free port,
 /// so the port check does not depend on what else runs on 8888.
@@ -60,16 +51,6 @@ fn statuses(run: &Run) -> Vec<&str> {
         .filter_map(|l| l.split_whitespace().next())
         .filter(|w| ["ok", "note", "warn", "FAIL"].contains(w))
         .collect()
-}
-
-fn edit_token(world: &World, edit: impl FnOnce(&mut serde_json::Value)) {
-    let mut token = world.token_json();
-    edit(&mut token);
-    std::fs::write(
-        world.auth_dir().join("token.json"),
-        serde_json::to_vec_pretty(&token).unwrap(),
-    )
-    .unwrap();
 }
 
 fn mode(path: &std::path::Path) -> u32 {

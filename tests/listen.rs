@@ -3,17 +3,9 @@
 
 mod common;
 
-use common::World;
+use common::{free_port, World};
 use spotify_sandbox::SandboxOptions;
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn listening_world() -> (World, String) {
     let redirect_uri = format!("http://127.0.0.1:{}/callback", free_port());

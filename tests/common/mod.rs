@@ -301,3 +301,23 @@ pub fn wait_for_file(path: &Path) -> String {
     }
     panic!("{} never appeared", path.display());
 }
+
+/// A free loopback port (free when this returns; a small race is accepted).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Rewrites token.json through `edit` (its mode stays 0600).
+pub fn edit_token(world: &World, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut token = world.token_json();
+    edit(&mut token);
+    std::fs::write(
+        world.auth_dir().join("token.json"),
+        serde_json::to_vec_pretty(&token).unwrap(),
+    )
+    .unwrap();
+}
