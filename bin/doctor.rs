@@ -22,7 +22,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    if let Some(arg) = std::env::args().nth(1) {
+    if let Some(arg) = cli::args()?.into_iter().next() {
         if arg == "-h" || arg == "--help" {
             println!("usage: doctor\nChecks the environment, .env, the redirect URI and its port, the auth folder and the saved token; exits 1 when something must be fixed.");
             return Ok(());

@@ -14,7 +14,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let options = parse_args(std::env::args().skip(1))?;
+    let options = parse_args(cli::args()?.into_iter())?;
     let port = options.port;
     let sandbox = Sandbox::start(options).map_err(|e| {
         Error::Config(format!("cannot listen on 127.0.0.1:{port} ({e}): stop what uses it or pass --port 0 for any free port"))

@@ -13,7 +13,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let (options, open) = parse_args(std::env::args().skip(1))?;
+    let (options, open) = parse_args(cli::args()?.into_iter())?;
     let config = cli::load_config()?;
     if !options.pkce && config.client_secret.is_none() {
         eprintln!("note: SPOTIFY_CLIENT_SECRET is not set: step 2 will ask for it (or run step 1 with --pkce, which needs none)");

@@ -24,7 +24,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let args = parse_args(std::env::args().skip(1))?;
+    let args = parse_args(cli::args()?.into_iter())?;
     let config = cli::load_config()?;
     let mut auth = SpotifyAuth::new(config);
 

@@ -10,7 +10,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    if let Some(arg) = std::env::args().nth(1) {
+    if let Some(arg) = cli::args()?.into_iter().next() {
         if arg == "-h" || arg == "--help" {
             println!(
                 "usage: step3_refresh\nRefreshes the token saved by step 2 and saves the new one."

@@ -19,7 +19,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    if let Some(arg) = std::env::args().nth(1) {
+    if let Some(arg) = cli::args()?.into_iter().next() {
         println!("usage: cargo run (no arguments): the whole walkthrough; see README.md");
         return if arg == "-h" || arg == "--help" {
             Ok(())
@@ -31,8 +31,8 @@ fn run() -> Result<()> {
     }
     let dotenv = read_dotenv(Path::new(".env"))?;
     let lookup = |name: &str| {
-        std::env::var(name)
-            .ok()
+        std::env::var_os(name)
+            .map(|v| v.to_string_lossy().into_owned())
             .or_else(|| dotenv.get(name).cloned())
             .filter(|v| !v.is_empty())
     };

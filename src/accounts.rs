@@ -1,6 +1,7 @@
 //! Requests to the accounts service's token endpoint and the meaning of its
 //! error answers.
 
+use crate::error::printable;
 use crate::http::{send, RetryPolicy};
 use crate::token::{parse_token_response, TokenResponse};
 use crate::{ClientSecret, Config, Error, Result};
@@ -71,6 +72,8 @@ pub fn accounts_error(status: u16, body: &str) -> Error {
             body.chars().take(60).collect::<String>()
         ));
     };
+    // Both are printed: keep them to one short line.
+    let (error, description) = (printable(&error, 60), printable(&description, 200));
     let lower = description.to_ascii_lowercase();
     match error.as_str() {
         "invalid_client" => Error::InvalidClient(description),

@@ -333,7 +333,7 @@ impl<'a> WebApi<'a> {
 
 /// Spotify's `error.message`, else the start of the body.
 fn message_of(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
+    let message = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|j| j["error"]["message"].as_str().map(str::to_string))
         .unwrap_or_else(|| {
@@ -343,7 +343,8 @@ fn message_of(body: &str) -> String {
             } else {
                 start
             }
-        })
+        });
+    crate::error::printable(&message, 200)
 }
 
 /// The [`Error`] for a non-2xx answer (5xx and 429 are handled by `send`).

@@ -1,6 +1,7 @@
 //! What the binaries share: the `main` wrapper, the hidden secret prompt and
 //! reading the pasted redirect.
 
+use crate::error::printable;
 use crate::paste::MAX_PASTE_BYTES;
 use crate::{ClientSecret, Config, Error, Result};
 use std::io::{BufRead, IsTerminal, Read, Write};
@@ -34,6 +35,24 @@ fn quiet_on_closed_stdout() {
         }
         default_hook(info);
     }));
+}
+
+/// The command-line arguments after the program name; one that is not UTF-8
+/// is an error rather than a panic.
+pub fn args() -> Result<Vec<String>> {
+    std::env::args_os()
+        .skip(1)
+        .enumerate()
+        .map(|(index, arg)| {
+            arg.into_string().map_err(|arg| {
+                Error::Config(format!(
+                    "argument {} ({}) is not valid UTF-8: retype it as plain text",
+                    index + 1,
+                    printable(&arg.to_string_lossy(), 40)
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Loads the configuration and prints its warnings on stderr.

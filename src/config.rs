@@ -63,9 +63,11 @@ impl Config {
     /// `notebooks/` reads the project's `../.env`).
     pub fn from_env_with_dotenv(dotenv_path: &Path) -> Result<Config> {
         let dotenv = read_dotenv(dotenv_path)?;
+        // A set but non-UTF-8 variable still wins over .env: it becomes an
+        // error (U+FFFD below) instead of being silently replaced.
         Config::from_lookup(|name| {
-            std::env::var(name)
-                .ok()
+            std::env::var_os(name)
+                .map(|v| v.to_string_lossy().into_owned())
                 .or_else(|| dotenv.get(name).cloned())
         })
     }
@@ -178,6 +180,11 @@ pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
 /// Quotes or stray whitespace in a value reach Spotify verbatim and cause
 /// `invalid_client`: refuse them with the variable's name.
 fn check_clean(name: &str, value: &str) -> Result<()> {
+    if value.contains('\u{fffd}') {
+        return Err(Error::Config(format!(
+            "{name} is not valid UTF-8 text: retype the value"
+        )));
+    }
     if value.trim() != value {
         return Err(Error::Config(format!(
             "{name} has leading or trailing whitespace: remove the spaces around the value (they cause invalid_client at Spotify)"

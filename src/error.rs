@@ -121,6 +121,26 @@ pub enum Error {
     Listener(String),
 }
 
+/// Text from outside (a redirect, a service's answer) made safe to print on
+/// one line: control and direction-changing characters escaped, at most `max`
+/// characters kept.
+pub fn printable(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count == max {
+            out.push('…');
+            break;
+        }
+        let invisible = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+        if c.is_control() || invisible {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -147,7 +167,8 @@ impl fmt::Display for Error {
             ),
             Error::AuthorizationDenied { error } => write!(
                 f,
-                "Spotify redirected back with error={error}: check the app settings in the dashboard and run step 1 again"
+                "Spotify redirected back with error={}: check the app settings in the dashboard and run step 1 again",
+                printable(error, 60)
             ),
             Error::NoPendingAuthorization => f.write_str(
                 "no pending authorization: run step 1 (step1_auth_url) first, open its URL, then paste the redirect here (each step 1 allows one exchange: a code works once)",
@@ -220,3 +241,23 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_text_cannot_forge_lines_or_escape_sequences() {
+        assert_eq!(
+            printable("a\nerror: x\u{1b}[2J", 100),
+            "a\\nerror: x\\u{1b}[2J"
+        );
+        assert_eq!(printable("abcdef", 3), "abc…");
+        assert_eq!(printable("rtl\u{202e}txt", 100), "rtl\\u{202e}txt");
+        let shown = Error::AuthorizationDenied {
+            error: "x\nerror: evil".into(),
+        }
+        .to_string();
+        assert!(!shown.contains('\n'), "{shown}");
+    }
+}

@@ -64,9 +64,7 @@ pub fn send(
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok());
-                let body = response
-                    .text()
-                    .map_err(|e| transport_error(url, &e, timeout))?;
+                let body = read_body(response, url, timeout)?;
                 match status {
                     429 => {
                         let error = Error::RateLimited {
@@ -129,6 +127,53 @@ fn short_reason(error: &Error) -> String {
         Error::Timeout { secs, .. } => format!("no answer within {secs} s"),
         Error::Connection { detail, .. } => detail.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Answers of interest are a few kB; a larger body is cut (and then fails to
+/// parse with a clear message) instead of filling memory.
+pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
+
+/// Reads the body within the time limit (a server dripping one byte at a time
+/// must not hold us forever) and refuses one larger than [`MAX_BODY_BYTES`].
+fn read_body(
+    mut response: reqwest::blocking::Response,
+    url: &str,
+    timeout: Duration,
+) -> Result<String> {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + timeout;
+    let mut body = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let read = response.read(&mut chunk).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::TimedOut {
+                Error::Timeout {
+                    url: url.into(),
+                    secs: timeout.as_secs(),
+                }
+            } else {
+                Error::Connection {
+                    url: url.into(),
+                    detail: root_cause(&e),
+                }
+            }
+        })?;
+        if read == 0 {
+            return Ok(String::from_utf8_lossy(&body).into_owned());
+        }
+        body.extend_from_slice(&chunk[..read]);
+        if body.len() as u64 > MAX_BODY_BYTES {
+            return Err(Error::UnexpectedResponse(format!(
+                "the answer of {url} is larger than 1 MiB, far more than a token or API answer: check SPOTIFY_ACCOUNTS_URL and SPOTIFY_API_URL"
+            )));
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(Error::Timeout {
+                url: url.into(),
+                secs: timeout.as_secs(),
+            });
+        }
     }
 }
 

@@ -100,9 +100,8 @@ pub fn check_redirect(
     pending: &PendingAuthorization,
     now: u64,
 ) -> Result<AuthorizationCode> {
-    if let Some(error) = params.error {
-        return Err(Error::AuthorizationDenied { error });
-    }
+    // The state first: an error redirect that step 1 did not start is as
+    // suspicious as a code that it did not start.
     if !params.bare_code {
         match &params.state {
             Some(state) if state == &pending.state => {}
@@ -117,6 +116,9 @@ pub fn check_redirect(
                 ))
             }
         }
+    }
+    if let Some(error) = params.error {
+        return Err(Error::AuthorizationDenied { error });
     }
     let code = params.code.ok_or_else(|| {
         Error::Paste(
@@ -226,7 +228,7 @@ mod tests {
 
     #[test]
     fn other_errors_are_reported() {
-        let err = check("?error=invalid_scope&state=x")
+        let err = check("?error=invalid_scope&state=st4te-0123456789abcdef")
             .unwrap_err()
             .to_string();
         assert!(err.contains("error=invalid_scope"), "{err}");

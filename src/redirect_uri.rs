@@ -25,7 +25,9 @@ pub fn check_redirect_uri(uri: &str) -> Result<Url> {
     let is_localhost =
         matches!(url.host(), Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost"));
     if is_localhost {
-        let replacement = uri.replacen("localhost", "127.0.0.1", 1);
+        let mut loopback = url.clone();
+        let _ = loopback.set_host(Some("127.0.0.1"));
+        let replacement = loopback.to_string();
         return Err(Error::RedirectUri(format!(
             "SPOTIFY_REDIRECT_URI uses `localhost`, which Spotify rejects since 2025: use {replacement} instead (register exactly that in the app's dashboard)"
         )));

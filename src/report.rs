@@ -74,7 +74,7 @@ pub fn token_response(
         out,
         "  expires_in    = {} s (the access token expires at {})",
         response.expires_in,
-        format_utc(now + response.expires_in)
+        format_utc(now.saturating_add(response.expires_in))
     );
     match (&response.refresh_token, previous_refresh) {
         (Some(token), None) => {

@@ -68,13 +68,11 @@ pub fn validate_scopes(scopes: &[String]) -> crate::Result<()> {
 
 /// Splits a space-separated scope list, dropping empty entries and duplicates.
 pub fn parse_scopes(list: &str) -> Vec<String> {
-    let mut scopes: Vec<String> = Vec::new();
-    for scope in list.split([' ', ',', '\t', '\n']).filter(|s| !s.is_empty()) {
-        if !scopes.iter().any(|s| s == scope) {
-            scopes.push(scope.to_string());
-        }
-    }
-    scopes
+    let mut seen = std::collections::HashSet::new();
+    list.split([' ', ',', '\t', '\n'])
+        .filter(|s| !s.is_empty() && seen.insert(*s))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The real scope nearest to `typo` by edit distance, when it is close enough

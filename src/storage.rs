@@ -39,7 +39,14 @@ impl AuthDir {
 
     /// Creates the folder if needed and makes it private (0700).
     pub fn ensure(&self) -> Result<()> {
-        fs::create_dir_all(&self.path).map_err(|e| self.io_error("create", &self.path, e))?;
+        // Parents created here are private too, whatever the umask.
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&self.path)
+            .map_err(|e| self.io_error("create", &self.path, e))?;
         set_mode(&self.path, 0o700).map_err(|e| self.io_error("restrict", &self.path, e))
     }
 

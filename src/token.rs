@@ -11,6 +11,9 @@ pub const REFRESH_TOKEN_LIFETIME_SECS: u64 = 182 * 24 * 3600;
 /// An access token with less than this left is refreshed before use.
 pub const REFRESH_MARGIN_SECS: u64 = 60;
 
+/// A longer `expires_in` than a year is a broken answer, not a token.
+pub const MAX_EXPIRES_IN_SECS: u64 = 365 * 24 * 3600;
+
 /// The JSON of a 200 answer of `POST /api/token`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenResponse {
@@ -56,6 +59,12 @@ pub fn parse_token_response(body: &str) -> Result<TokenResponse> {
             "the token answer has a field of the wrong type ({e}); try again"
         ))
     })?;
+    if response.expires_in > MAX_EXPIRES_IN_SECS {
+        return Err(Error::UnexpectedResponse(format!(
+            "the token answer's `expires_in` ({} s) is implausible (Spotify says 3600); try again",
+            response.expires_in
+        )));
+    }
     if response.access_token.secret().is_empty() {
         return Err(Error::UnexpectedResponse(
             "the token answer has an empty `access_token`; try again".into(),
@@ -105,7 +114,7 @@ impl SavedToken {
             access_token: response.access_token.clone(),
             token_type: response.token_type.clone(),
             scopes: response.granted_scopes().unwrap_or_else(|| asked.to_vec()),
-            expires_at: now + response.expires_in,
+            expires_at: now.saturating_add(response.expires_in),
             refresh_token,
             consented_at: now,
             obtained_at: now,
@@ -123,7 +132,7 @@ impl SavedToken {
             scopes: response
                 .granted_scopes()
                 .unwrap_or_else(|| self.scopes.clone()),
-            expires_at: now + response.expires_in,
+            expires_at: now.saturating_add(response.expires_in),
             refresh_token: response
                 .refresh_token
                 .clone()
@@ -135,7 +144,8 @@ impl SavedToken {
 
     /// Seconds until the access token expires (negative once expired).
     pub fn expires_in_secs(&self, now: u64) -> i64 {
-        self.expires_at as i64 - now as i64
+        (i128::from(self.expires_at) - i128::from(now))
+            .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
     }
 
     /// True when the access token has less than [`REFRESH_MARGIN_SECS`] left.
@@ -145,7 +155,8 @@ impl SavedToken {
 
     /// When the refresh token dies (six months after the consent).
     pub fn refresh_token_expires_at(&self) -> u64 {
-        self.consented_at + REFRESH_TOKEN_LIFETIME_SECS
+        self.consented_at
+            .saturating_add(REFRESH_TOKEN_LIFETIME_SECS)
     }
 
     /// The scopes of `wanted` this token was not granted.
