@@ -3,7 +3,8 @@
 #   - a Python venv at target/jupyter-venv with Jupyter Lab, nbclient and nbconvert;
 #   - the evcxr Jupyter kernel (`cargo install --locked evcxr_jupyter`, unless on PATH);
 #   - the kernel registered *inside the venv* (target/jupyter-venv/share/jupyter/kernels/rust),
-#     so the venv's jupyter finds it without touching ~/.local/share/jupyter.
+#     so the venv's jupyter finds it without touching ~/.local/share/jupyter;
+#   - the crates the notebooks use, downloaded (they build with cargo offline).
 # Usage: bash scripts/setup-notebooks.sh
 # Then:  target/jupyter-venv/bin/jupyter lab notebooks/
 set -euo pipefail
@@ -29,6 +30,7 @@ fi
 #    (two at once fight over the same files): wait for it instead of starting a second.
 wait_for_other_install() {
     local waited=0
+    command -v pgrep >/dev/null 2>&1 || return 0
     while pgrep -f 'cargo install.*evcxr_jupyter' >/dev/null 2>&1; do
         if (( waited % 60 == 0 )); then say "waiting for a running 'cargo install evcxr_jupyter' to finish..."; fi
         sleep 5
@@ -55,4 +57,31 @@ if ! "$venv/bin/jupyter" kernelspec list 2>/dev/null | grep -q "^ *rust "; then
     exit 1
 fi
 say "kernel 'rust' registered in $venv/share/jupyter/kernels/rust"
+
+# 4. The notebooks run cargo with `:offline 1` (no crates.io index update at every kernel
+#    start), so their crates must already be downloaded: fetch them once, through a
+#    throw-away manifest with the same dependencies as the notebooks' `:dep` lines.
+deps="$root/target/notebook-deps"
+mkdir -p "$deps"
+cat > "$deps/Cargo.toml" <<'TOML'
+# Written by scripts/setup-notebooks.sh: the notebooks' dependencies, for `cargo fetch`.
+[package]
+name = "notebook-deps"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[lib]
+path = "lib.rs"
+
+[workspace]
+
+[dependencies]
+spotify-auth = { path = "../..", default-features = false }
+spotify-sandbox = { path = "../../sandbox" }
+evcxr_input = "1"
+TOML
+: > "$deps/lib.rs"
+(cd "$deps" && cargo fetch --quiet)
+say "notebook crates downloaded (the notebooks' cargo runs offline)"
 say "ready: target/jupyter-venv/bin/jupyter lab notebooks/"
