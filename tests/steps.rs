@@ -495,14 +495,15 @@ fn assert_secret_nowhere(world: &World, runs: &[&common::Run]) {
 #[test]
 fn a_closed_stdout_stops_quietly_without_a_panic() {
     let world = World::new();
-    let mut child = world
+    // A pipe whose reading end is already closed, like `| head` that has exited.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = world
         .command("step1_auth_url", &[])
-        .stdout(std::process::Stdio::piped())
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
-        .spawn()
+        .output()
         .unwrap();
-    drop(child.stdout.take()); // like `| head -0`
-    let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(141));
