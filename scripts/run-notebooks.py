@@ -131,6 +131,10 @@ def check_web_api(text, problems):
 def check_expectations(name, text, problems):
     if name.startswith("01"):
         check_flow(text, problems, pkce=False)
+        if '<a href="' not in text:
+            problems.append("no clickable link (text/html output)")
+        if "Caught the redirect:" not in text:
+            problems.append("the listener of step 2a did not catch the redirect")
     elif name.startswith("02"):
         check_flow(text, problems, pkce=True)
     elif name.startswith("03"):
