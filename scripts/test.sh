@@ -24,3 +24,6 @@ cargo test --workspace -- --include-ignored
 echo "== notebooks (Jupyter + evcxr, headless, against the sandbox)"
 bash scripts/setup-notebooks.sh
 target/jupyter-venv/bin/python scripts/run-notebooks.py
+# The same notebooks with a (fake) real app configured and no one to type: they
+# must stop cleanly, saying what to paste, neither hanging nor failing.
+target/jupyter-venv/bin/python scripts/run-notebooks.py --real-credentials-headless
