@@ -14,10 +14,15 @@
 //! sending any answer.
 #![deny(missing_docs)]
 
+mod authorize;
 mod consent;
+mod control;
 mod handlers;
 mod relay;
+mod respond;
 mod scopes;
+mod token;
+mod web_api;
 
 use std::collections::HashMap;
 use std::io;

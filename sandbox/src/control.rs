@@ -1,0 +1,137 @@
+//! The control endpoint, `/__sandbox/...`: faults, revocation, the clock,
+//! playback and request counts.
+
+use serde_json::{json, Value};
+
+use crate::handlers::Incoming;
+use crate::respond::{api_error, Reply};
+use crate::{Fault, FaultKind, Shared};
+
+pub(crate) fn control(shared: &Shared, rq: &Incoming) -> Reply {
+    use tiny_http::Method::{Get, Post};
+    let ok = || Reply::json(200, &json!({"ok": true}));
+    match (&rq.method, rq.path.as_str()) {
+        (Post, "/__sandbox/faults") => match parse_fault(&rq.body) {
+            Ok(fault) => {
+                shared.state().add_fault(fault);
+                ok()
+            }
+            Err(message) => api_error(400, &message),
+        },
+        (Post, "/__sandbox/revoke") => {
+            shared.state().revoke_refresh_tokens();
+            ok()
+        }
+        (Post, "/__sandbox/advance") => match rq.query("secs").map(str::parse::<u64>) {
+            Some(Ok(secs)) => {
+                shared.state().advance(secs);
+                ok()
+            }
+            _ => api_error(400, "advance needs ?secs=N"),
+        },
+        (Post, "/__sandbox/playing") => {
+            let on = match rq.query("on") {
+                None | Some("true") | Some("1") => true,
+                Some("false") | Some("0") => false,
+                Some(_) => return api_error(400, "playing needs ?on=true or ?on=false"),
+            };
+            let mut state = shared.state();
+            state.playing_since = if on { Some(state.now()) } else { None };
+            ok()
+        }
+        (Get, "/__sandbox/stats") => {
+            let state = shared.state();
+            let requests: serde_json::Map<String, Value> = state
+                .counts
+                .iter()
+                .map(|(path, n)| (path.clone(), json!(n)))
+                .collect();
+            Reply::json(
+                200,
+                &json!({
+                    "requests": requests,
+                    "clock_offset_secs": state.clock_offset,
+                    "faults_armed": state.faults.len(),
+                }),
+            )
+        }
+        _ => api_error(404, "No such sandbox control"),
+    }
+}
+
+/// Parse `{"endpoint":"/api/token","kind":"status","status":503,"count":1}`.
+fn parse_fault(body: &[u8]) -> Result<Fault, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("fault body is not JSON: {e}"))?;
+    let endpoint = value["endpoint"]
+        .as_str()
+        .ok_or("fault needs \"endpoint\", e.g. \"/api/token\"")?
+        .to_string();
+    let count = match &value["count"] {
+        Value::Null => 1,
+        v => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or("\"count\" must be a small non-negative integer")?,
+    };
+    let kind = match value["kind"].as_str() {
+        Some("status") => {
+            let status = value["status"]
+                .as_u64()
+                .and_then(|s| u16::try_from(s).ok())
+                .filter(|s| (100..=599).contains(s))
+                .ok_or("kind \"status\" needs \"status\", e.g. 503")?;
+            FaultKind::Status(status)
+        }
+        Some("too_many_requests") => FaultKind::TooManyRequests {
+            retry_after_secs: match &value["retry_after"] {
+                Value::Null => None,
+                v => Some(v.as_u64().ok_or("\"retry_after\" must be seconds")?),
+            },
+        },
+        Some("slow") => FaultKind::Slow {
+            secs: value["secs"]
+                .as_u64()
+                .ok_or("kind \"slow\" needs \"secs\"")?,
+        },
+        Some("reset") => FaultKind::ConnectionReset,
+        Some("not_json") => FaultKind::NotJson,
+        Some("missing_fields") => FaultKind::MissingFields,
+        _ => {
+            return Err(
+                "\"kind\" must be one of status, too_many_requests, slow, reset, \
+                        not_json, missing_fields"
+                    .to_string(),
+            )
+        }
+    };
+    Ok(Fault {
+        endpoint,
+        kind,
+        count,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_control_faults() {
+        let f = parse_fault(br#"{"endpoint":"/api/token","kind":"status","status":503,"count":2}"#)
+            .unwrap();
+        assert_eq!(f.kind, FaultKind::Status(503));
+        assert_eq!(f.count, 2);
+        let f = parse_fault(br#"{"endpoint":"/v1/me","kind":"too_many_requests"}"#).unwrap();
+        assert_eq!(
+            f.kind,
+            FaultKind::TooManyRequests {
+                retry_after_secs: None
+            }
+        );
+        assert_eq!(f.count, 1);
+        assert!(parse_fault(br#"{"endpoint":"/v1/me","kind":"slow"}"#).is_err());
+        assert!(parse_fault(br#"{"kind":"reset"}"#).is_err());
+        assert!(parse_fault(br#"{"endpoint":"/v1/me","kind":"explode"}"#).is_err());
+    }
+}

@@ -1,0 +1,247 @@
+//! `POST /api/token`: the authorization-code exchange (with or without PKCE) and
+//! the refresh.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::handlers::{
+    lookup, random_token, AccessToken, Incoming, RefreshToken, State, CODE_LIFETIME_SECS,
+    REFRESH_HORIZON_SECS,
+};
+use crate::respond::{oauth_error, Reply};
+
+/// base64url(SHA-256(verifier)) without padding, as RFC 7636 `S256`.
+pub(crate) fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// How the client proved who it is.
+enum ClientAuth {
+    /// With the secret (Basic header, or `client_secret` in the body).
+    Confidential,
+    /// With `client_id` only (PKCE).
+    Public,
+}
+
+fn client_auth(
+    state: &State,
+    rq: &Incoming,
+    form: &[(String, String)],
+) -> Result<ClientAuth, Reply> {
+    let invalid_client = || oauth_error(400, "invalid_client", "Invalid client");
+    let invalid_secret = || oauth_error(400, "invalid_client", "Invalid client secret");
+    if let Some(header) = &rq.authorization {
+        let encoded = header
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+            .map(|(_, rest)| rest.trim())
+            .ok_or_else(invalid_client)?;
+        let decoded = STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(invalid_client)?;
+        let (id, secret) = decoded.split_once(':').ok_or_else(invalid_client)?;
+        if id != state.client_id {
+            return Err(invalid_client());
+        }
+        if secret != state.client_secret {
+            return Err(invalid_secret());
+        }
+        return Ok(ClientAuth::Confidential);
+    }
+    match lookup(form, "client_id") {
+        None => Err(invalid_client()),
+        Some(id) if id != state.client_id => Err(invalid_client()),
+        Some(_) => match lookup(form, "client_secret") {
+            Some(secret) if secret != state.client_secret => Err(invalid_secret()),
+            Some(_) => Ok(ClientAuth::Confidential),
+            None => Ok(ClientAuth::Public),
+        },
+    }
+}
+
+pub(crate) fn token(state: &mut State, rq: &Incoming) -> Reply {
+    let form = rq.form();
+    let grant_type = lookup(&form, "grant_type");
+    match grant_type {
+        None => {
+            return oauth_error(
+                400,
+                "unsupported_grant_type",
+                "grant_type parameter is missing",
+            )
+        }
+        Some("authorization_code") | Some("refresh_token") => {}
+        Some(_) => {
+            return oauth_error(
+                400,
+                "unsupported_grant_type",
+                "grant_type must be client_credentials, authorization_code or refresh_token",
+            )
+        }
+    }
+    let auth = match client_auth(state, rq, &form) {
+        Ok(auth) => auth,
+        Err(reply) => return reply,
+    };
+    if grant_type == Some("authorization_code") {
+        exchange_code(state, &form, auth)
+    } else {
+        refresh(state, &form, auth)
+    }
+}
+
+fn missing(field: &str) -> Reply {
+    oauth_error(
+        400,
+        "invalid_request",
+        &format!("Missing required parameter: {field}"),
+    )
+}
+
+fn exchange_code(state: &mut State, form: &[(String, String)], auth: ClientAuth) -> Reply {
+    let Some(code_value) = lookup(form, "code") else {
+        return missing("code");
+    };
+    let Some(redirect_uri) = lookup(form, "redirect_uri") else {
+        return missing("redirect_uri");
+    };
+    let invalid_code = || oauth_error(400, "invalid_grant", "Invalid authorization code");
+    let wrong_verifier = || oauth_error(400, "invalid_grant", "code_verifier was incorrect");
+    let now = state.now();
+    let Some(code) = state.codes.get(code_value) else {
+        return invalid_code();
+    };
+    if code.used
+        || now.saturating_sub(code.issued_at) > CODE_LIFETIME_SECS
+        || code.client_id != state.client_id
+    {
+        return invalid_code();
+    }
+    if code.redirect_uri != redirect_uri {
+        return oauth_error(400, "invalid_grant", "Invalid redirect URI");
+    }
+    let verifier = lookup(form, "code_verifier");
+    match (&code.code_challenge, verifier, &auth) {
+        (Some(challenge), Some(verifier), _) => {
+            if s256(verifier) != *challenge {
+                return wrong_verifier();
+            }
+        }
+        (Some(_), None, _) => return wrong_verifier(),
+        // A public client must prove itself with PKCE; this code has no challenge.
+        (None, Some(_), ClientAuth::Public) => return wrong_verifier(),
+        (None, None, ClientAuth::Public) => {
+            return oauth_error(400, "invalid_client", "Invalid client secret")
+        }
+        (None, _, ClientAuth::Confidential) => {}
+    }
+    let pkce = code.code_challenge.is_some();
+    let scopes = code.scopes.clone();
+    let client_id = code.client_id.clone();
+    if let Some(code) = state.codes.get_mut(code_value) {
+        code.used = true;
+    }
+    let access_token = issue_access_token(state, &scopes);
+    let refresh_token = random_token("AQ", 96);
+    state.refresh_tokens.insert(
+        refresh_token.clone(),
+        RefreshToken {
+            client_id,
+            scopes: scopes.clone(),
+            consent_at: now,
+            revoked: false,
+            pkce,
+        },
+    );
+    Reply::json(
+        200,
+        &json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "scope": scopes.join(" "),
+            "expires_in": state.access_token_lifetime_secs,
+            "refresh_token": refresh_token,
+        }),
+    )
+    .header("Cache-Control", "no-store")
+    .header("Pragma", "no-cache")
+}
+
+fn issue_access_token(state: &mut State, scopes: &[String]) -> String {
+    let token = random_token("BQ", 120);
+    let expires_at = state.now() + state.access_token_lifetime_secs;
+    state.access_tokens.insert(
+        token.clone(),
+        AccessToken {
+            scopes: scopes.to_vec(),
+            expires_at,
+        },
+    );
+    token
+}
+
+fn refresh(state: &mut State, form: &[(String, String)], auth: ClientAuth) -> Reply {
+    let Some(old) = lookup(form, "refresh_token") else {
+        return missing("refresh_token");
+    };
+    let revoked = || oauth_error(400, "invalid_grant", "Refresh token revoked");
+    let now = state.now();
+    let Some(token) = state.refresh_tokens.get(old) else {
+        return revoked();
+    };
+    if token.revoked
+        || now.saturating_sub(token.consent_at) > REFRESH_HORIZON_SECS
+        || token.client_id != state.client_id
+    {
+        return revoked();
+    }
+    if matches!(auth, ClientAuth::Public) && !token.pkce {
+        return oauth_error(400, "invalid_client", "Invalid client secret");
+    }
+    let scopes = token.scopes.clone();
+    let (client_id, consent_at, pkce) = (token.client_id.clone(), token.consent_at, token.pkce);
+    let access_token = issue_access_token(state, &scopes);
+    let mut answer = json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "scope": scopes.join(" "),
+        "expires_in": state.access_token_lifetime_secs,
+    });
+    if state.rotate_refresh_tokens {
+        if let Some(token) = state.refresh_tokens.get_mut(old) {
+            token.revoked = true;
+        }
+        let new = random_token("AQ", 96);
+        state.refresh_tokens.insert(
+            new.clone(),
+            RefreshToken {
+                client_id,
+                scopes,
+                consent_at,
+                revoked: false,
+                pkce,
+            },
+        );
+        answer["refresh_token"] = json!(new);
+    }
+    Reply::json(200, &answer)
+        .header("Cache-Control", "no-store")
+        .header("Pragma", "no-cache")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s256_matches_rfc7636_appendix_b() {
+        assert_eq!(
+            s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+}

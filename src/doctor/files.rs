@@ -1,0 +1,209 @@
+//! The listener port of the redirect URI, and the permissions of the auth
+//! folder and its files (tightened when others could read them).
+
+use super::{Check, Checks, Status};
+use crate::redirect_uri::{check_redirect_uri, loopback_socket};
+use crate::storage::{mode_of, set_mode, AuthDir};
+use crate::token::TOKEN_FILE;
+use std::path::{Path, PathBuf};
+
+pub(super) fn check_listener_port(redirect: Option<&str>, out: &mut Checks) {
+    const TOPIC: &str = "listener port";
+    let Some(uri) = redirect else {
+        out.push(
+            Status::Note,
+            TOPIC,
+            "not checked: fix SPOTIFY_REDIRECT_URI first",
+        );
+        return;
+    };
+    let Some(address) = check_redirect_uri(uri)
+        .ok()
+        .as_ref()
+        .and_then(loopback_socket)
+    else {
+        out.push(
+            Status::Ok,
+            TOPIC,
+            "none needed: the redirect URI is not a loopback http URI",
+        );
+        return;
+    };
+    let (ip, port) = (address.ip(), address.port());
+    match std::net::TcpListener::bind(address) {
+        Ok(listener) => {
+            drop(listener);
+            out.push(
+                Status::Ok,
+                TOPIC,
+                format!("port {port} of {ip} is free for the redirect"),
+            );
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => out.push(
+            Status::Fail,
+            TOPIC,
+            format!("port {port} of {ip} is taken by another program, which would receive the redirect: stop it (`ss -ltnp 'sport = :{port}'` shows which), or pick another port in SPOTIFY_REDIRECT_URI and register that URI in the dashboard"),
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => out.push(
+            Status::Fail,
+            TOPIC,
+            format!("cannot listen on port {port} of {ip} ({e}): ports below 1024 need privileges; use a port such as 8888 in SPOTIFY_REDIRECT_URI and register that URI in the dashboard"),
+        ),
+        Err(e) => out.push(
+            Status::Fail,
+            TOPIC,
+            format!("cannot listen on port {port} of {ip} ({e}): use http://127.0.0.1:8888/callback (or another free port) in SPOTIFY_REDIRECT_URI and the dashboard"),
+        ),
+    }
+}
+
+pub(super) fn check_permissions(dir: &AuthDir, out: &mut Checks) {
+    const TOPIC: &str = "auth folder";
+    let path = dir.path();
+    let metadata = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            out.push(
+                Status::Note,
+                TOPIC,
+                format!(
+                    "{} does not exist yet: step 1 creates it, private (0700)",
+                    path.display()
+                ),
+            );
+            return;
+        }
+        Err(e) => {
+            out.push(
+                Status::Fail,
+                TOPIC,
+                format!(
+                    "cannot look at {} ({e}): check SPOTIFY_AUTH_DIR",
+                    path.display()
+                ),
+            );
+            return;
+        }
+    };
+    if !metadata.is_dir() {
+        out.push(
+            Status::Fail,
+            TOPIC,
+            format!(
+                "{} is a file, not a folder: move it away or point SPOTIFY_AUTH_DIR elsewhere",
+                path.display()
+            ),
+        );
+        return;
+    }
+    if !cfg!(unix) {
+        out.push(
+            Status::Ok,
+            TOPIC,
+            format!(
+                "{} exists (permissions are not checked on this system)",
+                path.display()
+            ),
+        );
+        return;
+    }
+    let mut fine = true;
+    match mode_of(path) {
+        Ok(0o700) => {}
+        Ok(mode) if mode & 0o700 != 0o700 => {
+            fine = false;
+            out.push(
+                Status::Fail,
+                TOPIC,
+                format!(
+                    "{} is {mode:04o}: you cannot read, write or enter it; run `chmod 700 {}`",
+                    path.display(),
+                    path.display()
+                ),
+            );
+        }
+        Ok(mode) => {
+            fine = false;
+            out.add(tighten(
+                path,
+                mode,
+                0o700,
+                TOPIC,
+                "other users could list it",
+            ));
+        }
+        Err(e) => {
+            fine = false;
+            out.push(
+                Status::Fail,
+                TOPIC,
+                format!("cannot read the permissions of {} ({e})", path.display()),
+            );
+        }
+    }
+    let mut files = 0;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    for file in entries {
+        files += 1;
+        let topic = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match mode_of(&file) {
+            Ok(mode) if mode & 0o077 == 0 => {}
+            Ok(mode) => {
+                fine = false;
+                let why = if topic == TOKEN_FILE {
+                    "other users could read the tokens; if someone may have, remove the app's access at https://www.spotify.com/account/apps and authorize again with step 1"
+                } else {
+                    "other users could read it"
+                };
+                out.add(tighten(&file, mode, 0o600, &topic, why));
+            }
+            Err(e) => {
+                fine = false;
+                out.push(
+                    Status::Fail,
+                    &topic,
+                    format!("cannot read its permissions ({e})"),
+                );
+            }
+        }
+    }
+    if fine {
+        out.push(
+            Status::Ok,
+            TOPIC,
+            format!(
+                "{} is private (0700), its {files} file(s) 0600",
+                path.display()
+            ),
+        );
+    }
+}
+
+/// Makes `path` private; the check says what was found and what was done.
+fn tighten(path: &Path, mode: u32, wanted: u32, topic: &str, why: &str) -> Check {
+    let (status, detail) = match set_mode(path, wanted) {
+        Ok(()) => (
+            Status::Warn,
+            format!("{} was {mode:04o} ({why}): tightened to {wanted:04o}", path.display()),
+        ),
+        Err(e) => (
+            Status::Fail,
+            format!("{} is {mode:04o} ({why}) and could not be changed ({e}): run `chmod {wanted:o} {}`", path.display(), path.display()),
+        ),
+    };
+    Check {
+        status,
+        topic: topic.into(),
+        detail,
+    }
+}

@@ -1,0 +1,411 @@
+//! `.env` and each variable: the client id, the secret, the redirect URI and
+//! the ones with no rule of their own.
+
+use super::{Checks, Inputs, Status};
+use crate::config::{Config, VARIABLES};
+use crate::redirect_uri::DEFAULT_REDIRECT_URI;
+use std::collections::HashMap;
+
+/// `.env` as read: the values the tool would use, and each name's line.
+#[derive(Default)]
+pub(super) struct Dotenv {
+    pub(super) values: HashMap<String, String>,
+}
+
+pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
+    let path = &inputs.dotenv_path;
+    let first = out.0.len();
+    let mut bad_lines = 0;
+    let text = match std::fs::read(path) {
+        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            out.push(
+                Status::Note,
+                ".env",
+                format!(
+                    "no {} here: settings come from the environment only (copy .env.example to .env to keep them in one place)",
+                    path.display()
+                ),
+            );
+            None
+        }
+        Err(e) => {
+            bad_lines += 1;
+            out.push(
+                Status::Fail,
+                ".env",
+                format!("cannot read {} ({e}): fix its permissions", path.display()),
+            );
+            None
+        }
+    };
+    let present = text.is_some();
+    let text = text.unwrap_or_default();
+    let mut values = HashMap::new();
+    let mut lines_of: HashMap<String, usize> = HashMap::new();
+    // Line by line, so every bad line is reported (and none is echoed: a bad
+    // line may hold the secret).
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let name = trimmed
+            .trim_start_matches("export ")
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let parsed: Result<Vec<(String, String)>, _> =
+            dotenvy::from_read_iter(std::io::Cursor::new(format!("{line}\n"))).collect();
+        match parsed {
+            Ok(pairs) => {
+                for (key, value) in pairs {
+                    let raw = line.split_once('=').map_or("", |(_, v)| v).trim();
+                    // Quotes around a value with spaces are needed; around
+                    // others they are harmless here, but worth knowing.
+                    if key.starts_with("SPOTIFY_")
+                        && raw.starts_with(['"', '\''])
+                        && !value.starts_with(['"', '\''])
+                        && !value.contains(char::is_whitespace)
+                    {
+                        out.push(
+                            Status::Note,
+                            ".env",
+                            format!("line {number}: {key} is in quotes; they are removed when read, which is fine here (but other tools, e.g. docker --env-file, keep them)"),
+                        );
+                    }
+                    if let Some(first) = lines_of.insert(key.clone(), number) {
+                        out.push(
+                            Status::Warn,
+                            ".env",
+                            format!("line {number}: {key} is set again (first on line {first}); the last one wins: keep one"),
+                        );
+                    }
+                    values.insert(key, value);
+                }
+            }
+            Err(_) => {
+                bad_lines += 1;
+                let hint = if line.matches('"').count() % 2 == 1
+                    || line.matches('\'').count() % 2 == 1
+                {
+                    "a quote is not closed: remove the quotes or close them"
+                } else if line.contains('=') {
+                    "a space or special character in an unquoted value: wrap the value in double quotes"
+                } else {
+                    "no `=`: write NAME=value"
+                };
+                let name = if name.is_empty() { "?".into() } else { name };
+                out.push(
+                    Status::Fail,
+                    ".env",
+                    format!("line {number} ({name}) cannot be read ({hint}); every step refuses to start until it is fixed"),
+                );
+            }
+        }
+    }
+    if present && bad_lines == 0 {
+        let mut names: Vec<&String> = values
+            .keys()
+            .filter(|k| k.starts_with("SPOTIFY_"))
+            .collect();
+        names.sort();
+        let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        out.push(
+            Status::Ok,
+            ".env",
+            format!(
+                "read {}: {}",
+                path.display(),
+                if names.is_empty() {
+                    "no SPOTIFY_ variables".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        );
+        // The summary before the notes about single lines.
+        let summary = out.0.pop().expect("just pushed");
+        out.0.insert(first, summary);
+    }
+    // Names this tool does not read: a typo leaves the real one unset.
+    let mut unknown: Vec<(&str, &str)> = values
+        .keys()
+        .map(|k| (k.as_str(), ".env"))
+        .chain(inputs.env.keys().map(|k| (k.as_str(), "the environment")))
+        .filter(|(k, _)| k.starts_with("SPOTIFY_") && !VARIABLES.contains(k))
+        .filter(|(k, _)| !k.starts_with("SPOTIFY_AUTH_FAIL") && !k.starts_with("SPOTIFY_NOTEBOOK"))
+        .collect();
+    unknown.sort();
+    unknown.dedup_by_key(|(k, _)| *k);
+    for (name, place) in unknown {
+        let closest = VARIABLES
+            .iter()
+            .map(|v| (crate::scopes::edit_distance(name, v), *v))
+            .min()
+            .filter(|(d, _)| *d <= 4);
+        let detail = match closest {
+            Some((_, real)) => {
+                format!("set in {place} but not read by this tool: did you mean {real}?")
+            }
+            None => format!(
+                "set in {place} but not read by this tool (it reads {})",
+                VARIABLES.join(", ")
+            ),
+        };
+        out.push(Status::Warn, name, detail);
+    }
+    // The environment wins: say so when both disagree.
+    let mut both: Vec<&String> = values
+        .keys()
+        .filter(|k| VARIABLES.contains(&k.as_str()))
+        .filter(|k| {
+            inputs
+                .env
+                .get(*k)
+                .is_some_and(|v| Some(v) != values.get(*k))
+        })
+        .collect();
+    both.sort();
+    for name in both {
+        out.push(
+            Status::Note,
+            name,
+            format!(
+                "set in the environment and on line {} of .env with another value: the environment's wins",
+                lines_of.get(name).copied().unwrap_or(0)
+            ),
+        );
+    }
+    Dotenv { values }
+}
+
+/// Checks one variable alone with the same rules as [`Config::from_lookup`]
+/// (a valid client id stands in for the others), so each is reported.
+fn alone(name: &str, value: &str) -> Result<Config, String> {
+    if value.contains(['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']) {
+        return Err(format!(
+            "{name} contains typographic quotes (“ ” ‘ ’), probably from copying out of a document: retype the value with plain characters, without quotes"
+        ));
+    }
+    const STAND_IN_ID: &str = "00000000000000000000000000000000";
+    Config::from_lookup(|n| {
+        if n == name {
+            Some(value.to_string())
+        } else if n == "SPOTIFY_CLIENT_ID" {
+            Some(STAND_IN_ID.to_string())
+        } else {
+            None
+        }
+    })
+    .map_err(|e| e.to_string())
+}
+
+pub(super) fn check_client_id(value: Option<(String, &str)>, out: &mut Checks) {
+    const NAME: &str = "SPOTIFY_CLIENT_ID";
+    let Some((value, source)) = value else {
+        out.push(
+            Status::Fail,
+            NAME,
+            "not set: copy the client id of your app at https://developer.spotify.com/dashboard into .env (SPOTIFY_CLIENT_ID=...), or run `cargo run` to try the offline sandbox",
+        );
+        return;
+    };
+    match alone(NAME, &value) {
+        Err(message) => out.push(Status::Fail, NAME, message),
+        Ok(_) if value.len() != 32 || !value.bytes().all(|b| b.is_ascii_hexdigit()) => out.push(
+            Status::Fail,
+            NAME,
+            format!(
+                "`{value}` ({} characters, {source}) is not 32 hex characters like the dashboard's client ids: copy it again, whole",
+                value.chars().count()
+            ),
+        ),
+        Ok(_) => out.push(
+            Status::Ok,
+            NAME,
+            format!("{value} (32 hex characters, {source})"),
+        ),
+    }
+}
+
+pub(super) fn check_client_secret(value: Option<(String, &str)>, out: &mut Checks) {
+    const NAME: &str = "SPOTIFY_CLIENT_SECRET";
+    let Some((value, source)) = value else {
+        out.push(
+            Status::Note,
+            NAME,
+            "not set: steps 2 and 3 ask for it (hidden) when they need it; PKCE (step 1 --pkce) needs none",
+        );
+        return;
+    };
+    let length = value.chars().count();
+    // The messages below name the variable and the length, never the value.
+    match alone(NAME, &value) {
+        Err(message) => out.push(Status::Fail, NAME, message),
+        Ok(_) if length != 32 || !value.bytes().all(|b| b.is_ascii_hexdigit()) => out.push(
+            Status::Warn,
+            NAME,
+            format!("set ({length} characters, {source}), but Spotify's secrets are 32 hex characters: copy it again from the dashboard (View client secret)"),
+        ),
+        Ok(_) => out.push(
+            Status::Ok,
+            NAME,
+            format!("set ({length} characters, {source}; never shown)"),
+        ),
+    }
+}
+
+/// The redirect URI when it passes.
+pub(super) fn check_redirect(value: Option<(String, &str)>, out: &mut Checks) -> Option<String> {
+    const NAME: &str = "SPOTIFY_REDIRECT_URI";
+    let (value, source) = value.unwrap_or_else(|| (DEFAULT_REDIRECT_URI.into(), "default"));
+    // Config's checks include check_redirect_uri.
+    match alone(NAME, &value) {
+        Err(message) => {
+            out.push(Status::Fail, NAME, message);
+            None
+        }
+        Ok(_) => {
+            out.push(
+                Status::Ok,
+                NAME,
+                format!("{value} ({source}): register exactly this string in the app's dashboard (Redirect URIs)"),
+            );
+            Some(value)
+        }
+    }
+}
+
+/// A variable with no rule beyond [`Config`]'s: its value when it passes.
+pub(super) fn check_simple(
+    name: &str,
+    value: Option<(String, &str)>,
+    out: &mut Checks,
+    describe: impl Fn(&str, &str) -> String,
+    unset: &str,
+) -> Option<String> {
+    let Some((value, source)) = value else {
+        out.push(Status::Ok, name, unset);
+        return None;
+    };
+    match alone(name, &value) {
+        Err(message) => {
+            out.push(Status::Fail, name, message);
+            None
+        }
+        Ok(_) => {
+            out.push(Status::Ok, name, describe(&value, source));
+            Some(value)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::{must_fix, run, Check};
+    use crate::now_secs;
+    use std::path::{Path, PathBuf};
+
+    fn inputs(dir: &Path, env: &[(&str, &str)]) -> Inputs {
+        Inputs {
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            env_not_unicode: Vec::new(),
+            dotenv_path: dir.join(".env"),
+            now: now_secs(),
+        }
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("spotify-auth-doctor-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn find<'a>(checks: &'a [Check], topic: &str) -> Vec<&'a Check> {
+        checks.iter().filter(|c| c.topic == topic).collect()
+    }
+
+    #[test]
+    fn every_bad_variable_is_reported_and_the_secret_never_shown() {
+        let dir = temp("vars");
+        let auth = dir.join("auth");
+        let checks = run(&inputs(
+            &dir,
+            &[
+                ("SPOTIFY_CLIENT_ID", "abc"),
+                ("SPOTIFY_CLIENT_SECRET", " s3cr3t-value"),
+                ("SPOTIFY_REDIRECT_URI", "http://localhost:8888/callback"),
+                ("SPOTIFY_SCOPES", "user-read-privat"),
+                ("SPOTIFY_AUTH_DIR", auth.to_str().unwrap()),
+                ("SPOTIFY_CLIENTSECRET", "x"),
+            ],
+        ));
+        let text: Vec<String> = checks.iter().map(ToString::to_string).collect();
+        let text = text.join("\n");
+        assert!(!text.contains("s3cr3t"), "{text}");
+        for topic in [
+            "SPOTIFY_CLIENT_ID",
+            "SPOTIFY_CLIENT_SECRET",
+            "SPOTIFY_REDIRECT_URI",
+            "SPOTIFY_SCOPES",
+        ] {
+            assert_eq!(find(&checks, topic)[0].status, Status::Fail, "{text}");
+        }
+        assert!(
+            text.contains("use http://127.0.0.1:8888/callback instead"),
+            "{text}"
+        );
+        assert!(text.contains("did you mean `user-read-private`"), "{text}");
+        assert!(
+            text.contains("did you mean SPOTIFY_CLIENT_SECRET?"),
+            "{text}"
+        );
+        assert!(must_fix(&checks));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_dotenv_lines_are_named_without_their_content() {
+        let dir = temp("dotenv");
+        std::fs::write(
+            dir.join(".env"),
+            "SPOTIFY_CLIENT_ID=\"5a5db0c1d2e3f4a5b6c7d8e9f0a1b2c3\"\nSPOTIFY_CLIENT_SECRET='s3cr3t\nSPOTIFY_SCOPES=user-read-private user-read-email\n",
+        )
+        .unwrap();
+        let checks = run(&inputs(
+            &dir,
+            &[("SPOTIFY_AUTH_DIR", dir.join("a").to_str().unwrap())],
+        ));
+        let text: Vec<String> = checks.iter().map(ToString::to_string).collect();
+        let text = text.join("\n");
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(
+            text.contains("line 2 (SPOTIFY_CLIENT_SECRET) cannot be read (a quote is not closed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 3 (SPOTIFY_SCOPES) cannot be read (a space"),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 1: SPOTIFY_CLIENT_ID is in quotes"),
+            "{text}"
+        );
+        assert_eq!(
+            find(&checks, "SPOTIFY_CLIENT_ID")[0].status,
+            Status::Ok,
+            "{text}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
