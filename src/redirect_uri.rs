@@ -84,6 +84,13 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("since 2025"), "{err}");
+        let err = check_redirect_uri("http://LOCALHOST:8888/cb")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("use http://127.0.0.1:8888/cb instead"),
+            "{err}"
+        );
         assert!(check_redirect_uri("https://LOCALHOST/cb").is_err());
     }
 

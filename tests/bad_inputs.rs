@@ -1174,7 +1174,7 @@ mod fuzz_findings {
             "client_id": "id", "scopes": [], "created_at": 0,
         }))
         .unwrap();
-        for input in ["?error=%1B", "?error=x%0Aerror:%20y"] {
+        for input in ["?error=%1B&state=s", "?error=x%0Aerror:%20y&state=s"] {
             let error = check_redirect(parse_redirect(input).unwrap(), &pending, 1).unwrap_err();
             one_clean_line(&error.to_string());
         }

@@ -508,3 +508,19 @@ fn a_closed_stdout_stops_quietly_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(141));
 }
+
+#[test]
+fn a_non_utf8_environment_value_is_refused_not_replaced_by_dotenv() {
+    use std::os::unix::ffi::OsStrExt;
+    let world = World::new();
+    std::fs::write(world.dir.join(".env"), "SPOTIFY_SCOPES=user-top-read\n").unwrap();
+    let output = world
+        .command("step1_auth_url", &[])
+        .env(
+            "SPOTIFY_SCOPES",
+            std::ffi::OsStr::from_bytes(b"user-read-private\xff"),
+        )
+        .output()
+        .unwrap();
+    common::Run::from(output).assert_error("SPOTIFY_SCOPES is not valid UTF-8");
+}

@@ -29,6 +29,30 @@ fn check(config: spotify_auth::Result<Config>) {
             assert!((1..=600).contains(&config.http_timeout.as_secs()));
             spotify_auth::scopes::validate_scopes(&config.scopes)
                 .expect("accepted scopes are real");
+            // A value that was not UTF-8 (U+FFFD after lossy decoding, as
+            // `from_env_with_dotenv` decodes the environment) is refused.
+            let secret = config
+                .client_secret
+                .as_ref()
+                .map(|s| s.secret().to_string());
+            let auth_dir = config.auth_dir.to_string_lossy();
+            for value in [
+                &config.client_id,
+                &config.redirect_uri,
+                &config.accounts_url,
+                &config.api_url,
+            ]
+            .into_iter()
+            .chain(&config.scopes)
+            .chain(secret.as_ref())
+            .map(String::as_str)
+            .chain([auth_dir.as_ref()])
+            {
+                assert!(
+                    !value.contains('\u{fffd}'),
+                    "a non-UTF-8 value was accepted: {value:?}"
+                );
+            }
             for warning in &config.warnings {
                 assert!(!warning.chars().any(char::is_control), "{warning:?}");
             }

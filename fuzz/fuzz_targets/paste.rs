@@ -26,26 +26,20 @@ fn pending() -> PendingAuthorization {
     .expect("a pending authorization as step 1 saves it")
 }
 
-/// Bugs reported and not yet fixed in `src/` (see SECURITY.md, "Findings"):
-/// `FUZZ_KNOWN_BUGS=allow` skips only their checks, so a long run can go on
-/// looking for anything else. Unset, every invariant is checked.
-fn allow_known_bugs() -> bool {
-    static ALLOW: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ALLOW.get_or_init(|| std::env::var("FUZZ_KNOWN_BUGS").is_ok_and(|v| v == "allow"))
-}
-
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     // The age of the pending authorization: inside and past its 10 minutes.
     let now = CREATED_AT + u64::from(data.first().copied().unwrap_or(0)) * 5;
     let pending = PENDING.get_or_init(pending);
-    let outcome = parse_redirect(&text).and_then(|params| {
-        let bare = params.bare_code;
-        let state = params.state.clone();
-        check_redirect(params, pending, now).map(|code| (code, bare, state))
-    });
+    let parsed = parse_redirect(&text);
+    // What the paste carried, to judge the outcome by.
+    let (bare, state) = match &parsed {
+        Ok(params) => (params.bare_code, params.state.clone()),
+        Err(_) => (false, None),
+    };
+    let outcome = parsed.and_then(|params| check_redirect(params, pending, now));
     match outcome {
-        Ok((code, bare, state)) => {
+        Ok(code) => {
             assert!(text.len() <= MAX_PASTE_BYTES);
             assert!(!code.secret().is_empty(), "an empty code was accepted");
             assert!(
@@ -62,10 +56,22 @@ fuzz_target!(|data: &[u8]| {
         Err(error) => {
             let message = error.to_string();
             assert!(!message.is_empty());
-            // Known bug 1: `error=` of the redirect is printed undecoded of controls.
-            let known = matches!(error, spotify_auth::Error::AuthorizationDenied { .. });
-            if known && allow_known_bugs() {
-                return;
+            if let spotify_auth::Error::AuthorizationDenied { .. } = error {
+                // The state is checked before `error=`: only a redirect that
+                // the pending authorization started can report a denial.
+                assert!(!bare, "a bare code reported a denial");
+                assert_eq!(
+                    state.as_deref(),
+                    Some(STATE),
+                    "a forged error= was believed"
+                );
+                // The service's word is capped (60 characters, each escaped
+                // to at most 10): a paste cannot flood the terminal.
+                assert!(
+                    message.chars().count() <= 800,
+                    "{} characters",
+                    message.chars().count()
+                );
             }
             // The binaries print `error: {message}`: it must stay one line and
             // must not carry terminal control sequences from the paste.

@@ -1,13 +1,16 @@
 //! Answers of the token endpoint: `parse_token_response` on a 200 body (then
 //! saved, refreshed and round-tripped through the token file's JSON), and
 //! `accounts_error(status, body)` on any other. The first two bytes are the
-//! status; the rest is the body, decoded lossily as reqwest's `text()` does.
+//! status; the rest is the body, decoded lossily as `http::read_body` does.
+//! The body is also read as a saved `token.json`, and the last 24 bytes give
+//! the times of a saved token (any size: a tampered file).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use spotify_auth::accounts::accounts_error;
-use spotify_auth::token::parse_token_response;
+use spotify_auth::token::{parse_token_response, MAX_EXPIRES_IN_SECS};
 use spotify_auth::{AccessToken, RefreshToken, SavedToken};
+use std::sync::OnceLock;
 
 const NOW: u64 = 1_750_000_000;
 
@@ -18,12 +21,30 @@ fn one_clean_line(what: &str, message: &str) {
     );
 }
 
-/// Bugs reported and not yet fixed in `src/` (see SECURITY.md, "Findings"):
-/// `FUZZ_KNOWN_BUGS=allow` skips only their checks, so a long run can go on
-/// looking for anything else. Unset, every invariant is checked.
-fn allow_known_bugs() -> bool {
-    static ALLOW: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ALLOW.get_or_init(|| std::env::var("FUZZ_KNOWN_BUGS").is_ok_and(|v| v == "allow"))
+static TEMPLATE: OnceLock<SavedToken> = OnceLock::new();
+
+fn template() -> SavedToken {
+    serde_json::from_value(serde_json::json!({
+        "access_token": "BQ-access", "token_type": "Bearer", "scopes": ["user-read-private"],
+        "expires_at": NOW + 3600, "refresh_token": "AQ-refresh", "consented_at": NOW,
+        "obtained_at": NOW, "client_id": "5a5db0c1d2e3f4a5b6c7d8e9f0a1b2c3", "pkce": false,
+    }))
+    .expect("a token as step 2 saves it")
+}
+
+fn check_saved_times(saved: &SavedToken, now: u64) {
+    let left = saved.expires_in_secs(now);
+    let exact = i128::from(saved.expires_at) - i128::from(now);
+    assert_eq!(
+        i128::from(left),
+        exact.clamp(i128::from(i64::MIN), i128::from(i64::MAX)),
+        "expires_in_secs wrapped"
+    );
+    assert_eq!(saved.needs_refresh(now), left < 60);
+    let horizon = saved.refresh_token_expires_at();
+    assert!(horizon >= saved.consented_at, "the refresh horizon wrapped");
+    let status = spotify_auth::report::token_status(saved, now);
+    one_clean_line("token_status", &status.replace('\n', " "));
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -36,14 +57,13 @@ fuzz_target!(|data: &[u8]| {
     match parse_token_response(&body) {
         Ok(response) => {
             assert!(!response.access_token.secret().is_empty());
-            // Known bug 4: `now + expires_in` overflows (a panic with overflow
-            // checks, a wrapped expiry without) for an absurd `expires_in`.
-            if response.expires_in > i64::MAX as u64 / 2 && allow_known_bugs() {
-                return;
-            }
+            // An absurd `expires_in` is refused, so expiries stay near `now`.
+            assert!(response.expires_in <= MAX_EXPIRES_IN_SECS);
             let asked = vec!["user-read-private".to_string()];
             if let Ok(token) = SavedToken::from_exchange(&response, &asked, "id", false, NOW) {
+                assert_eq!(token.expires_at, NOW + response.expires_in);
                 let refreshed = token.merge_refresh(&response, NOW + 10);
+                assert_eq!(refreshed.expires_at, NOW + 10 + response.expires_in);
                 // Never a null refresh token: the old one is kept when absent.
                 assert!(
                     response.refresh_token.is_some()
@@ -71,13 +91,28 @@ fuzz_target!(|data: &[u8]| {
         Err(error) => one_clean_line("parse_token_response", &error.to_string()),
     }
 
-    let error = accounts_error(status, &body);
-    // Known bug 2: the service's `error` / `error_description` are printed raw.
-    let known = matches!(
-        error,
-        spotify_auth::Error::AccountsError { .. } | spotify_auth::Error::InvalidClient(_)
+    // The service's `error` / `error_description` are printed: one clean,
+    // short line (60 and 200 characters, each escaped to at most 10).
+    let message = accounts_error(status, &body).to_string();
+    one_clean_line("accounts_error", &message);
+    assert!(
+        message.chars().count() <= 3_500,
+        "accounts_error: {} characters",
+        message.chars().count()
     );
-    if !(known && allow_known_bugs()) {
-        one_clean_line("accounts_error", &error.to_string());
+
+    // A saved `token.json` (tampered, or written by another version) with
+    // times of any size: the body itself when it is one, and always a fixed
+    // token whose times are the last 24 bytes (`expires_at`, `consented_at`,
+    // `now`). Reading its state never panics and never wraps.
+    if let Ok(saved) = serde_json::from_str::<SavedToken>(&body) {
+        check_saved_times(&saved, u64::from(status) << 48 | NOW);
+    }
+    if let Some(tail) = data.len().checked_sub(24).map(|start| &data[start..]) {
+        let word = |i: usize| u64::from_le_bytes(tail[i * 8..i * 8 + 8].try_into().unwrap());
+        let mut saved = TEMPLATE.get_or_init(template).clone();
+        saved.expires_at = word(0);
+        saved.consented_at = word(1);
+        check_saved_times(&saved, word(2));
     }
 });

@@ -127,7 +127,7 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
         out.push(
             Status::Fail,
             name,
-            "is set in the environment but is not valid UTF-8, so the tool ignores it: set it again with plain characters",
+            "is set in the environment but is not valid UTF-8, so every step refuses it: set it again with plain characters",
         );
     }
 
