@@ -122,3 +122,19 @@ fn step1_open_uses_browser_and_still_prints_the_url() {
     assert!(run.stderr.contains("no browser could be started"));
     run.authorize_url();
 }
+
+/// On a terminal the redirect can still be pasted while the listener waits
+/// (a browser on another machine never reaches this one's loopback).
+#[test]
+fn listen_on_a_terminal_also_takes_a_paste() {
+    let (world, _) = listening_world();
+    let (_, redirected) = world.authorize(&[], true);
+    let run = world.run_in_terminal(
+        "step2_get_tokens",
+        &["--listen", "--timeout", "30"],
+        &format!("{redirected}\r"),
+    );
+    assert!(run.stdout.contains("or paste it here"), "{}", run.stdout);
+    assert!(run.stdout.contains("access_token  = BQ"), "{}", run.stdout);
+    assert_eq!(world.token_requests(), 1);
+}

@@ -291,7 +291,7 @@ fn missing_secret_is_asked_with_a_hidden_prompt_on_a_terminal() {
     world.obtain_token();
     world.unset("SPOTIFY_CLIENT_SECRET");
     let secret = world.sandbox.client_secret().to_string();
-    let run = world.run_in_terminal("step3_refresh", &format!("{secret}\r"));
+    let run = world.run_in_terminal("step3_refresh", &[], &format!("{secret}\r"));
     assert!(
         run.stdout
             .contains("SPOTIFY_CLIENT_SECRET is not set; type it (hidden)"),

@@ -74,12 +74,16 @@ impl World {
 
     /// Runs a binary on a pseudo-terminal (util-linux `script`), typing
     /// `typed` after a short pause, so prompts meant for people are exercised.
-    pub fn run_in_terminal(&self, bin: &str, typed: &str) -> Run {
+    pub fn run_in_terminal(&self, bin: &str, args: &[&str], typed: &str) -> Run {
         let command = self.command(bin, &[]);
-        let program = command.get_program().to_owned();
+        // Plain words only (flags, numbers): joined for `script -c`.
+        let line = std::iter::once(command.get_program().to_string_lossy().into_owned())
+            .chain(args.iter().map(|a| a.to_string()))
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut terminal = Command::new("script");
         terminal
-            .args(["-qec", &program.to_string_lossy(), "/dev/null"])
+            .args(["-qec", &line, "/dev/null"])
             .current_dir(&self.dir)
             .env_clear();
         for (name, value) in command.get_envs() {
