@@ -148,10 +148,7 @@ fn read_body(
     loop {
         let read = response.read(&mut chunk).map_err(|e| {
             if e.kind() == std::io::ErrorKind::TimedOut {
-                Error::Timeout {
-                    url: url.into(),
-                    secs: timeout.as_secs(),
-                }
+                timeout_error(url, timeout)
             } else {
                 Error::Connection {
                     url: url.into(),
@@ -169,10 +166,7 @@ fn read_body(
             )));
         }
         if std::time::Instant::now() > deadline {
-            return Err(Error::Timeout {
-                url: url.into(),
-                secs: timeout.as_secs(),
-            });
+            return Err(timeout_error(url, timeout));
         }
     }
 }
@@ -182,12 +176,16 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(500 << (attempt - 1).min(4))
 }
 
+fn timeout_error(url: &str, timeout: Duration) -> Error {
+    Error::Timeout {
+        url: url.into(),
+        secs: timeout.as_secs(),
+    }
+}
+
 fn transport_error(url: &str, e: &reqwest::Error, timeout: Duration) -> Error {
     if e.is_timeout() {
-        Error::Timeout {
-            url: url.into(),
-            secs: timeout.as_secs(),
-        }
+        timeout_error(url, timeout)
     } else {
         Error::Connection {
             url: url.into(),
