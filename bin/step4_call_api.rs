@@ -26,6 +26,11 @@ use spotify_auth::api::Endpoint;
 use spotify_auth::cli;
 use spotify_auth::{now_secs, report, Error, Result, SpotifyAuth, WebApi};
 
+/// Names come from the service: shown on one line, control characters escaped.
+fn shown(text: &str) -> String {
+    spotify_auth::error::printable(text, 80)
+}
+
 /// Default number of playlists and shows listed.
 const DEFAULT_LIMIT: u32 = 5;
 
@@ -81,13 +86,15 @@ fn run() -> Result<()> {
             for playlist in &page.items {
                 println!(
                     "  - {:<28} {:>4} tracks, by {}",
-                    playlist.name,
+                    shown(&playlist.name),
                     playlist.tracks.as_ref().map_or(0, |t| t.total),
-                    playlist
-                        .owner
-                        .as_ref()
-                        .and_then(|o| o.display_name.as_deref())
-                        .unwrap_or("?")
+                    shown(
+                        playlist
+                            .owner
+                            .as_ref()
+                            .and_then(|o| o.display_name.as_deref())
+                            .unwrap_or("?")
+                    )
                 );
             }
         }),
@@ -105,8 +112,8 @@ fn run() -> Result<()> {
             for saved in &page.items {
                 println!(
                     "  - {:<28} by {}",
-                    saved.show.name,
-                    saved.show.publisher.as_deref().unwrap_or("?")
+                    shown(&saved.show.name),
+                    shown(saved.show.publisher.as_deref().unwrap_or("?"))
                 );
             }
         }),
@@ -125,23 +132,23 @@ fn run() -> Result<()> {
                 };
                 match &playback.item {
                     Some(item) => match item.by() {
-                        Some(by) => println!("  {state}: {} by {by}", item.name),
-                        None => println!("  {state}: {}", item.name),
+                        Some(by) => println!("  {state}: {} by {}", shown(&item.name), shown(&by)),
+                        None => println!("  {state}: {}", shown(&item.name)),
                     },
                     None => println!("  {state}: (no item: an ad, or a private session)"),
                 }
                 if let Some(device) = &playback.device {
                     let mut about = Vec::new();
                     if let Some(kind) = &device.kind {
-                        about.push(kind.clone());
+                        about.push(shown(kind));
                     }
                     if let Some(volume) = device.volume_percent {
                         about.push(format!("volume {volume}%"));
                     }
                     if about.is_empty() {
-                        println!("  device: {}", device.name);
+                        println!("  device: {}", shown(&device.name));
                     } else {
-                        println!("  device: {} ({})", device.name, about.join(", "));
+                        println!("  device: {} ({})", shown(&device.name), about.join(", "));
                     }
                 }
                 if let Some(progress) = playback.progress_ms {
