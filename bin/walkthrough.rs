@@ -3,7 +3,7 @@
 //! offline sandbox and presses Agree itself; with credentials it uses Spotify,
 //! opens the browser and catches the redirect on loopback (or takes a paste).
 
-use spotify_auth::config::{read_dotenv, DEFAULT_AUTH_DIR};
+use spotify_auth::config::{Settings, DEFAULT_AUTH_DIR};
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
 use spotify_auth::{
     cli, now_secs, report, AuthorizeOptions, Config, Error, RedirectListener, Result, SpotifyAuth,
@@ -29,21 +29,15 @@ fn run() -> Result<()> {
             )))
         };
     }
-    let dotenv = read_dotenv(Path::new(".env"))?;
-    let lookup = |name: &str| {
-        std::env::var_os(name)
-            .map(|v| v.to_string_lossy().into_owned())
-            .or_else(|| dotenv.get(name).cloned())
-            .filter(|v| !v.is_empty())
-    };
-
-    let sandbox = match lookup("SPOTIFY_CLIENT_ID") {
+    // Read once: it decides sandbox or not, then configures either.
+    let settings = Settings::read(Path::new(".env"))?;
+    let sandbox = match settings.get("SPOTIFY_CLIENT_ID") {
         Some(_) => None,
         None => Some(start_sandbox()?),
     };
     let config = match &sandbox {
-        Some(sandbox) => sandbox_config(sandbox, &lookup)?,
-        None => cli::load_config()?,
+        Some(sandbox) => sandbox_config(sandbox, &settings)?,
+        None => cli::config_from(&settings)?,
     };
     let mut auth = SpotifyAuth::new(config);
     if sandbox.is_none() {
@@ -143,15 +137,18 @@ fn start_sandbox() -> Result<Sandbox> {
 
 /// The sandbox's app and URLs; the user's scopes and folder, with the files in
 /// a `sandbox/` subfolder so a real saved token is never overwritten.
-fn sandbox_config(sandbox: &Sandbox, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+fn sandbox_config(sandbox: &Sandbox, settings: &Settings) -> Result<Config> {
     let vars = sandbox.env_vars();
-    let auth_dir =
-        PathBuf::from(lookup("SPOTIFY_AUTH_DIR").unwrap_or_else(|| DEFAULT_AUTH_DIR.into()))
-            .join("sandbox");
+    let auth_dir = PathBuf::from(
+        settings
+            .get("SPOTIFY_AUTH_DIR")
+            .unwrap_or_else(|| DEFAULT_AUTH_DIR.into()),
+    )
+    .join("sandbox");
     Config::from_lookup(|name| match name {
         "SPOTIFY_AUTH_DIR" => Some(auth_dir.display().to_string()),
-        "SPOTIFY_SCOPES" => Some(lookup(name).unwrap_or_else(|| SANDBOX_SCOPES.into())),
-        "SPOTIFY_HTTP_TIMEOUT_SECS" => lookup(name),
+        "SPOTIFY_SCOPES" => Some(settings.get(name).unwrap_or_else(|| SANDBOX_SCOPES.into())),
+        "SPOTIFY_HTTP_TIMEOUT_SECS" => settings.get(name),
         _ => vars
             .iter()
             .find(|(n, _)| *n == name)

@@ -1,6 +1,7 @@
 //! What the binaries share: the `main` wrapper, the hidden secret prompt and
 //! reading the pasted redirect.
 
+use crate::config::Settings;
 use crate::error::printable;
 use crate::paste::MAX_PASTE_BYTES;
 use crate::{ClientSecret, Config, Error, Result};
@@ -55,9 +56,15 @@ pub fn args() -> Result<Vec<String>> {
         .collect()
 }
 
-/// Loads the configuration and prints its warnings on stderr.
+/// Loads the configuration (environment, then `.env`) and prints its
+/// warnings on stderr.
 pub fn load_config() -> Result<Config> {
-    let config = Config::from_env()?;
+    config_from(&Settings::read(std::path::Path::new(".env"))?)
+}
+
+/// Like [`load_config`], from settings already read.
+pub fn config_from(settings: &Settings) -> Result<Config> {
+    let config = Config::from_settings(settings)?;
     for warning in &config.warnings {
         eprintln!("warning: {warning}");
     }

@@ -62,14 +62,12 @@ impl Config {
     /// Like [`Config::from_env`] with another `.env` file (a notebook in
     /// `notebooks/` reads the project's `../.env`).
     pub fn from_env_with_dotenv(dotenv_path: &Path) -> Result<Config> {
-        let dotenv = read_dotenv(dotenv_path)?;
-        // A set but non-UTF-8 variable still wins over .env: it becomes an
-        // error (U+FFFD below) instead of being silently replaced.
-        Config::from_lookup(|name| {
-            std::env::var_os(name)
-                .map(|v| v.to_string_lossy().into_owned())
-                .or_else(|| dotenv.get(name).cloned())
-        })
+        Config::from_settings(&Settings::read(dotenv_path)?)
+    }
+
+    /// The configuration from already read [`Settings`].
+    pub fn from_settings(settings: &Settings) -> Result<Config> {
+        Config::from_lookup(|name| settings.get(name))
     }
 
     /// Reads the variables through `lookup` (a name gives its value when set).
@@ -135,6 +133,43 @@ impl Config {
                 "SPOTIFY_CLIENT_SECRET is not set: put it in .env or the environment (from the app's dashboard), or use --pkce, which needs no secret".into(),
             )
         })
+    }
+}
+
+/// Where a variable's value comes from: the environment first, then a `.env`
+/// file (read once, without touching the process environment).
+#[derive(Clone, Default)]
+pub struct Settings {
+    dotenv: HashMap<String, String>,
+}
+
+impl Settings {
+    /// The environment over the `.env` file at `dotenv_path` (a missing file is fine).
+    pub fn read(dotenv_path: &Path) -> Result<Settings> {
+        Ok(Settings {
+            dotenv: read_dotenv(dotenv_path)?,
+        })
+    }
+
+    /// A variable's value; empty counts as unset. A set but non-UTF-8 variable
+    /// still wins over `.env`: it is refused later (U+FFFD) instead of being
+    /// silently replaced.
+    pub fn get(&self, name: &str) -> Option<String> {
+        std::env::var_os(name)
+            .map(|v| v.to_string_lossy().into_owned())
+            .or_else(|| self.dotenv.get(name).cloned())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    // The values may hold the client secret: show only which names .env sets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.dotenv.keys().collect();
+        names.sort();
+        f.debug_struct("Settings")
+            .field("dotenv_names", &names)
+            .finish()
     }
 }
 
@@ -303,6 +338,35 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.api_url, "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn settings_debug_names_only() {
+        let dir =
+            std::env::temp_dir().join(format!("spotify-auth-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(".env");
+        std::fs::write(
+            &path,
+            "SPOTIFY_TEST_ONLY_SECRET=s3cr3t-value\nSPOTIFY_TEST_ONLY_EMPTY=\n",
+        )
+        .unwrap();
+        let settings = Settings::read(&path).unwrap();
+        assert_eq!(
+            settings.get("SPOTIFY_TEST_ONLY_SECRET").as_deref(),
+            Some("s3cr3t-value")
+        );
+        assert_eq!(
+            settings.get("SPOTIFY_TEST_ONLY_EMPTY"),
+            None,
+            "empty counts as unset"
+        );
+        let shown = format!("{settings:?}");
+        assert!(
+            shown.contains("SPOTIFY_TEST_ONLY_SECRET") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -148,3 +148,63 @@ fn cargo_run_with_credentials_opens_the_browser_and_listens() {
         "real mode writes to SPOTIFY_AUTH_DIR itself"
     );
 }
+
+/// The README's `cargo run --bin sandbox -- --withhold-scope S --rotate-refresh-tokens`:
+/// the steps then see a narrower grant and a rotated refresh token.
+#[test]
+fn sandbox_binary_switches_reach_the_steps() {
+    let mut child = Command::new(common::bin_path("sandbox"))
+        .args([
+            "--port",
+            "0",
+            "--withhold-scope",
+            "user-read-email",
+            "--rotate-refresh-tokens",
+        ])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut env = Vec::new();
+    while env.len() < 5 {
+        let line = lines.next().expect("sandbox prints its lines").unwrap();
+        if let Some((name, value)) = line.split_once('=') {
+            if name.starts_with("SPOTIFY_") {
+                env.push((name.to_string(), value.to_string()));
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("spotify-auth-sandbox-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |bin: &str, args: &[&str]| {
+        let output = Command::new(common::bin_path(bin))
+            .args(args)
+            .current_dir(&dir)
+            .env_clear()
+            .envs(env.iter().cloned())
+            .env("SPOTIFY_SCOPES", "user-read-private user-read-email")
+            .output()
+            .unwrap();
+        common::Run::from(output)
+    };
+    let step1 = run("step1_auth_url", &[]);
+    let redirected = spotify_sandbox::approve_consent(&step1.authorize_url(), true).unwrap();
+    let step2 = run("step2_get_tokens", &[&redirected]);
+    assert!(
+        step2
+            .stdout
+            .contains("asked for but not granted: user-read-email"),
+        "{}",
+        step2.stdout
+    );
+    let step3 = run("step3_refresh", &[]);
+    assert!(
+        step3.stdout.contains("(new: it replaces the old one"),
+        "{}",
+        step3.stdout
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
