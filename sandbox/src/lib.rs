@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 pub use consent::approve_consent;
-pub use scopes::{scope_description, ALL_SCOPES};
+pub use scopes::{scope_description, Scope, SCOPES};
 
 /// Number of threads answering requests, so that a [`FaultKind::Slow`] request does
 /// not hold up the others.
