@@ -14,8 +14,8 @@
 //! `BENCH_JSON` (write the samples there as JSON). The `.env` file and the
 //! `SPOTIFY_*` settings of the shell are not read unless `BENCH_SANDBOX_URL` is set.
 
-use spotify_auth::accounts::{token_request, ClientAuth};
-use spotify_auth::http::RetryPolicy;
+use spotify_auth::core::accounts::{parse_token_answer, token_request, ClientAuth, RetryPolicy};
+use spotify_auth::http::Http;
 use spotify_auth::{AuthorizeOptions, Config, SpotifyAuth};
 use spotify_sandbox::{approve_consent, Sandbox, SandboxOptions};
 use std::collections::HashMap;
@@ -99,7 +99,7 @@ fn main() {
     ));
 
     // The POST alone, no file I/O: what curl does.
-    let client = spotify_auth::http::client(TIMEOUT).expect("HTTP client");
+    let http = Http::new(TIMEOUT);
     results.push(measure(
         "exchange_post_only",
         "token_request(authorization_code) alone with a reused client: the POST and JSON parsing, no files",
@@ -114,14 +114,15 @@ fn main() {
                 ("redirect_uri", config.redirect_uri.as_str()),
             ];
             let start = Instant::now();
-            token_request(
-                &client,
-                &config,
+            let request = token_request(
+                &config.accounts_url,
+                &config.client_id,
                 ClientAuth::Basic(&secret),
                 &form,
                 RetryPolicy::UnsentOnly,
-            )
-            .expect("token request");
+            );
+            let answer = http.send_token_request(&request).expect("token request");
+            parse_token_answer(answer.status, &answer.body).expect("token request");
             start.elapsed()
         },
     ));
@@ -164,14 +165,15 @@ fn main() {
                 ("refresh_token", refresh_token.secret()),
             ];
             let start = Instant::now();
-            token_request(
-                &client,
-                &config,
+            let request = token_request(
+                &config.accounts_url,
+                &config.client_id,
                 ClientAuth::Basic(&secret),
                 &form,
                 RetryPolicy::Idempotent,
-            )
-            .expect("refresh request");
+            );
+            let answer = http.send_token_request(&request).expect("refresh request");
+            parse_token_answer(answer.status, &answer.body).expect("refresh request");
             start.elapsed()
         },
     ));

@@ -13,8 +13,8 @@
 //! Each line starts with `ok`, `note` (nothing to do), `warn` (look at it) or
 //! `FAIL` (must be fixed); the exit status is 1 when a line says `FAIL`.
 
-use spotify_auth::cli;
-use spotify_auth::doctor::{self, Inputs, Status};
+use spotify_auth::walkthrough::cli;
+use spotify_auth::walkthrough::doctor::{self, Inputs, Status};
 use spotify_auth::{Error, Result};
 
 fn main() -> std::process::ExitCode {

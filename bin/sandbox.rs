@@ -3,7 +3,8 @@
 //!
 //! `cargo run --bin sandbox -- [--port N] [--rotate-refresh-tokens] [--withhold-scope SCOPE]`
 
-use spotify_auth::{cli, Error, Result};
+use spotify_auth::walkthrough::cli;
+use spotify_auth::{Error, Result};
 use spotify_sandbox::{Sandbox, SandboxOptions};
 
 const USAGE: &str = "usage: sandbox [--port N (default 8899; 0 = any free port)] [--rotate-refresh-tokens] [--withhold-scope SCOPE]";

@@ -2,8 +2,9 @@
 //!
 //! `cargo run --bin step1_auth_url -- [--scope "a b"] [--show-dialog] [--pkce]`
 
-use spotify_auth::cli;
-use spotify_auth::{report, AuthorizeOptions, Error, Result, SpotifyAuth};
+use spotify_auth::walkthrough::report;
+use spotify_auth::walkthrough::{cli, setup};
+use spotify_auth::{AuthorizeOptions, Error, Result};
 
 const USAGE: &str =
     "usage: step1_auth_url [--scope \"SCOPE ...\"] [--show-dialog] [--pkce] [--open]";
@@ -14,11 +15,10 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<()> {
     let (options, open) = parse_args(cli::args()?.into_iter())?;
-    let config = cli::load_config()?;
-    if !options.pkce && config.client_secret.is_none() {
+    let auth = setup::binary_session()?;
+    if !options.pkce && auth.config().client_secret.is_none() {
         eprintln!("note: SPOTIFY_CLIENT_SECRET is not set: step 2 will ask for it (or run step 1 with --pkce, which needs none)");
     }
-    let auth = SpotifyAuth::new(config);
 
     println!("== Step 1: the authorize URL ==");
     let request = auth.start_authorization(&options)?;
@@ -30,9 +30,7 @@ fn run() -> Result<()> {
     println!(
         "Saved the pending authorization (state{}) to {}; it is valid for 10 minutes.",
         if options.pkce { ", PKCE verifier" } else { "" },
-        auth.auth_dir()
-            .file(spotify_auth::authorize::PENDING_FILE)
-            .display()
+        auth.store().pending_location()
     );
     println!("Next: open the URL, press Agree, then copy the whole address the browser lands on");
     println!(
@@ -58,7 +56,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<(AuthorizeOption
                 options
                     .scopes
                     .get_or_insert_with(Vec::new)
-                    .extend(spotify_auth::scopes::parse_scopes(&list));
+                    .extend(spotify_auth::core::scopes::parse_scopes(&list));
             }
             "-h" | "--help" => {
                 println!("{USAGE}\nBuilds Spotify's authorize URL from SPOTIFY_* settings (environment or .env) and saves the pending authorization for step 2.");

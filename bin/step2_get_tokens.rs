@@ -6,7 +6,8 @@
 //! authorize URL of step 1 first, `--timeout SECS` bounds the wait).
 
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
-use spotify_auth::{cli, now_secs, report, Error, RedirectListener, Result, SpotifyAuth};
+use spotify_auth::walkthrough::{cli, report, setup};
+use spotify_auth::{now_secs, Error, RedirectListener, Result};
 use std::time::Duration;
 
 const USAGE: &str =
@@ -25,8 +26,7 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<()> {
     let args = parse_args(cli::args()?.into_iter())?;
-    let config = cli::load_config()?;
-    let mut auth = SpotifyAuth::new(config);
+    let mut auth = setup::binary_session()?;
 
     println!("== Step 2: trade the code for tokens ==");
     // Fail before asking for anything when step 1 has not run.
@@ -46,7 +46,8 @@ fn run() -> Result<()> {
             println!("Authorize URL:\n{}", pending.authorize_url);
             cli::open_in_browser(&pending.authorize_url);
         }
-        let url = cli::listen_for_redirect(listener, pending.state.clone(), args.timeout)?;
+        let url =
+            cli::listen_for_redirect(listener, pending.state.secret().to_string(), args.timeout)?;
         println!("The browser was redirected to:\n{url}");
         url
     } else {
@@ -54,13 +55,13 @@ fn run() -> Result<()> {
     };
 
     let exchange = auth.exchange_redirect(&pasted)?;
-    let saved_to = auth.auth_dir().file(spotify_auth::token::TOKEN_FILE);
+    let saved_to = auth.store().token_location();
     print!(
         "{}",
         report::exchange(
             &exchange,
             &auth.config().accounts_url,
-            &saved_to.display().to_string(),
+            &saved_to,
             now_secs()
         )
     );

@@ -2,8 +2,9 @@
 //!
 //! `cargo run --bin step3_refresh`
 
-use spotify_auth::cli;
-use spotify_auth::{now_secs, report, Error, Result, SpotifyAuth};
+use spotify_auth::walkthrough::report;
+use spotify_auth::walkthrough::{cli, setup};
+use spotify_auth::{now_secs, Error, Result};
 
 fn main() -> std::process::ExitCode {
     cli::main(run)
@@ -21,8 +22,7 @@ fn run() -> Result<()> {
             "unknown argument `{arg}`: usage: step3_refresh"
         )));
     }
-    let config = cli::load_config()?;
-    let mut auth = SpotifyAuth::new(config);
+    let mut auth = setup::binary_session()?;
 
     println!("== Step 3: refresh the access token ==");
     let saved = auth.saved_token()?;
@@ -34,15 +34,10 @@ fn run() -> Result<()> {
     }
 
     let refresh = auth.refresh()?;
-    let saved_to = auth.auth_dir().file(spotify_auth::token::TOKEN_FILE);
+    let saved_to = auth.store().token_location();
     print!(
         "{}",
-        report::refresh(
-            &refresh,
-            &auth.config().accounts_url,
-            &saved_to.display().to_string(),
-            now_secs()
-        )
+        report::refresh(&refresh, &auth.config().accounts_url, &saved_to, now_secs())
     );
     Ok(())
 }

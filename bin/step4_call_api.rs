@@ -22,13 +22,14 @@
 //! Problems that would hit every call (no token, a dead refresh token, a 401)
 //! stop the run at once wherever they happen.
 
-use spotify_auth::api::Endpoint;
-use spotify_auth::cli;
-use spotify_auth::{now_secs, report, Error, Result, SpotifyAuth, WebApi};
+use spotify_auth::walkthrough::report;
+use spotify_auth::walkthrough::{cli, setup};
+use spotify_auth::Endpoint;
+use spotify_auth::{now_secs, Error, Result, WebApi};
 
 /// Names come from the service: shown on one line, control characters escaped.
 fn shown(text: &str) -> String {
-    spotify_auth::error::printable(text, 80)
+    spotify_auth::core::error::printable(text, 80)
 }
 
 /// Default number of playlists and shows listed.
@@ -40,8 +41,7 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<()> {
     let limit = parse_args(cli::args()?.into_iter())?;
-    let config = cli::load_config()?;
-    let mut auth = SpotifyAuth::new(config);
+    let mut auth = setup::binary_session()?;
 
     println!("== Step 4: call the Web API with the saved token ==");
     let saved = auth.saved_token()?;
@@ -52,21 +52,21 @@ fn run() -> Result<()> {
         auth = auth.with_client_secret(secret);
     }
     let token = auth.access_token()?;
-    let token_file = auth.auth_dir().file(spotify_auth::token::TOKEN_FILE);
+    let token_file = auth.store().token_location();
     if token.access_token != saved.access_token {
         println!(
             "The access token had {} s left (less than {} s), so it was refreshed first:",
             saved.expires_in_secs(now).max(0),
-            spotify_auth::token::REFRESH_MARGIN_SECS
+            spotify_auth::core::token::REFRESH_MARGIN_SECS
         );
         println!(
             "  POST {}/api/token grant_type=refresh_token -> new access token {}",
             auth.config().accounts_url,
             token.access_token.secret()
         );
-        println!("  saved to {}", token_file.display());
+        println!("  saved to {}", token_file);
     }
-    println!("Token ({}):", token_file.display());
+    println!("Token ({}):", token_file);
     print!("{}", report::token_status(&token, now_secs()));
     println!("  scopes: {}", scope_list(&token.scopes));
 

@@ -3,16 +3,11 @@
 //! offline sandbox and presses Agree itself; with credentials it uses Spotify,
 //! opens the browser and catches the redirect on loopback (or takes a paste).
 
-use spotify_auth::config::{Settings, DEFAULT_AUTH_DIR};
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
-use spotify_auth::{
-    cli, now_secs, report, AuthorizeOptions, Config, Error, RedirectListener, Result, SpotifyAuth,
-};
-use spotify_sandbox::{approve_consent, Sandbox, SandboxOptions};
-use std::path::{Path, PathBuf};
-
-/// What the sandbox walkthrough asks for when SPOTIFY_SCOPES is unset.
-const SANDBOX_SCOPES: &str = "user-read-private user-read-email playlist-read-private";
+use spotify_auth::walkthrough::setup::{self, SandboxChoice, SessionOptions};
+use spotify_auth::walkthrough::{cli, report};
+use spotify_auth::{now_secs, AuthorizeOptions, Error, RedirectListener, Result};
+use spotify_sandbox::approve_consent;
 
 fn main() -> std::process::ExitCode {
     cli::main(run)
@@ -29,17 +24,15 @@ fn run() -> Result<()> {
             )))
         };
     }
-    // Read once: it decides sandbox or not, then configures either.
-    let settings = Settings::read(Path::new(".env"))?;
-    let sandbox = match settings.get("SPOTIFY_CLIENT_ID") {
-        Some(_) => None,
-        None => Some(start_sandbox()?),
-    };
-    let config = match &sandbox {
-        Some(sandbox) => sandbox_config(sandbox, &settings)?,
-        None => cli::config_from(&settings)?,
-    };
-    let mut auth = SpotifyAuth::new(config);
+    let session = setup::start(&SessionOptions {
+        sandbox: SandboxChoice::WhenUnconfigured,
+        ..SessionOptions::default()
+    })?;
+    let sandbox = session.sandbox.as_ref();
+    if let Some(sandbox) = sandbox {
+        print_sandbox_banner(&sandbox.url());
+    }
+    let mut auth = session.auth;
     if sandbox.is_none() {
         let secret = cli::client_secret(auth.config())?;
         auth = auth.with_client_secret(secret);
@@ -55,6 +48,7 @@ fn run() -> Result<()> {
             let url = approve_consent(&request.url, true).map_err(|e| Error::Connection {
                 url: request.url.clone(),
                 detail: e,
+                source: None,
             })?;
             println!("Fetched the sandbox's consent page and submitted Agree, as a browser would.");
             url
@@ -65,7 +59,7 @@ fn run() -> Result<()> {
                 cli::open_in_browser(&request.url);
                 cli::listen_for_redirect(
                     listener,
-                    request.pending.state.clone(),
+                    request.pending.state.secret().to_string(),
                     DEFAULT_LISTEN_TIMEOUT,
                 )?
             }
@@ -80,11 +74,7 @@ fn run() -> Result<()> {
 
     println!("\n== Step 2: trade the code for tokens ==");
     let exchange = auth.exchange_redirect(&redirected)?;
-    let saved_to = auth
-        .auth_dir()
-        .file(spotify_auth::token::TOKEN_FILE)
-        .display()
-        .to_string();
+    let saved_to = auth.store().token_location();
     let accounts_url = auth.config().accounts_url.clone();
     print!(
         "{}",
@@ -116,42 +106,15 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-fn start_sandbox() -> Result<Sandbox> {
-    let sandbox = Sandbox::start(SandboxOptions::default())
-        .map_err(|e| Error::Config(format!("cannot start the sandbox on 127.0.0.1 ({e})")))?;
+fn print_sandbox_banner(url: &str) {
     let rule = "=".repeat(76);
     println!("{rule}");
     println!(" SANDBOX MODE: SPOTIFY_CLIENT_ID is not set, so this walkthrough talks to the");
-    println!(
-        " offline sandbox at {}, NOT to Spotify. Nothing leaves this machine.",
-        sandbox.url()
-    );
+    println!(" offline sandbox at {url}, NOT to Spotify. Nothing leaves this machine.");
     println!(
         " To use your real account: create an app at https://developer.spotify.com/dashboard,"
     );
     println!(" register the redirect URI http://127.0.0.1:8888/callback, put SPOTIFY_CLIENT_ID");
     println!(" and SPOTIFY_CLIENT_SECRET in .env (see .env.example) and run `cargo run` again.");
     println!("{rule}");
-    Ok(sandbox)
-}
-
-/// The sandbox's app and URLs; the user's scopes and folder, with the files in
-/// a `sandbox/` subfolder so a real saved token is never overwritten.
-fn sandbox_config(sandbox: &Sandbox, settings: &Settings) -> Result<Config> {
-    let vars = sandbox.env_vars();
-    let auth_dir = PathBuf::from(
-        settings
-            .get("SPOTIFY_AUTH_DIR")
-            .unwrap_or_else(|| DEFAULT_AUTH_DIR.into()),
-    )
-    .join("sandbox");
-    Config::from_lookup(|name| match name {
-        "SPOTIFY_AUTH_DIR" => Some(auth_dir.display().to_string()),
-        "SPOTIFY_SCOPES" => Some(settings.get(name).unwrap_or_else(|| SANDBOX_SCOPES.into())),
-        "SPOTIFY_HTTP_TIMEOUT_SECS" => settings.get(name),
-        _ => vars
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone()),
-    })
 }

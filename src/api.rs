@@ -1,253 +1,62 @@
-//! A few Web API reads with typed results: profile, playlists, saved shows,
-//! playback.
+//! The Web API calls around the core's [`web_api`](crate::core::web_api)
+//! types: profile, playlists, saved shows, playback.
 //!
 //! Each call
-//! - takes the token from [`SpotifyAuth::access_token`], which refreshes it
-//!   first when less than 60 s remain and refuses a token lacking a scope
-//!   `SPOTIFY_SCOPES` asks for;
-//! - refuses before sending when the saved token was not granted the scope the
+//! - takes its token from a [`TokenSource`] (the blocking
+//!   [`SpotifyAuth`](crate::SpotifyAuth) refreshes it first when less than
+//!   60 s remain and refuses a token lacking a scope the configuration asks for);
+//! - refuses before sending when the token was not granted the scope the
 //!   endpoint needs ([`Endpoint::needed_scope`]), naming the scope;
-//! - goes through [`crate::http::send`]: a time limit, `Retry-After` waits
-//!   (capped, shown on stderr), retries with back-off after 5xx answers;
+//! - goes through [`Http`]: a time limit, `Retry-After` waits (capped, told to
+//!   the note sink), retries with back-off after 5xx answers;
 //! - on a 401 (the service no longer accepts the token: clocks disagree, the
-//!   token was revoked) refreshes the token once and tries again.
+//!   token was revoked) asks the source for a fresh token once and tries again.
 
-use crate::http::{send, HttpAnswer, RetryPolicy};
-use crate::{Error, Result, SavedToken, SpotifyAuth};
+use crate::core::error::{Error, Result};
+use crate::core::token::SavedToken;
+use crate::core::web_api::{
+    api_error, decode, message_of, Endpoint, Page, Playback, Playlist, Profile, SavedShow,
+};
+use crate::http::{Http, HttpAnswer};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
-/// The Web API calls of one [`SpotifyAuth`].
-#[derive(Debug)]
+/// Where the Web API calls get their access token.
+pub trait TokenSource {
+    /// A usable token, refreshed first when it is about to expire.
+    fn access_token(&self) -> Result<SavedToken>;
+    /// A new token after the service refused the current one (401), or
+    /// `None` when this source cannot refresh (no client secret).
+    fn refresh_after_rejection(&self) -> Result<Option<SavedToken>>;
+}
+
+/// The Web API calls with one token source.
 pub struct WebApi<'a> {
-    auth: &'a SpotifyAuth,
+    tokens: &'a dyn TokenSource,
+    http: &'a Http,
+    api_url: &'a str,
 }
 
-/// `GET /v1/me`: the user's profile.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Profile {
-    /// The Spotify user id.
-    pub id: String,
-    /// The name shown on the profile.
-    #[serde(default)]
-    pub display_name: Option<String>,
-    /// The email address (with `user-read-email`).
-    #[serde(default)]
-    pub email: Option<String>,
-    /// The country (with `user-read-private`).
-    #[serde(default)]
-    pub country: Option<String>,
-    /// `premium`, `free`, ... (with `user-read-private`).
-    #[serde(default)]
-    pub product: Option<String>,
-    /// The `spotify:user:...` URI.
-    #[serde(default)]
-    pub uri: String,
-    /// Followers.
-    #[serde(default)]
-    pub followers: Option<Followers>,
-}
-
-/// A follower count.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Followers {
-    /// How many.
-    #[serde(default)]
-    pub total: u64,
-}
-
-/// One page of a list.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Page<T> {
-    /// The items of this page.
-    pub items: Vec<T>,
-    /// How many there are in all.
-    #[serde(default)]
-    pub total: u64,
-}
-
-/// A playlist as listed by `GET /v1/me/playlists`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Playlist {
-    /// Its id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// Whether it is public (`null` when unknown).
-    #[serde(default)]
-    pub public: Option<bool>,
-    /// Its owner.
-    #[serde(default)]
-    pub owner: Option<Owner>,
-    /// The track count.
-    #[serde(default)]
-    pub tracks: Option<TrackCount>,
-}
-
-/// A playlist owner.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Owner {
-    /// The owner's name.
-    #[serde(default)]
-    pub display_name: Option<String>,
-}
-
-/// `tracks.total` of a playlist.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TrackCount {
-    /// How many tracks.
-    #[serde(default)]
-    pub total: u64,
-}
-
-/// An entry of `GET /v1/me/shows`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SavedShow {
-    /// When it was saved.
-    #[serde(default)]
-    pub added_at: Option<String>,
-    /// The podcast.
-    pub show: Show,
-}
-
-/// A podcast.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Show {
-    /// Its name.
-    pub name: String,
-    /// Who publishes it.
-    #[serde(default)]
-    pub publisher: Option<String>,
-    /// How many episodes.
-    #[serde(default)]
-    pub total_episodes: Option<u64>,
-}
-
-/// `GET /v1/me/player` when something plays.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Playback {
-    /// Playing or paused.
-    #[serde(default)]
-    pub is_playing: bool,
-    /// Position in the item, in ms.
-    #[serde(default)]
-    pub progress_ms: Option<u64>,
-    /// The device.
-    #[serde(default)]
-    pub device: Option<Device>,
-    /// The track or episode.
-    #[serde(default)]
-    pub item: Option<PlayingItem>,
-}
-
-/// A playback device.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Device {
-    /// Its name.
-    #[serde(default)]
-    pub name: String,
-    /// `Computer`, `Smartphone`, `Speaker`, ...
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
-    /// The volume, 0-100, when the device reports it.
-    #[serde(default)]
-    pub volume_percent: Option<u64>,
-}
-
-/// The track or episode playing.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PlayingItem {
-    /// Its name.
-    #[serde(default)]
-    pub name: String,
-    /// `track` or `episode`.
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
-    /// Its length in ms.
-    #[serde(default)]
-    pub duration_ms: Option<u64>,
-    /// The artists of a track (empty for an episode).
-    #[serde(default)]
-    pub artists: Vec<Artist>,
-    /// The podcast of an episode.
-    #[serde(default)]
-    pub show: Option<Show>,
-}
-
-/// An artist of a track.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Artist {
-    /// The artist's name.
-    #[serde(default)]
-    pub name: String,
-}
-
-impl PlayingItem {
-    /// Who made it: the artists of a track, joined by `, `, or the podcast of an episode.
-    pub fn by(&self) -> Option<String> {
-        if !self.artists.is_empty() {
-            let names: Vec<&str> = self.artists.iter().map(|a| a.name.as_str()).collect();
-            return Some(names.join(", "));
-        }
-        self.show.as_ref().map(|s| s.name.clone())
-    }
-}
-
-/// The endpoints [`WebApi`] reads, with the scope each needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `GET /v1/me`: the profile (no scope; `user-read-private` and
-    /// `user-read-email` add fields).
-    Me,
-    /// `GET /v1/me/playlists?limit=N` (`playlist-read-private`).
-    Playlists {
-        /// Items per page, 1 to 50.
-        limit: u32,
-    },
-    /// `GET /v1/me/shows?limit=N`, saved podcasts (`user-library-read`).
-    SavedShows {
-        /// Items per page, 1 to 50.
-        limit: u32,
-    },
-    /// `GET /v1/me/player`, the playback state (`user-read-playback-state`;
-    /// 204 No Content when nothing plays).
-    Playback,
-}
-
-impl Endpoint {
-    /// The path and query, e.g. `/v1/me/playlists?limit=5`.
-    pub fn path(&self) -> String {
-        match self {
-            Endpoint::Me => "/v1/me".into(),
-            Endpoint::Playlists { limit } => {
-                format!("/v1/me/playlists?limit={}", (*limit).clamp(1, 50))
-            }
-            Endpoint::SavedShows { limit } => {
-                format!("/v1/me/shows?limit={}", (*limit).clamp(1, 50))
-            }
-            Endpoint::Playback => "/v1/me/player".into(),
-        }
-    }
-
-    /// The scope the endpoint needs, if any.
-    pub fn needed_scope(&self) -> Option<&'static str> {
-        match self {
-            Endpoint::Me => None,
-            Endpoint::Playlists { .. } => Some("playlist-read-private"),
-            Endpoint::SavedShows { .. } => Some("user-library-read"),
-            Endpoint::Playback => Some("user-read-playback-state"),
-        }
+impl std::fmt::Debug for WebApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebApi")
+            .field("api_url", &self.api_url)
+            .finish()
     }
 }
 
 impl<'a> WebApi<'a> {
-    pub(crate) fn new(auth: &'a SpotifyAuth) -> Self {
-        WebApi { auth }
+    /// The calls under `api_url` (`SPOTIFY_API_URL`) with tokens from `tokens`.
+    pub fn new(tokens: &'a dyn TokenSource, http: &'a Http, api_url: &'a str) -> Self {
+        WebApi {
+            tokens,
+            http,
+            api_url,
+        }
     }
 
     /// The full URL of `endpoint` under `SPOTIFY_API_URL`.
     pub fn url(&self, endpoint: Endpoint) -> String {
-        format!("{}{}", self.auth.config().api_url, endpoint.path())
+        endpoint.url(self.api_url)
     }
 
     /// The user's profile (`GET /v1/me`).
@@ -284,7 +93,7 @@ impl<'a> WebApi<'a> {
 
     /// GET with the Bearer token; `None` for 204 No Content.
     fn get(&self, endpoint: Endpoint) -> Result<Option<String>> {
-        let token = self.auth.access_token()?;
+        let token = self.tokens.access_token()?;
         let url = self.url(endpoint);
         if let Some(scope) = endpoint.needed_scope() {
             if !token.scopes.iter().any(|s| s == scope) {
@@ -299,91 +108,25 @@ impl<'a> WebApi<'a> {
         if answer.status == 401 {
             // The service no longer takes this token (clocks disagree, it was
             // revoked): a fresh one may work. Refresh once and try again.
-            let first = api_error(&url, endpoint, &answer);
-            eprintln!(
+            self.http.note(&format!(
                 "note: {url} answered 401 ({}): refreshing the token and trying once more",
                 message_of(&answer.body)
-            );
-            let token = match self.auth.refresh() {
-                Ok(refresh) => refresh.token,
+            ));
+            match self.tokens.refresh_after_rejection()? {
+                Some(token) => answer = self.send_get(&url, &token)?,
                 // No secret to refresh with: the 401 is the problem to report.
-                Err(Error::Config(_)) => return Err(first),
-                Err(other) => return Err(other),
-            };
-            answer = self.send_get(&url, &token)?;
+                None => return Err(api_error(&url, endpoint, answer.status, &answer.body)),
+            }
         }
         match answer.status {
             200 => Ok(Some(answer.body)),
             204 => Ok(None),
-            _ => Err(api_error(&url, endpoint, &answer)),
+            _ => Err(api_error(&url, endpoint, answer.status, &answer.body)),
         }
     }
 
     fn send_get(&self, url: &str, token: &SavedToken) -> Result<HttpAnswer> {
-        let config = self.auth.config();
-        let http = self.auth.http()?;
-        send(
-            || http.get(url).bearer_auth(token.access_token.secret()),
-            url,
-            config.http_timeout,
-            RetryPolicy::Idempotent,
-        )
+        self.http
+            .bearer(reqwest::Method::GET, url, token.access_token.secret())
     }
-}
-
-/// Spotify's `error.message`, else the start of the body.
-fn message_of(body: &str) -> String {
-    let message = serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|j| j["error"]["message"].as_str().map(str::to_string))
-        .unwrap_or_else(|| {
-            let start: String = body.chars().take(80).collect();
-            if start.trim().is_empty() {
-                "no message".into()
-            } else {
-                start
-            }
-        });
-    crate::error::printable(&message, 200)
-}
-
-/// The [`Error`] for a non-2xx answer (5xx and 429 are handled by `send`).
-fn api_error(url: &str, endpoint: Endpoint, answer: &HttpAnswer) -> Error {
-    let message = message_of(&answer.body);
-    match answer.status {
-        403 if message.to_ascii_lowercase().contains("not registered") => Error::Api {
-            status: 403,
-            message: format!(
-                "{message}: the app is in development mode and serves only the users listed under User Management in its dashboard; add this user there (or ask the app's owner to)"
-            ),
-        },
-        401 => Error::ApiUnauthorized {
-            status: 401,
-            message,
-            needed_scope: None,
-        },
-        403 => Error::ApiUnauthorized {
-            status: 403,
-            message,
-            needed_scope: endpoint.needed_scope().map(str::to_string),
-        },
-        status => Error::Api {
-            status,
-            message: format!("{message} ({url})"),
-        },
-    }
-}
-
-fn decode<T: DeserializeOwned>(url: &str, body: &str) -> Result<T> {
-    let value: serde_json::Value = serde_json::from_str(body).map_err(|_| {
-        Error::UnexpectedResponse(format!(
-            "{url} answered something that is not JSON (it starts with {:?}): check SPOTIFY_API_URL points at the Web API, and try again",
-            body.chars().take(40).collect::<String>()
-        ))
-    })?;
-    serde_json::from_value(value).map_err(|e| {
-        Error::UnexpectedResponse(format!(
-            "{url} answered JSON of an unexpected shape ({e}): check SPOTIFY_API_URL"
-        ))
-    })
 }

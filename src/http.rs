@@ -1,24 +1,26 @@
-//! One place for HTTP: time limits, retries with capped back-off, and the
-//! translation of transport failures into [`Error`]s.
+//! The blocking HTTP transport around the protocol core: it sends a
+//! [`TokenRequest`] or a Web API `GET`, with time limits, retries with capped
+//! back-off, and transport failures translated into [`Error`]s. It decides
+//! nothing about the protocol; the core parses what comes back.
 
-use crate::{Error, Result};
+use crate::core::accounts::{RetryPolicy, TokenRequest};
+use crate::core::error::{Error, Result};
 use reqwest::blocking::{Client, RequestBuilder};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Tries of one call, the first included.
 pub const MAX_ATTEMPTS: u32 = 4;
 /// The longest `Retry-After` waited for; a longer one is reported instead.
 pub const MAX_RETRY_AFTER_SECS: u64 = 10;
+/// Answers of interest are a few kB; a larger body is cut (and then fails to
+/// parse with a clear message) instead of filling memory.
+pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
 
-/// Which failures a call may be retried after.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryPolicy {
-    /// Only when the request surely did not take effect: connection refused,
-    /// 429. For the code exchange: a code works once.
-    UnsentOnly,
-    /// Also after 5xx answers, timeouts and dropped connections (reads, refreshes).
-    Idempotent,
-}
+/// Where notes about waits go ("retrying in 1 s"), so a back-off never looks
+/// like a hang. The walkthrough prints them on stderr; a library user may
+/// leave them silent.
+pub type NoteSink = fn(&str);
 
 /// A finished HTTP exchange.
 #[derive(Debug)]
@@ -29,6 +31,88 @@ pub struct HttpAnswer {
     pub body: String,
 }
 
+/// The blocking transport: one client, made on first use (so step 1 never
+/// pays for it), with the configured time limit.
+#[derive(Debug)]
+pub struct Http {
+    timeout: Duration,
+    client: OnceLock<Client>,
+    notes: Option<NoteSink>,
+}
+
+impl Http {
+    /// A transport whose every request has `timeout`.
+    pub fn new(timeout: Duration) -> Http {
+        Http {
+            timeout,
+            client: OnceLock::new(),
+            notes: None,
+        }
+    }
+
+    /// Sends notes about waits and retries to `sink`.
+    pub fn with_notes(mut self, sink: NoteSink) -> Http {
+        self.notes = Some(sink);
+        self
+    }
+
+    /// Tells `text` to the note sink, if any.
+    pub fn note(&self, text: &str) {
+        if let Some(note) = self.notes {
+            note(text);
+        }
+    }
+
+    /// The time limit of one request.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    fn client(&self) -> Result<&Client> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let client = client(self.timeout)?;
+        Ok(self.client.get_or_init(|| client))
+    }
+
+    /// Sends a token request (steps 2 and 3) as its retry policy allows.
+    pub fn send_token_request(&self, request: &TokenRequest) -> Result<HttpAnswer> {
+        let client = self.client()?;
+        self.send(
+            || {
+                let mut builder = client.post(&request.url).body(request.body.clone());
+                for (name, value) in &request.headers {
+                    builder = builder.header(*name, value);
+                }
+                builder
+            },
+            &request.url,
+            request.retry,
+        )
+    }
+
+    /// `method url` with `Authorization: Bearer token`, retried like a read.
+    pub fn bearer(&self, method: reqwest::Method, url: &str, token: &str) -> Result<HttpAnswer> {
+        let client = self.client()?;
+        self.send(
+            || client.request(method.clone(), url).bearer_auth(token),
+            url,
+            RetryPolicy::Idempotent,
+        )
+    }
+
+    /// Sends the request `build` makes, retrying as `policy` allows.
+    pub fn send(
+        &self,
+        build: impl Fn() -> RequestBuilder,
+        url: &str,
+        policy: RetryPolicy,
+    ) -> Result<HttpAnswer> {
+        send(build, url, self.timeout, policy, self.notes)
+    }
+}
+
 /// The blocking client with the configured time limit; no redirects followed.
 pub fn client(timeout: Duration) -> Result<Client> {
     Client::builder()
@@ -37,21 +121,17 @@ pub fn client(timeout: Duration) -> Result<Client> {
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("spotify-auth/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| {
-            Error::Config(format!(
-                "cannot set up the HTTP client ({}): check the system's TLS libraries",
-                root_cause(&e)
-            ))
-        })
+        .map_err(|e| Error::HttpClient(Box::new(e)))
 }
 
-/// Sends the request `build` makes, retrying as `policy` allows. Waits are
-/// announced on stderr so a back-off never looks like a hang.
+/// Sends the request `build` makes, retrying as `policy` allows; waits are
+/// told to `notes`.
 pub fn send(
     build: impl Fn() -> RequestBuilder,
     url: &str,
     timeout: Duration,
     policy: RetryPolicy,
+    notes: Option<NoteSink>,
 ) -> Result<HttpAnswer> {
     let mut attempt = 1;
     loop {
@@ -93,8 +173,9 @@ pub fn send(
                 }
             }
             Err(e) => {
-                let error = transport_error(url, &e, timeout);
-                if e.is_connect() || policy == RetryPolicy::Idempotent {
+                let connect = e.is_connect();
+                let error = transport_error(url, e, timeout);
+                if connect || policy == RetryPolicy::Idempotent {
                     (error, backoff(attempt))
                 } else {
                     return Err(error);
@@ -104,12 +185,14 @@ pub fn send(
         if attempt >= MAX_ATTEMPTS {
             return Err(error);
         }
-        eprintln!(
-            "note: {url}: {}; retrying in {:.1} s (try {} of {MAX_ATTEMPTS})",
-            short_reason(&error),
-            wait.as_secs_f32(),
-            attempt + 1
-        );
+        if let Some(note) = notes {
+            note(&format!(
+                "note: {url}: {}; retrying in {:.1} s (try {} of {MAX_ATTEMPTS})",
+                short_reason(&error),
+                wait.as_secs_f32(),
+                attempt + 1
+            ));
+        }
         std::thread::sleep(wait);
         attempt += 1;
     }
@@ -130,10 +213,6 @@ fn short_reason(error: &Error) -> String {
     }
 }
 
-/// Answers of interest are a few kB; a larger body is cut (and then fails to
-/// parse with a clear message) instead of filling memory.
-pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
-
 /// Reads the body within the time limit (a server dripping one byte at a time
 /// must not hold us forever) and refuses one larger than [`MAX_BODY_BYTES`].
 fn read_body(
@@ -153,6 +232,7 @@ fn read_body(
                 Error::Connection {
                     url: url.into(),
                     detail: root_cause(&e),
+                    source: Some(Box::new(e)),
                 }
             }
         })?;
@@ -183,13 +263,14 @@ fn timeout_error(url: &str, timeout: Duration) -> Error {
     }
 }
 
-fn transport_error(url: &str, e: &reqwest::Error, timeout: Duration) -> Error {
+fn transport_error(url: &str, e: reqwest::Error, timeout: Duration) -> Error {
     if e.is_timeout() {
         timeout_error(url, timeout)
     } else {
         Error::Connection {
             url: url.into(),
-            detail: root_cause(e),
+            detail: root_cause(&e),
+            source: Some(Box::new(e)),
         }
     }
 }

@@ -1,53 +1,77 @@
 //! # spotify-auth
 //!
-//! Spotify's OAuth 2.0 Authorization Code flow, one step at a time, as the
-//! binaries `step1_auth_url`, `step2_get_tokens` and `step3_refresh` and the
-//! notebooks under `notebooks/` walk it:
+//! Spotify's OAuth 2.0 Authorization Code flow, one step at a time.
 //!
-//! 1. [`Config::from_env`] reads the settings, [`SpotifyAuth::start_authorization`]
-//!    builds the authorize URL (random `state`, optional PKCE) and saves the
-//!    pending authorization.
-//! 2. [`SpotifyAuth::exchange_redirect`] checks the pasted redirect (state,
-//!    error, code, age) and trades the code for tokens, saved privately.
-//! 3. [`SpotifyAuth::refresh`] gets a new access token; [`SpotifyAuth::access_token`]
-//!    refreshes by itself when less than 60 s remain.
-//! 4. [`SpotifyAuth::api`] reads the profile, playlists, shows and playback.
+//! The protocol lives in [`core`], with no I/O, one place per step:
 //!
-//! Every failure is an [`Error`] whose message names the cause and the fix.
+//! 1. [`core::step1`]: the authorize URL (random `state`, optional PKCE).
+//! 2. [`core::step2`]: the redirect checked, the code traded for tokens.
+//! 3. [`core::step3`]: the refresh; [`core::token`] keeps the token policy.
+//!
+//! Around it, thin I/O: [`SpotifyAuth`] drives the steps with a blocking
+//! [`http::Http`] transport and a [`store::TokenStore`] (the
+//! [`file_store::FileStore`] by default); [`api::WebApi`] calls the Web API
+//! with any [`api::TokenSource`]; [`settings`] reads the environment and
+//! `.env`. The learner's front end (arguments, prompts, the browser, the
+//! loopback listener, printing, `doctor`, session set-up) is [`walkthrough`].
+//!
+//! The three steps against the offline sandbox:
+//!
+//! ```
+//! use spotify_auth::{AuthorizeOptions, Config, SpotifyAuth};
+//!
+//! let sandbox = spotify_sandbox::Sandbox::start(Default::default())?;
+//! let folder = std::env::temp_dir().join(format!("spotify-auth-doc-{}", std::process::id()));
+//! let vars = sandbox.env_vars();
+//! let config = Config::from_lookup(|name| match name {
+//!     "SPOTIFY_AUTH_DIR" => Some(folder.display().to_string()),
+//!     _ => vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()),
+//! })?;
+//! let auth = SpotifyAuth::new(config);
+//!
+//! // Step 1: the URL the user opens; the sandbox plays the user pressing Agree.
+//! let request = auth.start_authorization(&AuthorizeOptions::default())?;
+//! let redirected = spotify_sandbox::approve_consent(&request.url, true)?;
+//!
+//! // Step 2: the redirect's code traded for tokens.
+//! let exchange = auth.exchange_redirect(&redirected)?;
+//! assert_eq!(exchange.response.token_type, "Bearer");
+//!
+//! // Step 3: a new access token from the refresh token.
+//! let refresh = auth.refresh()?;
+//! assert_ne!(refresh.token.access_token, exchange.token.access_token);
+//! # std::fs::remove_dir_all(&folder)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
-pub mod accounts;
+pub mod core;
+
 pub mod api;
-pub mod authorize;
-pub mod browser;
-pub mod cli;
 pub mod clock;
-pub mod config;
-pub mod doctor;
-pub mod error;
-pub mod flow;
+pub mod file_store;
 pub mod http;
 pub mod listener;
-pub mod paste;
-pub mod redirect_uri;
-pub mod report;
-pub mod scopes;
-pub mod secret;
-pub mod storage;
-pub mod token;
+pub mod session;
+pub mod settings;
+pub mod store;
+pub mod walkthrough;
 
-pub use api::{Endpoint, Page, Playback, Playlist, Profile, SavedShow, Show, WebApi};
-pub use authorize::{
+pub use crate::api::{TokenSource, WebApi};
+pub use crate::clock::{format_utc, now_secs};
+pub use crate::core::config::Config;
+pub use crate::core::error::{Error, Result};
+pub use crate::core::scopes::SCOPES;
+pub use crate::core::secret::{
+    AccessToken, AuthorizationCode, ClientSecret, PkceVerifier, RefreshToken, State,
+};
+pub use crate::core::step1::{
     pkce_challenge, AuthorizeOptions, AuthorizeRequest, PendingAuthorization, QueryParameter,
 };
-pub use clock::{format_utc, now_secs};
-pub use config::Config;
-pub use error::{Error, Result};
-pub use flow::{Exchange, Refresh, SpotifyAuth};
-pub use listener::RedirectListener;
-pub use paste::{parse_redirect, RedirectParams};
-pub use redirect_uri::check_redirect_uri;
-pub use scopes::SPOTIFY_SCOPES;
-pub use secret::{AccessToken, AuthorizationCode, ClientSecret, PkceVerifier, RefreshToken};
-pub use storage::AuthDir;
-pub use token::{SavedToken, TokenResponse};
+pub use crate::core::step2::{parse_redirect, RedirectParams};
+pub use crate::core::token::{SavedToken, TokenResponse};
+pub use crate::core::web_api::{Endpoint, Page, Playback, Playlist, Profile, SavedShow, Show};
+pub use crate::file_store::{AuthDir, FileStore};
+pub use crate::listener::RedirectListener;
+pub use crate::session::{Exchange, Refresh, SpotifyAuth};
+pub use crate::settings::Settings;

@@ -5,8 +5,8 @@
 //! expected `state`, answers stray requests (favicon, a forged state) without
 //! giving up on the real one, and gives up after a timeout.
 
-use crate::redirect_uri::loopback_socket;
-use crate::{Error, Result};
+use crate::core::error::{Error, Result};
+use crate::core::redirect_uri::{check_redirect_uri, loopback_socket};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -30,7 +30,7 @@ impl RedirectListener {
     /// Binds the host and port of `redirect_uri`, which must be
     /// `http://127.0.0.1:PORT/...` or `http://[::1]:PORT/...`.
     pub fn bind(redirect_uri: &str) -> Result<RedirectListener> {
-        let url = crate::check_redirect_uri(redirect_uri)?;
+        let url = check_redirect_uri(redirect_uri)?;
         let address = loopback_socket(&url).ok_or_else(|| {
             Error::Listener(format!(
                 "--listen needs a loopback redirect URI (http://127.0.0.1:PORT/... or http://[::1]:PORT/...), not {redirect_uri}: a listener here could not receive it; paste the redirect instead"

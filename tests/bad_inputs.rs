@@ -1153,10 +1153,10 @@ fn the_table_has_at_least_50_rows() {
 // fed straight to the function the target fuzzes.
 
 mod fuzz_findings {
-    use spotify_auth::accounts::accounts_error;
-    use spotify_auth::config::read_dotenv;
-    use spotify_auth::paste::{check_redirect, parse_redirect};
-    use spotify_auth::token::parse_token_response;
+    use spotify_auth::core::accounts::accounts_error;
+    use spotify_auth::core::step2::{check_redirect, parse_redirect};
+    use spotify_auth::core::token::parse_token_response;
+    use spotify_auth::settings::read_dotenv;
     use spotify_auth::{PendingAuthorization, SavedToken};
 
     fn one_clean_line(message: &str) {

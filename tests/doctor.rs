@@ -7,7 +7,7 @@
 mod common;
 
 use common::{edit_token, free_port, Run, World};
-use spotify_auth::doctor::{self, Inputs, Status};
+use spotify_auth::walkthrough::doctor::{self, Inputs, Status};
 use spotify_sandbox::SandboxOptions;
 use std::os::unix::fs::PermissionsExt;
 

@@ -457,7 +457,7 @@ fn a_malformed_dotenv_does_not_print_the_secret() {
 
 #[test]
 fn debug_of_every_secret_bearing_type_is_redacted() {
-    use spotify_auth::token::parse_token_response;
+    use spotify_auth::core::token::parse_token_response;
     use spotify_auth::*;
     const SECRET: &str = "s3cr3t-client-secret-value";
     const ACCESS: &str = "BQaccess-token-value-0123";
@@ -511,7 +511,7 @@ fn debug_of_every_secret_bearing_type_is_redacted() {
     let params = parse_redirect(&format!("?code={CODE}&state=x")).unwrap();
     check("RedirectParams", format!("{params:?}"));
     // The real thing: what step 1 builds with PKCE.
-    let request = authorize::build_authorize_request(
+    let request = spotify_auth::core::step1::build_authorize_request(
         &config,
         &AuthorizeOptions {
             pkce: true,

@@ -11,8 +11,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spotify_auth::config::{read_dotenv, VARIABLES};
-use spotify_auth::redirect_uri::check_redirect_uri;
+use spotify_auth::settings::{read_dotenv, VARIABLES};
+use spotify_auth::core::redirect_uri::check_redirect_uri;
 use spotify_auth::{ClientSecret, Config};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,7 +27,7 @@ fn check(config: spotify_auth::Result<Config>) {
                 .expect("an accepted redirect URI passes the rules");
             assert!(!config.accounts_url.ends_with('/') && !config.api_url.ends_with('/'));
             assert!((1..=600).contains(&config.http_timeout.as_secs()));
-            spotify_auth::scopes::validate_scopes(&config.scopes)
+            spotify_auth::core::scopes::validate_scopes(&config.scopes)
                 .expect("accepted scopes are real");
             // A value that was not UTF-8 (U+FFFD after lossy decoding, as
             // `from_env_with_dotenv` decodes the environment) is refused.

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spotify_auth::paste::{check_redirect, parse_redirect, MAX_PASTE_BYTES};
+use spotify_auth::core::step2::{check_redirect, parse_redirect, MAX_PASTE_BYTES};
 use spotify_auth::PendingAuthorization;
 use std::sync::OnceLock;
 

@@ -7,8 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spotify_auth::accounts::accounts_error;
-use spotify_auth::token::{parse_token_response, MAX_EXPIRES_IN_SECS};
+use spotify_auth::core::accounts::accounts_error;
+use spotify_auth::core::token::{parse_token_response, MAX_EXPIRES_IN_SECS};
 use spotify_auth::{AccessToken, RefreshToken, SavedToken};
 use std::sync::OnceLock;
 
@@ -43,7 +43,7 @@ fn check_saved_times(saved: &SavedToken, now: u64) {
     assert_eq!(saved.needs_refresh(now), left < 60);
     let horizon = saved.refresh_token_expires_at();
     assert!(horizon >= saved.consented_at, "the refresh horizon wrapped");
-    let status = spotify_auth::report::token_status(saved, now);
+    let status = spotify_auth::walkthrough::report::token_status(saved, now);
     one_clean_line("token_status", &status.replace('\n', " "));
 }
 
@@ -72,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
                 let _ = refreshed.needs_refresh(NOW);
                 let _ = refreshed.expires_in_secs(NOW);
                 let _ = refreshed.refresh_token_expires_at();
-                let _ = spotify_auth::report::token_status(&refreshed, NOW);
+                let _ = spotify_auth::walkthrough::report::token_status(&refreshed, NOW);
                 // What is saved reads back identical.
                 let json = serde_json::to_vec_pretty(&refreshed).unwrap();
                 let back: SavedToken = serde_json::from_slice(&json).unwrap();

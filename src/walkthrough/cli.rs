@@ -1,10 +1,14 @@
 //! What the binaries share: the `main` wrapper, the hidden secret prompt and
 //! reading the pasted redirect.
 
-use crate::config::Settings;
-use crate::error::printable;
-use crate::paste::MAX_PASTE_BYTES;
-use crate::{ClientSecret, Config, Error, Result};
+use super::browser::ORIGINAL_CERTIFICATE_FILE;
+use super::message::message;
+use crate::core::config::Config;
+use crate::core::error::{printable, Error, Result};
+use crate::core::secret::ClientSecret;
+use crate::core::step2::MAX_PASTE_BYTES;
+use crate::listener::RedirectListener;
+use crate::settings::Settings;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
 /// Runs `run`, prints `error: ...` on failure and exits 1 (0 on success).
@@ -13,7 +17,7 @@ pub fn main(run: impl FnOnce() -> Result<()>) -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", message(&error));
             std::process::ExitCode::FAILURE
         }
     }
@@ -64,12 +68,16 @@ pub fn load_config() -> Result<Config> {
 
 /// Like [`load_config`], from settings already read.
 pub fn config_from(settings: &Settings) -> Result<Config> {
-    let config = Config::from_settings(settings)?;
+    Ok(with_warnings_shown(Config::from_settings(settings)?))
+}
+
+/// Prints the configuration's warnings on stderr.
+pub fn with_warnings_shown(config: Config) -> Config {
     for warning in &config.warnings {
         eprintln!("warning: {warning}");
     }
     skip_certificate_bundle_without_https(&config);
-    Ok(config)
+    config
 }
 
 /// With only `http://` services (the sandbox on loopback) and redirects never
@@ -86,11 +94,6 @@ fn skip_certificate_bundle_without_https(config: &Config) {
     }
 }
 
-/// `SSL_CERT_FILE` as it was before [`load_config`] pointed it at nothing, so
-/// a browser started by `--open` gets the user's own setting back.
-pub(crate) static ORIGINAL_CERTIFICATE_FILE: std::sync::OnceLock<Option<std::ffi::OsString>> =
-    std::sync::OnceLock::new();
-
 /// The client secret from the configuration, else from a hidden prompt when a
 /// terminal is attached, else an error naming the variable.
 pub fn client_secret(config: &Config) -> Result<ClientSecret> {
@@ -98,7 +101,7 @@ pub fn client_secret(config: &Config) -> Result<ClientSecret> {
         return Ok(secret.clone());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(config.require_secret().unwrap_err());
+        return Err(Error::MissingClientSecret);
     }
     let secret = rpassword::prompt_password("SPOTIFY_CLIENT_SECRET is not set; type it (hidden): ")
         .map_err(|e| {
@@ -108,7 +111,7 @@ pub fn client_secret(config: &Config) -> Result<ClientSecret> {
         })?;
     let secret = secret.trim();
     if secret.is_empty() {
-        return Err(config.require_secret().unwrap_err());
+        return Err(Error::MissingClientSecret);
     }
     Ok(ClientSecret::new(secret))
 }
@@ -139,7 +142,7 @@ pub fn read_pasted_redirect() -> Result<String> {
 /// accepted at the same time (whichever comes first), so a machine whose
 /// browser is elsewhere can still finish.
 pub fn listen_for_redirect(
-    listener: crate::RedirectListener,
+    listener: RedirectListener,
     state: String,
     timeout: std::time::Duration,
 ) -> Result<String> {
@@ -173,7 +176,7 @@ pub fn listen_for_redirect(
 
 /// Opens `url` in the system browser (`$BROWSER` first); says what happened.
 pub fn open_in_browser(url: &str) {
-    match crate::browser::open(url) {
+    match super::browser::open(url) {
         Some(command) => eprintln!("Opened the authorize URL with {command}."),
         None => eprintln!("note: no browser could be started: open the URL above by hand."),
     }

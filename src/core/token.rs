@@ -1,20 +1,21 @@
-//! Token answers of the accounts service and the token saved between steps.
+//! Steps 2 and 3: token answers of the accounts service, and the token policy
+//! (expiry margin, keeping the old refresh token, scope checks) applied to the
+//! token a caller keeps between steps.
 
-use crate::{AccessToken, Error, RefreshToken, Result};
+use super::error::{Error, Result};
+use super::secret::{AccessToken, RefreshToken};
 use serde::{Deserialize, Serialize};
 
-/// The file under `SPOTIFY_AUTH_DIR` holding the saved token.
-pub const TOKEN_FILE: &str = "token.json";
-/// A refresh token dies six months after the user's consent (since mid-2026);
+/// Step 3: a refresh token dies six months after the user's consent (since mid-2026);
 /// refreshing does not extend it. 182 days, the short reading of "six months".
 pub const REFRESH_TOKEN_LIFETIME_SECS: u64 = 182 * 24 * 3600;
-/// An access token with less than this left is refreshed before use.
+/// Step 3: an access token with less than this left is refreshed before use.
 pub const REFRESH_MARGIN_SECS: u64 = 60;
 
-/// A longer `expires_in` than a year is a broken answer, not a token.
+/// Steps 2 and 3: a longer `expires_in` than a year is a broken answer, not a token.
 pub const MAX_EXPIRES_IN_SECS: u64 = 365 * 24 * 3600;
 
-/// The JSON of a 200 answer of `POST /api/token`.
+/// Steps 2 and 3: the JSON of a 200 answer of `POST /api/token`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenResponse {
     /// The new access token.
@@ -34,11 +35,11 @@ pub struct TokenResponse {
 impl TokenResponse {
     /// The granted scopes as a list (`None` when the answer has no `scope`).
     pub fn granted_scopes(&self) -> Option<Vec<String>> {
-        self.scope.as_deref().map(crate::scopes::parse_scopes)
+        self.scope.as_deref().map(super::scopes::parse_scopes)
     }
 }
 
-/// Parses a 200 answer; a body that is not JSON, or lacks a field, is an
+/// Steps 2 and 3: parses a 200 answer; a body that is not JSON, or lacks a field, is an
 /// [`Error::UnexpectedResponse`] naming what is wrong.
 pub fn parse_token_response(body: &str) -> Result<TokenResponse> {
     let value: serde_json::Value = serde_json::from_str(body).map_err(|_| {
@@ -73,7 +74,7 @@ pub fn parse_token_response(body: &str) -> Result<TokenResponse> {
     Ok(response)
 }
 
-/// The token kept on disk between steps (never with the client secret).
+/// Steps 2 and 3: the token kept between steps (never with the client secret).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SavedToken {
     /// The access token.
@@ -97,7 +98,7 @@ pub struct SavedToken {
 }
 
 impl SavedToken {
-    /// The token of a code exchange answered at `now`.
+    /// Step 2: the token of a code exchange answered at `now`.
     pub fn from_exchange(
         response: &TokenResponse,
         asked: &[String],
@@ -123,7 +124,7 @@ impl SavedToken {
         })
     }
 
-    /// The token after a refresh answered at `now`: the new access token; the
+    /// Step 3: the token after a refresh answered at `now`: the new access token; the
     /// new refresh token when the answer has one, else the old one (never null).
     pub fn merge_refresh(&self, response: &TokenResponse, now: u64) -> SavedToken {
         SavedToken {

@@ -1,32 +1,35 @@
-//! [`SpotifyAuth`]: the three steps as methods, shared by the binaries and
-//! the notebooks.
+//! [`SpotifyAuth`]: the blocking driver of the three steps, shared by the
+//! binaries and the notebooks. It keeps state in a [`TokenStore`], sends the
+//! core's requests with [`Http`], and applies the core's token policy.
 
-use crate::accounts::{token_request, ClientAuth};
-use crate::authorize::{
-    build_authorize_request, AuthorizeOptions, AuthorizeRequest, PendingAuthorization, PENDING_FILE,
-};
+use crate::api::{TokenSource, WebApi};
 use crate::clock::now_secs;
-use crate::http::RetryPolicy;
-use crate::paste::{check_redirect, parse_redirect};
-use crate::storage::AuthDir;
-use crate::token::{SavedToken, TokenResponse, TOKEN_FILE};
-use crate::{AuthorizationCode, ClientSecret, Config, Error, Result, WebApi};
-use reqwest::blocking::Client;
-use std::sync::OnceLock;
+use crate::core::accounts::parse_token_answer;
+use crate::core::config::Config;
+use crate::core::error::{Error, Result};
+use crate::core::secret::{AuthorizationCode, ClientSecret};
+use crate::core::step1::PendingAuthorization;
+use crate::core::step1::{build_authorize_request, AuthorizeOptions, AuthorizeRequest};
+use crate::core::step2::{check_redirect, exchange_request, parse_redirect};
+use crate::core::step3::refresh_request;
+use crate::core::token::{SavedToken, TokenResponse};
+use crate::file_store::FileStore;
+use crate::http::{Http, NoteSink};
+use crate::store::TokenStore;
 
-/// The walkthrough's state: configuration, the auth folder and an HTTP client
-/// (made on first use, so step 1 never pays for it).
+/// The walkthrough's state: configuration, the token store and the HTTP
+/// transport (its client made on first use, so step 1 never pays for it).
 #[derive(Debug)]
 pub struct SpotifyAuth {
     config: Config,
-    dir: AuthDir,
-    http: OnceLock<Client>,
+    store: Box<dyn TokenStore>,
+    http: Http,
 }
 
 /// What step 2 produced.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Exchange {
-    /// The code taken from the paste.
+    /// The code taken from the redirect.
     pub code: AuthorizationCode,
     /// True when a bare code was pasted (its state could not be checked).
     pub bare_code: bool,
@@ -47,19 +50,31 @@ pub struct Refresh {
     pub previous: SavedToken,
     /// The token as saved now.
     pub token: SavedToken,
-    /// Scopes `SPOTIFY_SCOPES` asks for that the token lacks.
+    /// Scopes the configuration asks for that the token lacks.
     pub missing_scopes: Vec<String>,
 }
 
 impl SpotifyAuth {
-    /// A walkthrough with this configuration.
+    /// A walkthrough with this configuration, its files in `config.auth_dir`.
     pub fn new(config: Config) -> SpotifyAuth {
-        let dir = AuthDir::new(config.auth_dir.clone());
+        let store = FileStore::new(config.auth_dir.clone());
+        SpotifyAuth::with_store(config, Box::new(store))
+    }
+
+    /// A walkthrough keeping its state in `store`.
+    pub fn with_store(config: Config, store: Box<dyn TokenStore>) -> SpotifyAuth {
+        let http = Http::new(config.http_timeout);
         SpotifyAuth {
             config,
-            dir,
-            http: OnceLock::new(),
+            store,
+            http,
         }
+    }
+
+    /// Sends notes about retries and waits to `sink` (the binaries print them).
+    pub fn with_notes(mut self, sink: NoteSink) -> SpotifyAuth {
+        self.http = Http::new(self.config.http_timeout).with_notes(sink);
+        self
     }
 
     /// Supplies the client secret after the fact (from a hidden prompt).
@@ -73,30 +88,26 @@ impl SpotifyAuth {
         &self.config
     }
 
-    /// The folder holding the pending authorization and the token.
-    pub fn auth_dir(&self) -> &AuthDir {
-        &self.dir
+    /// Where the pending authorization and the token are kept.
+    pub fn store(&self) -> &dyn TokenStore {
+        self.store.as_ref()
     }
 
-    pub(crate) fn http(&self) -> Result<&Client> {
-        if let Some(client) = self.http.get() {
-            return Ok(client);
-        }
-        let client = crate::http::client(self.config.http_timeout)?;
-        Ok(self.http.get_or_init(|| client))
+    /// The HTTP transport.
+    pub fn http(&self) -> &Http {
+        &self.http
     }
 
     /// Step 1: builds the authorize URL and saves the pending authorization.
     pub fn start_authorization(&self, options: &AuthorizeOptions) -> Result<AuthorizeRequest> {
         let request = build_authorize_request(&self.config, options, now_secs())?;
-        // Losing it costs only a new step 1: no fsync.
-        self.dir.write_json_fast(PENDING_FILE, &request.pending)?;
+        self.store.save_pending(&request.pending)?;
         Ok(request)
     }
 
     /// The pending authorization of step 1, if any.
     pub fn pending_authorization(&self) -> Result<Option<PendingAuthorization>> {
-        self.dir.read_json(PENDING_FILE)
+        self.store.load_pending()
     }
 
     /// Step 2: checks the pasted redirect against step 1 (no request is sent
@@ -109,31 +120,15 @@ impl SpotifyAuth {
         let params = parse_redirect(pasted)?;
         let bare_code = params.bare_code;
         let code = check_redirect(params, &pending, now_secs())?;
-        let auth = match &pending.code_verifier {
-            Some(_) => ClientAuth::Public,
-            None => ClientAuth::Basic(self.config.require_secret()?),
-        };
-        let mut form = vec![
-            ("grant_type", "authorization_code"),
-            ("code", code.secret()),
-            ("redirect_uri", pending.redirect_uri.as_str()),
-        ];
-        if let Some(verifier) = &pending.code_verifier {
-            form.push(("code_verifier", verifier.secret()));
-        }
+        let request = exchange_request(&self.config, &pending, &code)?;
         // Whatever the answer, this code is spent once the request may have
         // reached the service: forget it so it is never sent again.
-        let answer = token_request(
-            self.http()?,
-            &self.config,
-            auth,
-            &form,
-            RetryPolicy::UnsentOnly,
-        );
+        let answer = self.http.send_token_request(&request);
         if !matches!(answer, Err(Error::Connection { .. })) {
-            self.dir.remove(PENDING_FILE)?;
+            self.store.remove_pending()?;
         }
-        let response = answer?;
+        let answer = answer?;
+        let response = parse_token_answer(answer.status, &answer.body)?;
         let token = SavedToken::from_exchange(
             &response,
             &pending.scopes,
@@ -141,8 +136,8 @@ impl SpotifyAuth {
             pending.code_verifier.is_some(),
             now_secs(),
         )?;
-        let _lock = self.dir.lock()?;
-        self.dir.write_json(TOKEN_FILE, &token)?;
+        let _lock = self.store.lock()?;
+        self.store.save_token(&token)?;
         let not_granted = token.missing_scopes(&pending.scopes);
         Ok(Exchange {
             code,
@@ -153,23 +148,23 @@ impl SpotifyAuth {
         })
     }
 
-    /// The saved token, as it is on disk.
+    /// The saved token, as it is in the store.
     pub fn saved_token(&self) -> Result<SavedToken> {
-        self.dir.read_json(TOKEN_FILE)?.ok_or(Error::NoSavedToken)
+        self.store.load_token()?.ok_or(Error::NoSavedToken)
     }
 
     /// Step 3: refreshes the saved token now, whatever its expiry.
     pub fn refresh(&self) -> Result<Refresh> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.store.lock()?;
         self.refresh_locked(self.saved_token()?)
     }
 
     /// A usable access token: the saved one, refreshed first when less than
-    /// 60 s remain. Refuses a token lacking a scope `SPOTIFY_SCOPES` asks for.
+    /// 60 s remain. Refuses a token lacking a scope the configuration asks for.
     pub fn access_token(&self) -> Result<SavedToken> {
         let token = self.saved_token()?;
         let token = if token.needs_refresh(now_secs()) {
-            let _lock = self.dir.lock()?;
+            let _lock = self.store.lock()?;
             // Another process may have refreshed while we waited for the lock.
             let current = self.saved_token()?;
             if current.needs_refresh(now_secs()) {
@@ -189,35 +184,22 @@ impl SpotifyAuth {
 
     /// The Web API calls, with this walkthrough's token.
     pub fn api(&self) -> WebApi<'_> {
-        WebApi::new(self)
+        WebApi::new(self, &self.http, &self.config.api_url)
     }
 
     fn refresh_locked(&self, previous: SavedToken) -> Result<Refresh> {
-        let auth = if previous.pkce {
-            ClientAuth::Public
-        } else {
-            ClientAuth::Basic(self.config.require_secret()?)
-        };
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("refresh_token", previous.refresh_token.secret()),
-        ];
-        let response = match token_request(
-            self.http()?,
-            &self.config,
-            auth,
-            &form,
-            RetryPolicy::Idempotent,
-        ) {
+        let request = refresh_request(&self.config, &previous)?;
+        let answer = self.http.send_token_request(&request)?;
+        let response = match parse_token_answer(answer.status, &answer.body) {
             Err(Error::RefreshTokenRevoked) => {
                 // A dead refresh token never comes back: discard it, do not retry.
-                self.dir.remove(TOKEN_FILE)?;
+                self.store.remove_token()?;
                 return Err(Error::RefreshTokenRevoked);
             }
             other => other?,
         };
         let token = previous.merge_refresh(&response, now_secs());
-        self.dir.write_json(TOKEN_FILE, &token)?;
+        self.store.save_token(&token)?;
         let missing_scopes = token.missing_scopes(&self.config.scopes);
         Ok(Refresh {
             response,
@@ -225,5 +207,19 @@ impl SpotifyAuth {
             token,
             missing_scopes,
         })
+    }
+}
+
+impl TokenSource for SpotifyAuth {
+    fn access_token(&self) -> Result<SavedToken> {
+        SpotifyAuth::access_token(self)
+    }
+
+    fn refresh_after_rejection(&self) -> Result<Option<SavedToken>> {
+        match self.refresh() {
+            Ok(refresh) => Ok(Some(refresh.token)),
+            Err(Error::MissingClientSecret) => Ok(None),
+            Err(other) => Err(other),
+        }
     }
 }

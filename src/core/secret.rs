@@ -7,8 +7,11 @@ use std::fmt;
 
 macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {
+        secret_type!($(#[$doc])* #[derive(Clone)] $name, not_clone);
+    };
+    ($(#[$doc:meta])* $name:ident, not_clone) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(PartialEq, Eq, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -32,7 +35,7 @@ macro_rules! secret_type {
 }
 
 secret_type!(
-    /// The app's client secret. Never printed, never written to disk.
+    /// Steps 2 and 3: the app's client secret. Never printed, never written to disk.
     ClientSecret
 );
 secret_type!(
@@ -48,8 +51,15 @@ secret_type!(
     AuthorizationCode
 );
 secret_type!(
-    /// The PKCE code verifier: kept until step 2, never sent in step 1.
-    PkceVerifier
+    /// Step 1 and 2: the PKCE code verifier, kept until step 2, never sent in
+    /// step 1. Not `Clone`: one copy, in the pending authorization.
+    PkceVerifier,
+    not_clone
+);
+secret_type!(
+    /// Step 1 and 2: the random `state` sent to Spotify and checked when it
+    /// comes back. Redacted: whoever knows it can forge a redirect.
+    State
 );
 
 #[cfg(test)]
@@ -66,8 +76,9 @@ mod tests {
             AuthorizationCode::new("s3cr3t-value"),
             PkceVerifier::new("s3cr3t-value"),
         );
+        let shown = format!("{shown} {:?}", State::new("s3cr3t-value"));
         assert!(!shown.contains("s3cr3t"), "{shown}");
-        assert_eq!(shown.matches("[redacted]").count(), 5, "{shown}");
+        assert_eq!(shown.matches("[redacted]").count(), 6, "{shown}");
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! The text the binaries print for each step, shared with `cargo run`'s
 //! walkthrough so both show the protocol the same way.
 
-use crate::{format_utc, AuthorizeRequest, Exchange, Refresh, SavedToken, TokenResponse};
+use crate::clock::format_utc;
+use crate::core::step1::AuthorizeRequest;
+use crate::core::token::{SavedToken, TokenResponse};
+use crate::core::web_api::Profile;
+use crate::session::{Exchange, Refresh};
 use std::fmt::Write;
 
 /// A profile, as `GET /v1/me` gave it.
-pub fn profile(me: &crate::Profile) -> String {
+pub fn profile(me: &Profile) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "  id           = {}", me.id);
     let _ = writeln!(

@@ -2,8 +2,8 @@
 //! the ones with no rule of their own.
 
 use super::{Checks, Inputs, Status};
-use crate::config::{Config, VARIABLES};
-use crate::redirect_uri::DEFAULT_REDIRECT_URI;
+use crate::core::config::{Config, VARIABLES};
+use crate::core::redirect_uri::DEFAULT_REDIRECT_URI;
 use std::collections::HashMap;
 
 /// `.env` as read: the values the tool would use, and each name's line.
@@ -144,7 +144,7 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
     for (name, place) in unknown {
         let closest = VARIABLES
             .iter()
-            .map(|v| (crate::scopes::edit_distance(name, v), *v))
+            .map(|v| (crate::core::scopes::edit_distance(name, v), *v))
             .min()
             .filter(|(d, _)| *d <= 4);
         let detail = match closest {
@@ -307,8 +307,8 @@ pub(super) fn check_simple(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::{must_fix, run, Check};
-    use crate::now_secs;
+    use crate::clock::now_secs;
+    use crate::walkthrough::doctor::{must_fix, run, Check};
     use std::path::{Path, PathBuf};
 
     fn inputs(dir: &Path, env: &[(&str, &str)]) -> Inputs {

@@ -1,56 +1,70 @@
-//! The one error type of the library.
+//! The one error type of the library, for every step.
+//!
+//! Each variant means one thing, so a program can act on it (a web server
+//! sends a user back to log in on [`Error::RefreshTokenRevoked`], a binary
+//! asks for the secret on [`Error::MissingClientSecret`]). The `Display` text
+//! names the cause and the setting to fix; it never names a binary or a flag:
+//! the walkthrough layer (`crate::walkthrough::message`) adds those.
 
 use std::fmt;
+use std::path::PathBuf;
 
-/// Everything that can go wrong, each with the cause and the fix in its message.
-///
-/// The binaries print it as `error: <message>` and exit non-zero.
+/// A boxed inner error, kept as [`std::error::Error::source`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong, in any step.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// A configuration value is missing or malformed (an environment variable,
-    /// a line of `.env`, a command-line flag). The message names the variable.
+    /// A configuration value is malformed (an environment variable, a line of
+    /// `.env`, a command-line argument). The message names it and the fix.
     Config(String),
+    /// `SPOTIFY_CLIENT_ID` is not set.
+    MissingClientId,
+    /// The client secret is needed (a grant without PKCE) and none was given.
+    MissingClientSecret,
     /// The redirect URI breaks one of Spotify's rules (since 2025: `http` only
     /// for `127.0.0.1` or `[::1]`, never `localhost`, `https` otherwise).
     RedirectUri(String),
-    /// A scope that Spotify does not know; `suggestion` is the closest real one.
+    /// Step 1: a scope that Spotify does not know; `suggestion` is the closest real one.
     UnknownScope {
         /// The scope as given.
         scope: String,
         /// The nearest real scope, when one is close enough.
         suggestion: Option<String>,
     },
-    /// The pasted redirect could not be used: empty, garbage, too large, no
-    /// `code`, a `state` that does not match. No token request was sent.
+    /// The operating system's random source failed (step 1's `state` and PKCE verifier).
+    RandomSource(BoxError),
+    /// Step 2: the pasted redirect could not be used: empty, garbage, too
+    /// large, no `code`, a `state` that does not match. No token request was sent.
     Paste(String),
-    /// The user pressed Cancel on Spotify's consent page (`error=access_denied`),
-    /// or Spotify redirected back with another error code.
+    /// Step 2: the user pressed Cancel on Spotify's consent page
+    /// (`error=access_denied`), or Spotify redirected back with another error code.
     AuthorizationDenied {
         /// The `error` query parameter (`access_denied`, ...).
         error: String,
     },
     /// Step 2 ran without a pending authorization from step 1.
     NoPendingAuthorization,
-    /// The pending authorization is older than 10 minutes: its code has expired.
+    /// Step 2: the pending authorization is older than 10 minutes: its code has expired.
     PendingAuthorizationExpired {
         /// Its age in seconds.
         age_secs: u64,
     },
     /// No saved token: step 2 has not completed (or its token was discarded).
     NoSavedToken,
-    /// The saved token lacks scopes that `SPOTIFY_SCOPES` asks for.
+    /// The saved token lacks scopes that the configuration asks for.
     MissingScopes(Vec<String>),
     /// `invalid_client`: the client id or secret is wrong.
     InvalidClient(String),
-    /// `invalid_grant` / `Invalid authorization code`: the code was already used or has expired.
+    /// Step 2: `invalid_grant` / `Invalid authorization code`: the code was already used or has expired.
     InvalidAuthorizationCode,
-    /// `invalid_grant` / `Invalid redirect URI`: the redirect URI differs from step 1's.
+    /// Step 2: `invalid_grant` / `Invalid redirect URI`: the redirect URI differs from step 1's.
     RedirectUriMismatch,
-    /// `invalid_grant` / `code_verifier was incorrect` (PKCE).
+    /// Step 2: `invalid_grant` / `code_verifier was incorrect` (PKCE).
     CodeVerifierIncorrect,
-    /// `invalid_grant` / `Refresh token revoked`: the refresh token is dead
-    /// (revoked, or six months past the consent). The saved token was discarded.
+    /// Step 3: `invalid_grant` / `Refresh token revoked`: the refresh token is
+    /// dead (revoked, or six months past the consent). The saved token was discarded.
     RefreshTokenRevoked,
     /// Any other `{"error", "error_description"}` answer of the accounts service.
     AccountsError {
@@ -111,12 +125,32 @@ pub enum Error {
     Connection {
         /// The endpoint.
         url: String,
-        /// What the operating system or HTTP client said.
+        /// What the operating system or HTTP client said, in a few words.
         detail: String,
+        /// The transport's own error, when there is one.
+        source: Option<BoxError>,
     },
-    /// Reading or writing a file under `SPOTIFY_AUTH_DIR` failed.
-    Storage(String),
-    /// The loopback listener of `--listen` could not start or gave up
+    /// The HTTP client could not be set up (TLS libraries).
+    HttpClient(BoxError),
+    /// Reading or writing a file of the token store failed.
+    Storage {
+        /// What was being done: `read`, `write`, `create`, `lock`, ...
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The store's folder (`SPOTIFY_AUTH_DIR`).
+        dir: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A file of the token store is not the JSON it should be.
+    DamagedFile {
+        /// The file.
+        path: PathBuf,
+        /// What the JSON parser said.
+        source: serde_json::Error,
+    },
+    /// The loopback listener could not start or gave up
     /// (redirect URI not loopback, port taken, timeout).
     Listener(String),
 }
@@ -147,21 +181,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Config(m)
-            | Error::RedirectUri(m)
-            | Error::Paste(m)
-            | Error::Storage(m)
-            | Error::Listener(m) => {
+            Error::Config(m) | Error::RedirectUri(m) | Error::Paste(m) | Error::Listener(m) => {
                 f.write_str(m)
             }
+            Error::MissingClientId => f.write_str(
+                "SPOTIFY_CLIENT_ID is not set: copy the client id from your app at https://developer.spotify.com/dashboard into .env",
+            ),
+            Error::MissingClientSecret => f.write_str(
+                "SPOTIFY_CLIENT_SECRET is not set: put it in .env or the environment (from the app's dashboard), or use PKCE, which needs no secret",
+            ),
             Error::UnknownScope { scope, suggestion: Some(s) } => write!(
                 f,
-                "unknown scope `{scope}`: did you mean `{s}`? Fix SPOTIFY_SCOPES or --scope"
+                "unknown scope `{scope}`: did you mean `{s}`? Fix SPOTIFY_SCOPES"
             ),
             Error::UnknownScope { scope, suggestion: None } => write!(
                 f,
-                "unknown scope `{scope}`: see https://developer.spotify.com/documentation/web-api/concepts/scopes and fix SPOTIFY_SCOPES or --scope"
+                "unknown scope `{scope}`: see https://developer.spotify.com/documentation/web-api/concepts/scopes and fix SPOTIFY_SCOPES"
             ),
+            Error::RandomSource(e) => write!(f, "the operating system's random source failed ({e})"),
             Error::AuthorizationDenied { error } if error == "access_denied" => f.write_str(
                 "authorization denied (error=access_denied): Cancel was pressed on Spotify's consent page; run step 1 again and press Agree",
             ),
@@ -171,16 +208,14 @@ impl fmt::Display for Error {
                 printable(error, 60)
             ),
             Error::NoPendingAuthorization => f.write_str(
-                "no pending authorization: run step 1 (step1_auth_url) first, open its URL, then paste the redirect here (each step 1 allows one exchange: a code works once)",
+                "no pending authorization: run step 1 first, open its URL, then give step 2 the redirect (each step 1 allows one exchange: a code works once)",
             ),
             Error::PendingAuthorizationExpired { age_secs } => write!(
                 f,
                 "the authorization from step 1 is {} min old and its code has expired (codes last 10 min): run step 1 again",
                 age_secs / 60
             ),
-            Error::NoSavedToken => f.write_str(
-                "no saved token: run step 1 and step 2 first (step1_auth_url, then step2_get_tokens)",
-            ),
+            Error::NoSavedToken => f.write_str("no saved token: run step 1 and step 2 first"),
             Error::MissingScopes(scopes) => write!(
                 f,
                 "the saved token was not granted {}, which SPOTIFY_SCOPES asks for: run step 1 again to authorize them",
@@ -197,7 +232,7 @@ impl fmt::Display for Error {
                 "invalid_grant (Invalid redirect URI): SPOTIFY_REDIRECT_URI differs from the one used in step 1 or registered in the dashboard; make them identical and run step 1 again",
             ),
             Error::CodeVerifierIncorrect => f.write_str(
-                "invalid_grant (code_verifier was incorrect): the PKCE verifier does not match step 1's; run step 1 again with --pkce",
+                "invalid_grant (code_verifier was incorrect): the PKCE verifier does not match step 1's; run step 1 again with PKCE",
             ),
             Error::RefreshTokenRevoked => f.write_str(
                 "invalid_grant (Refresh token revoked): the refresh token is revoked or past its six months; the saved token was discarded, authorize again with step 1",
@@ -232,15 +267,42 @@ impl fmt::Display for Error {
                 f,
                 "{url} did not answer within {secs} s: check the network (or SPOTIFY_ACCOUNTS_URL / SPOTIFY_API_URL) and try again"
             ),
-            Error::Connection { url, detail } => write!(
+            Error::Connection { url, detail, .. } => write!(
                 f,
                 "could not reach {url} ({detail}): check the network, SPOTIFY_ACCOUNTS_URL and SPOTIFY_API_URL"
+            ),
+            Error::HttpClient(e) => write!(
+                f,
+                "cannot set up the HTTP client ({e}): check the system's TLS libraries"
+            ),
+            Error::Storage { action, path, dir, source } => write!(
+                f,
+                "cannot {action} {} ({source}): check that SPOTIFY_AUTH_DIR ({}) is a folder you can write",
+                path.display(),
+                dir.display()
+            ),
+            Error::DamagedFile { path, source } => write!(
+                f,
+                "{} is damaged ({source}): delete it and run step 1 again",
+                path.display()
             ),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::RandomSource(e) | Error::HttpClient(e) => Some(e.as_ref()),
+            Error::Connection {
+                source: Some(e), ..
+            } => Some(e.as_ref()),
+            Error::Storage { source, .. } => Some(source),
+            Error::DamagedFile { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -259,5 +321,39 @@ mod tests {
         }
         .to_string();
         assert!(!shown.contains('\n'), "{shown}");
+    }
+
+    #[test]
+    fn inner_errors_are_kept_as_source() {
+        use std::error::Error as _;
+        let e = Error::Storage {
+            action: "read",
+            path: "/x/token.json".into(),
+            dir: "/x".into(),
+            source: std::io::Error::other("disk on fire"),
+        };
+        assert_eq!(e.source().unwrap().to_string(), "disk on fire");
+    }
+
+    #[test]
+    fn core_messages_name_no_binary_or_flag() {
+        let errors = [
+            Error::NoPendingAuthorization,
+            Error::NoSavedToken,
+            Error::CodeVerifierIncorrect,
+            Error::MissingClientSecret,
+            Error::MissingClientId,
+            Error::UnknownScope {
+                scope: "x".into(),
+                suggestion: Some("y".into()),
+            },
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert!(
+                !text.contains("--") && !text.contains("_auth_url") && !text.contains("cargo"),
+                "{text}"
+            );
+        }
     }
 }

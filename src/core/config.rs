@@ -1,10 +1,12 @@
-//! Configuration from the environment and `.env` (the real environment wins).
+//! The app's settings as the protocol needs them (client id, secret, redirect
+//! URI, scopes, service URLs), checked. Read from nowhere here: a `lookup`
+//! function supplies the values (`crate::settings` reads the environment and `.env`).
 
-use crate::redirect_uri::{check_redirect_uri, DEFAULT_REDIRECT_URI};
-use crate::scopes::{parse_scopes, validate_scopes};
-use crate::{ClientSecret, Error, Result};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use super::error::{Error, Result};
+use super::redirect_uri::{check_redirect_uri, DEFAULT_REDIRECT_URI};
+use super::scopes::{parse_scopes, validate_scopes};
+use super::secret::ClientSecret;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Default `SPOTIFY_ACCOUNTS_URL`.
@@ -53,23 +55,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the environment, then `.env` in the current directory for what
-    /// the environment does not set.
-    pub fn from_env() -> Result<Config> {
-        Config::from_env_with_dotenv(Path::new(".env"))
-    }
-
-    /// Like [`Config::from_env`] with another `.env` file (a notebook in
-    /// `notebooks/` reads the project's `../.env`).
-    pub fn from_env_with_dotenv(dotenv_path: &Path) -> Result<Config> {
-        Config::from_settings(&Settings::read(dotenv_path)?)
-    }
-
-    /// The configuration from already read [`Settings`].
-    pub fn from_settings(settings: &Settings) -> Result<Config> {
-        Config::from_lookup(|name| settings.get(name))
-    }
-
     /// Reads the variables through `lookup` (a name gives its value when set).
     /// Notebooks use it to point the library at the sandbox.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
@@ -80,11 +65,7 @@ impl Config {
                 Some(value) => check_clean(name, &value).map(|()| Some(value)),
             }
         };
-        let client_id = get("SPOTIFY_CLIENT_ID")?.ok_or_else(|| {
-            Error::Config(
-                "SPOTIFY_CLIENT_ID is not set: copy the client id from your app at https://developer.spotify.com/dashboard into .env, or run `cargo run` to try the offline sandbox".into(),
-            )
-        })?;
+        let client_id = get("SPOTIFY_CLIENT_ID")?.ok_or(Error::MissingClientId)?;
         let mut warnings = Vec::new();
         if client_id.len() != 32 || !client_id.bytes().all(|b| b.is_ascii_hexdigit()) {
             warnings.push(format!(
@@ -128,88 +109,10 @@ impl Config {
 
     /// The client secret, or an error that says how to provide it.
     pub fn require_secret(&self) -> Result<&ClientSecret> {
-        self.client_secret.as_ref().ok_or_else(|| {
-            Error::Config(
-                "SPOTIFY_CLIENT_SECRET is not set: put it in .env or the environment (from the app's dashboard), or use --pkce, which needs no secret".into(),
-            )
-        })
+        self.client_secret
+            .as_ref()
+            .ok_or(Error::MissingClientSecret)
     }
-}
-
-/// Where a variable's value comes from: the environment first, then a `.env`
-/// file (read once, without touching the process environment).
-#[derive(Clone, Default)]
-pub struct Settings {
-    dotenv: HashMap<String, String>,
-}
-
-impl Settings {
-    /// The environment over the `.env` file at `dotenv_path` (a missing file is fine).
-    pub fn read(dotenv_path: &Path) -> Result<Settings> {
-        Ok(Settings {
-            dotenv: read_dotenv(dotenv_path)?,
-        })
-    }
-
-    /// A variable's value; empty counts as unset. A set but non-UTF-8 variable
-    /// still wins over `.env`: it is refused later (U+FFFD) instead of being
-    /// silently replaced.
-    pub fn get(&self, name: &str) -> Option<String> {
-        std::env::var_os(name)
-            .map(|v| v.to_string_lossy().into_owned())
-            .or_else(|| self.dotenv.get(name).cloned())
-            .filter(|v| !v.is_empty())
-    }
-}
-
-impl std::fmt::Debug for Settings {
-    // The values may hold the client secret: show only which names .env sets.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut names: Vec<&String> = self.dotenv.keys().collect();
-        names.sort();
-        f.debug_struct("Settings")
-            .field("dotenv_names", &names)
-            .finish()
-    }
-}
-
-/// Reads `.env` into a map without touching the process environment.
-/// A missing file is an empty map; a malformed one is an error naming the line.
-pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
-    let iter = match dotenvy::from_path_iter(path) {
-        Ok(iter) => iter,
-        Err(e) if e.not_found() => return Ok(HashMap::new()),
-        Err(e) => {
-            return Err(Error::Config(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )))
-        }
-    };
-    let mut map = HashMap::new();
-    for item in iter {
-        // dotenvy's message quotes the whole line, which may hold the
-        // secret: name only the variable.
-        let (key, value) = item.map_err(|e| {
-            let near = match &e {
-                dotenvy::Error::LineParse(line, _) => {
-                    let name = line.split('=').next().unwrap_or("").trim();
-                    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                        format!(" at the line of {name}")
-                    } else {
-                        String::new()
-                    }
-                }
-                _ => String::new(),
-            };
-            Error::Config(format!(
-                "{} is malformed{near} (an unclosed quote, or a space in an unquoted value): write NAME=value, quoting values with spaces; see .env.example",
-                path.display()
-            ))
-        })?;
-        map.insert(key, value);
-    }
-    Ok(map)
 }
 
 /// Quotes or stray whitespace in a value reach Spotify verbatim and cause
@@ -255,6 +158,7 @@ fn base_url(name: &str, value: Option<String>, default: &str) -> Result<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     const ID: &str = "0123456789abcdef0123456789abcdef";
 
@@ -301,7 +205,7 @@ mod tests {
         let c = config(&[("SPOTIFY_CLIENT_ID", ID)]).unwrap();
         let err = c.require_secret().unwrap_err().to_string();
         assert!(
-            err.contains("SPOTIFY_CLIENT_SECRET") && err.contains("--pkce"),
+            err.contains("SPOTIFY_CLIENT_SECRET") && err.contains("PKCE"),
             "{err}"
         );
     }
@@ -338,54 +242,5 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.api_url, "http://127.0.0.1:9");
-    }
-
-    #[test]
-    fn settings_debug_names_only() {
-        let dir =
-            std::env::temp_dir().join(format!("spotify-auth-settings-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(".env");
-        std::fs::write(
-            &path,
-            "SPOTIFY_TEST_ONLY_SECRET=s3cr3t-value\nSPOTIFY_TEST_ONLY_EMPTY=\n",
-        )
-        .unwrap();
-        let settings = Settings::read(&path).unwrap();
-        assert_eq!(
-            settings.get("SPOTIFY_TEST_ONLY_SECRET").as_deref(),
-            Some("s3cr3t-value")
-        );
-        assert_eq!(
-            settings.get("SPOTIFY_TEST_ONLY_EMPTY"),
-            None,
-            "empty counts as unset"
-        );
-        let shown = format!("{settings:?}");
-        assert!(
-            shown.contains("SPOTIFY_TEST_ONLY_SECRET") && !shown.contains("s3cr3t"),
-            "{shown}"
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn dotenv_is_read_without_touching_the_environment() {
-        let dir = std::env::temp_dir().join(format!("spotify-auth-dotenv-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(".env");
-        std::fs::write(&path, "# comment\nSPOTIFY_CLIENT_ID=abc\nSPOTIFY_SCOPES=\"user-read-private user-read-email\"\n").unwrap();
-        let map = read_dotenv(&path).unwrap();
-        assert_eq!(map["SPOTIFY_CLIENT_ID"], "abc");
-        assert_eq!(map["SPOTIFY_SCOPES"], "user-read-private user-read-email");
-        std::fs::write(&path, "SPOTIFY_CLIENT_SECRET='s3cr3t-unterminated\n").unwrap();
-        let err = read_dotenv(&path).unwrap_err().to_string();
-        assert!(
-            err.contains("malformed at the line of SPOTIFY_CLIENT_SECRET"),
-            "{err}"
-        );
-        assert!(!err.contains("s3cr3t"), "never echo the line: {err}");
-        assert!(read_dotenv(&dir.join("missing")).unwrap().is_empty());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,18 +1,19 @@
 //! Step 1: the authorize URL, its random `state`, PKCE, and the pending
-//! authorization saved for step 2 (which runs as another process).
+//! authorization that step 2 checks the redirect against (a caller keeps it:
+//! the binaries in a file, a web server in the user's session).
 
-use crate::{Config, Error, PkceVerifier, Result};
+use super::config::Config;
+use super::error::{Error, Result};
+use super::secret::{PkceVerifier, State};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// The file under `SPOTIFY_AUTH_DIR` holding the pending authorization.
-pub const PENDING_FILE: &str = "pending_authorization.json";
-/// How long a pending authorization (and so its code) stays usable.
+/// Step 1: how long a pending authorization (and so its code) stays usable.
 pub const PENDING_LIFETIME_SECS: u64 = 600;
 
-/// Choices of step 1 beyond the configuration.
+/// Step 1: choices beyond the configuration.
 #[derive(Debug, Clone, Default)]
 pub struct AuthorizeOptions {
     /// Force Spotify's consent screen even when the user already agreed.
@@ -23,7 +24,7 @@ pub struct AuthorizeOptions {
     pub scopes: Option<Vec<String>>,
 }
 
-/// One query parameter of the authorize URL, with what it is for.
+/// Step 1: one query parameter of the authorize URL, with what it is for.
 #[derive(Debug, Clone)]
 pub struct QueryParameter {
     /// Its name.
@@ -34,22 +35,23 @@ pub struct QueryParameter {
     pub purpose: &'static str,
 }
 
-/// What step 1 produced.
-#[derive(Debug, Clone)]
+/// Step 1: the authorize URL and what step 2 will need.
+#[derive(Debug)]
 pub struct AuthorizeRequest {
     /// The URL to open in a browser.
     pub url: String,
     /// Its query parameters, each explained.
     pub parameters: Vec<QueryParameter>,
-    /// What step 2 needs; already saved by [`SpotifyAuth::start_authorization`](crate::SpotifyAuth::start_authorization).
+    /// What step 2 needs (the blocking [`SpotifyAuth`](crate::SpotifyAuth) saves it in its store).
     pub pending: PendingAuthorization,
 }
 
-/// Step 1's state, kept on disk until step 2 uses it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Step 1's state, kept until step 2 uses it. Not `Clone`: its PKCE verifier
+/// exists once.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PendingAuthorization {
     /// The random `state` sent to Spotify, to be echoed back.
-    pub state: String,
+    pub state: State,
     /// The PKCE verifier, when PKCE is used.
     pub code_verifier: Option<PkceVerifier>,
     /// The redirect URI sent in step 1 (step 2 must send the same string).
@@ -72,7 +74,7 @@ impl PendingAuthorization {
     }
 }
 
-/// Builds the authorize URL and the pending authorization (not saved here).
+/// Step 1: builds the authorize URL and the pending authorization (kept by the caller).
 pub fn build_authorize_request(
     config: &Config,
     options: &AuthorizeOptions,
@@ -80,12 +82,12 @@ pub fn build_authorize_request(
 ) -> Result<AuthorizeRequest> {
     let scopes = match &options.scopes {
         Some(scopes) => {
-            crate::scopes::validate_scopes(scopes)?;
+            super::scopes::validate_scopes(scopes)?;
             scopes.clone()
         }
         None => config.scopes.clone(),
     };
-    let state = random_urlsafe(24)?;
+    let state = State::new(random_urlsafe(24)?);
     let code_verifier = if options.pkce {
         Some(new_pkce_verifier()?)
     } else {
@@ -115,7 +117,7 @@ pub fn build_authorize_request(
         },
         QueryParameter {
             name: "state",
-            value: state.clone(),
+            value: state.secret().to_string(),
             purpose:
                 "random, echoed back and checked in step 2 (protects against forged redirects)",
         },
@@ -164,28 +166,29 @@ pub fn build_authorize_request(
     })
 }
 
-/// A new PKCE verifier: 64 characters of `A-Z a-z 0-9 - _` from the OS's
+/// Step 1: a new PKCE verifier: 64 characters of `A-Z a-z 0-9 - _` from the OS's
 /// cryptographic random source (RFC 7636 allows 43 to 128).
 pub fn new_pkce_verifier() -> Result<PkceVerifier> {
     Ok(PkceVerifier::new(random_urlsafe(48)?))
 }
 
-/// The S256 challenge of a verifier: base64url(SHA-256(verifier)) without padding.
+/// Step 1: the S256 challenge of a verifier: base64url(SHA-256(verifier)) without padding.
 pub fn pkce_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-/// `bytes` random bytes from the OS, base64url encoded (4/3 as many characters).
+/// Step 1: `bytes` random bytes from the OS, base64url encoded (4/3 as many characters).
 pub fn random_urlsafe(bytes: usize) -> Result<String> {
     let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer)
-        .map_err(|e| Error::Config(format!("the operating system's random source failed ({e})")))?;
+    getrandom::fill(&mut buffer).map_err(|e| Error::RandomSource(e.to_string().into()))?;
     Ok(URL_SAFE_NO_PAD.encode(buffer))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::core::config::Config;
 
     fn config() -> Config {
         Config::from_lookup(|name| match name {
@@ -233,8 +236,8 @@ mod tests {
         assert_eq!(q["response_type"], "code");
         assert_eq!(q["redirect_uri"], "http://127.0.0.1:8888/callback");
         assert_eq!(q["scope"], "user-read-private playlist-read-private");
-        assert_eq!(q["state"], request.pending.state);
-        assert!(request.pending.state.len() >= 16);
+        assert_eq!(q["state"], request.pending.state.secret());
+        assert!(request.pending.state.secret().len() >= 16);
         assert!(!q.contains_key("show_dialog") && !q.contains_key("code_challenge"));
         assert_eq!(request.pending.created_at, 1000);
     }

@@ -1,13 +1,17 @@
-//! Step 2's input: the redirected URL a person pastes, checked before any
-//! token request is sent.
+//! Step 2: the redirected URL (pasted, or caught by a listener or a web
+//! server's `/callback`), checked against step 1 before any token request is
+//! sent, and the code-for-token request as data.
 
-use crate::authorize::{PendingAuthorization, PENDING_LIFETIME_SECS};
-use crate::{AuthorizationCode, Error, Result};
+use super::accounts::{token_request, ClientAuth, RetryPolicy, TokenRequest};
+use super::config::Config;
+use super::error::{Error, Result};
+use super::secret::AuthorizationCode;
+use super::step1::{PendingAuthorization, PENDING_LIFETIME_SECS};
 
-/// Longer than any real redirect (Spotify's codes are a few hundred characters).
+/// Step 2: longer than any real redirect (Spotify's codes are a few hundred characters).
 pub const MAX_PASTE_BYTES: usize = 8 * 1024;
 
-/// What a paste contained.
+/// Step 2: what a redirect (or a paste of it) contained.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedirectParams {
     /// The `code` parameter.
@@ -20,7 +24,7 @@ pub struct RedirectParams {
     pub bare_code: bool,
 }
 
-/// Parses a full redirected URL, a bare query string (`code=...&state=...`,
+/// Step 2: parses a full redirected URL, a bare query string (`code=...&state=...`,
 /// with or without `?`) or a bare code. Whitespace and wrapping quotes are trimmed.
 pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
     if input.len() > MAX_PASTE_BYTES {
@@ -93,8 +97,8 @@ fn looks_like_code(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'~')
 }
 
-/// Checks a parsed redirect against the pending authorization of step 1 and
-/// returns the code to exchange. Every failure here sends no request.
+/// Step 2: checks a parsed redirect against the pending authorization of
+/// step 1 and returns the code to exchange. Every failure here sends no request.
 pub fn check_redirect(
     params: RedirectParams,
     pending: &PendingAuthorization,
@@ -104,7 +108,7 @@ pub fn check_redirect(
     // suspicious as a code that it did not start.
     if !params.bare_code {
         match &params.state {
-            Some(state) if state == &pending.state => {}
+            Some(state) if state == pending.state.secret() => {}
             Some(_) => {
                 return Err(Error::Paste(
                     "the state in the pasted URL does not match step 1's: this redirect was not started by your step 1 (possible forgery) or comes from an older run; run step 1 again and paste the URL from that tab".into(),
@@ -132,6 +136,36 @@ pub fn check_redirect(
     Ok(code)
 }
 
+/// Step 2: the code-for-token request: `grant_type=authorization_code`, the
+/// code, the same `redirect_uri` as step 1, and the app's credentials (Basic
+/// header), or with PKCE the verifier and `client_id` instead. Sent at most
+/// once: a code works once, so it is retried only when surely not sent.
+pub fn exchange_request(
+    config: &Config,
+    pending: &PendingAuthorization,
+    code: &AuthorizationCode,
+) -> Result<TokenRequest> {
+    let auth = match &pending.code_verifier {
+        Some(_) => ClientAuth::Public,
+        None => ClientAuth::Basic(config.require_secret()?),
+    };
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.secret()),
+        ("redirect_uri", pending.redirect_uri.as_str()),
+    ];
+    if let Some(verifier) = &pending.code_verifier {
+        form.push(("code_verifier", verifier.secret()));
+    }
+    Ok(token_request(
+        &config.accounts_url,
+        &pending.client_id,
+        auth,
+        &form,
+        RetryPolicy::UnsentOnly,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,7 +174,7 @@ mod tests {
 
     fn pending() -> PendingAuthorization {
         PendingAuthorization {
-            state: "st4te-0123456789abcdef".into(),
+            state: crate::core::secret::State::new("st4te-0123456789abcdef"),
             code_verifier: None,
             redirect_uri: "http://127.0.0.1:8888/callback".into(),
             client_id: "id".into(),

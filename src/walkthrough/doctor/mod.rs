@@ -12,10 +12,10 @@ mod files;
 mod saved;
 mod settings;
 
-use crate::config;
-use crate::now_secs;
-use crate::scopes::parse_scopes;
-use crate::storage::AuthDir;
+use crate::clock::now_secs;
+use crate::core::config;
+use crate::core::scopes::parse_scopes;
+use crate::file_store::AuthDir;
 use files::{check_listener_port, check_permissions};
 use saved::{check_pending, check_token};
 use settings::{check_client_id, check_client_secret, check_dotenv, check_redirect, check_simple};

@@ -1,12 +1,72 @@
-//! Private files under `SPOTIFY_AUTH_DIR`: directory 0700, files 0600 whatever
-//! the umask, each written atomically (temporary file, fsync, rename), so a
-//! crash leaves the previous file whole.
+//! The file store: private files under `SPOTIFY_AUTH_DIR`, directory 0700,
+//! files 0600 whatever the umask, each written atomically (temporary file,
+//! fsync, rename), so a crash leaves the previous file whole.
 
-use crate::{Error, Result};
+use crate::core::error::{Error, Result};
+use crate::core::step1::PendingAuthorization;
+use crate::core::token::SavedToken;
+use crate::store::{StoreLock, TokenStore};
 use serde::{de::DeserializeOwned, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// The file under `SPOTIFY_AUTH_DIR` holding the saved token.
+pub const TOKEN_FILE: &str = "token.json";
+/// The file under `SPOTIFY_AUTH_DIR` holding the pending authorization.
+pub const PENDING_FILE: &str = "pending_authorization.json";
+
+/// The [`TokenStore`] of the binaries and notebooks: `token.json` and
+/// `pending_authorization.json` in one private folder, with a lock file.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    dir: AuthDir,
+}
+
+impl FileStore {
+    /// The store in the folder `path` (created on first write).
+    pub fn new(path: impl Into<PathBuf>) -> FileStore {
+        FileStore {
+            dir: AuthDir::new(path),
+        }
+    }
+
+    /// Its folder.
+    pub fn dir(&self) -> &AuthDir {
+        &self.dir
+    }
+}
+
+impl TokenStore for FileStore {
+    fn load_pending(&self) -> Result<Option<PendingAuthorization>> {
+        self.dir.read_json(PENDING_FILE)
+    }
+    fn save_pending(&self, pending: &PendingAuthorization) -> Result<()> {
+        // Losing it costs only a new step 1: no fsync.
+        self.dir.write_json_fast(PENDING_FILE, pending)
+    }
+    fn remove_pending(&self) -> Result<()> {
+        self.dir.remove(PENDING_FILE)
+    }
+    fn load_token(&self) -> Result<Option<SavedToken>> {
+        self.dir.read_json(TOKEN_FILE)
+    }
+    fn save_token(&self, token: &SavedToken) -> Result<()> {
+        self.dir.write_json(TOKEN_FILE, token)
+    }
+    fn remove_token(&self) -> Result<()> {
+        self.dir.remove(TOKEN_FILE)
+    }
+    fn lock(&self) -> Result<StoreLock> {
+        Ok(Box::new(self.dir.lock()?))
+    }
+    fn token_location(&self) -> String {
+        self.dir.file(TOKEN_FILE).display().to_string()
+    }
+    fn pending_location(&self) -> String {
+        self.dir.file(PENDING_FILE).display().to_string()
+    }
+}
 
 /// The folder every file of the tool goes to.
 #[derive(Debug, Clone)]
@@ -68,7 +128,12 @@ impl AuthDir {
         self.ensure()?;
         let target = self.file(name);
         let temporary = self.file(&format!(".{name}.tmp-{}", std::process::id()));
-        let json = serde_json::to_vec_pretty(value).map_err(|e| Error::Storage(e.to_string()))?;
+        let json = serde_json::to_vec_pretty(value).map_err(|e| Error::Storage {
+            action: "encode",
+            path: target.clone(),
+            dir: self.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
         let written = (|| -> std::io::Result<()> {
             let mut file = private_create(&temporary)?;
             file.write_all(&json)?;
@@ -99,12 +164,9 @@ impl AuthDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io_error("read", &path, e)),
         };
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Error::Storage(format!(
-                "{} is damaged ({e}): delete it and run step 1 again",
-                path.display()
-            ))
-        })
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|source| Error::DamagedFile { path, source })
     }
 
     /// Removes `name`; a missing file is fine.
@@ -127,12 +189,13 @@ impl AuthDir {
         Ok(DirLock { _file: file })
     }
 
-    fn io_error(&self, action: &str, path: &Path, e: std::io::Error) -> Error {
-        Error::Storage(format!(
-            "cannot {action} {} ({e}): check that SPOTIFY_AUTH_DIR ({}) is a folder you can write",
-            path.display(),
-            self.path.display()
-        ))
+    fn io_error(&self, action: &'static str, path: &Path, source: std::io::Error) -> Error {
+        Error::Storage {
+            action,
+            path: path.to_path_buf(),
+            dir: self.path.clone(),
+            source,
+        }
     }
 }
 

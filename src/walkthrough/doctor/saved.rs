@@ -2,10 +2,10 @@
 //! pending authorization.
 
 use super::{Checks, Status};
-use crate::authorize::{PendingAuthorization, PENDING_FILE, PENDING_LIFETIME_SECS};
-use crate::format_utc;
-use crate::storage::AuthDir;
-use crate::token::{SavedToken, TOKEN_FILE};
+use crate::clock::format_utc;
+use crate::core::step1::{PendingAuthorization, PENDING_LIFETIME_SECS};
+use crate::core::token::SavedToken;
+use crate::file_store::{AuthDir, PENDING_FILE, TOKEN_FILE};
 
 pub(super) fn check_token(
     dir: &AuthDir,

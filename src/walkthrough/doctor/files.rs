@@ -2,9 +2,8 @@
 //! folder and its files (tightened when others could read them).
 
 use super::{Check, Checks, Status};
-use crate::redirect_uri::{check_redirect_uri, loopback_socket};
-use crate::storage::{mode_of, set_mode, AuthDir};
-use crate::token::TOKEN_FILE;
+use crate::core::redirect_uri::{check_redirect_uri, loopback_socket};
+use crate::file_store::{mode_of, set_mode, AuthDir, TOKEN_FILE};
 use std::path::{Path, PathBuf};
 
 pub(super) fn check_listener_port(redirect: Option<&str>, out: &mut Checks) {

@@ -1,0 +1,14 @@
+//! The learner's front end, apart from the protocol: command-line arguments,
+//! prompts (terminal, pipe, notebook), the browser opener, the printing of
+//! every intermediate result, `doctor`, the one-line messages that name the
+//! binary or flag to run, and [`setup`], which starts a session against the
+//! sandbox or the real service for `cargo run`, the binaries and the notebooks.
+
+pub mod browser;
+pub mod cli;
+pub mod doctor;
+pub mod message;
+pub mod report;
+pub mod setup;
+
+pub use message::message;
