@@ -77,8 +77,7 @@ path = "lib.rs"
 [workspace]
 
 [dependencies]
-spotify-auth = { path = "../..", default-features = false }
-spotify-sandbox = { path = "../../sandbox" }
+spotify-auth = { path = "../.." }
 evcxr_input = "1"
 TOML
 : > "$deps/lib.rs"

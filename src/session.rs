@@ -83,6 +83,11 @@ impl SpotifyAuth {
         self
     }
 
+    /// Replaces the client secret; `None` makes a public client (PKCE only).
+    pub fn set_client_secret(&mut self, secret: Option<ClientSecret>) {
+        self.config.client_secret = secret;
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config

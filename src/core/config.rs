@@ -9,16 +9,16 @@ use super::secret::ClientSecret;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Default `SPOTIFY_ACCOUNTS_URL`.
+/// All steps: default `SPOTIFY_ACCOUNTS_URL`.
 pub const DEFAULT_ACCOUNTS_URL: &str = "https://accounts.spotify.com";
-/// Default `SPOTIFY_API_URL`.
+/// After step 2: default `SPOTIFY_API_URL`.
 pub const DEFAULT_API_URL: &str = "https://api.spotify.com";
-/// Default `SPOTIFY_AUTH_DIR`, relative to the current directory.
+/// All steps: default `SPOTIFY_AUTH_DIR`, relative to the current directory.
 pub const DEFAULT_AUTH_DIR: &str = ".spotify-auth";
-/// Default time limit of one HTTP request (`SPOTIFY_HTTP_TIMEOUT_SECS`).
+/// Steps 2 and 3: default time limit of one HTTP request (`SPOTIFY_HTTP_TIMEOUT_SECS`).
 pub const DEFAULT_HTTP_TIMEOUT_SECS: u64 = 15;
 
-/// Every variable the tool reads, for `.env.example` and `doctor`.
+/// All steps: every variable the tool reads, for `.env.example` and `doctor`.
 pub const VARIABLES: &[&str] = &[
     "SPOTIFY_CLIENT_ID",
     "SPOTIFY_CLIENT_SECRET",
@@ -30,7 +30,7 @@ pub const VARIABLES: &[&str] = &[
     "SPOTIFY_HTTP_TIMEOUT_SECS",
 ];
 
-/// The settings of one run.
+/// All steps: the settings of one run.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `SPOTIFY_CLIENT_ID`: the app's client id from the dashboard.

@@ -9,10 +9,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// A boxed inner error, kept as [`std::error::Error::source`].
+/// All steps: a boxed inner error, kept as [`std::error::Error::source`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// Everything that can go wrong, in any step.
+/// All steps: everything that can go wrong.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -155,7 +155,7 @@ pub enum Error {
     Listener(String),
 }
 
-/// Text from outside (a redirect, a service's answer) made safe to print on
+/// All steps: text from outside (a redirect, a service's answer) made safe to print on
 /// one line: control and direction-changing characters escaped, at most `max`
 /// characters kept.
 pub fn printable(text: &str, max: usize) -> String {
@@ -175,7 +175,7 @@ pub fn printable(text: &str, max: usize) -> String {
     out
 }
 
-/// `Result` with this crate's [`Error`].
+/// All steps: `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl fmt::Display for Error {

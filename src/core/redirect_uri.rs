@@ -1,12 +1,12 @@
 //! Spotify's redirect-URI rules (enforced since 2025), checked before anything else.
 
-use crate::{Error, Result};
+use super::error::{Error, Result};
 use url::{Host, Url};
 
-/// The default redirect URI: loopback written as an IP literal, as Spotify requires.
+/// Steps 1 and 2: the default redirect URI: loopback written as an IP literal, as Spotify requires.
 pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8888/callback";
 
-/// Checks a redirect URI against Spotify's rules and returns it parsed.
+/// Steps 1 and 2: checks a redirect URI against Spotify's rules and returns it parsed.
 ///
 /// - `http` only for `127.0.0.1` or `[::1]` written as IP literals;
 /// - `localhost` is refused, with the exact replacement;
@@ -49,7 +49,7 @@ pub fn check_redirect_uri(uri: &str) -> Result<Url> {
     }
 }
 
-/// The loopback address and port a listener must bind for this redirect URI,
+/// Step 2: the loopback address and port a listener must bind for this redirect URI,
 /// or `None` when the URI is not a loopback `http` URI.
 pub fn loopback_socket(url: &Url) -> Option<std::net::SocketAddr> {
     if url.scheme() != "http" {

@@ -2,7 +2,7 @@
 //! share (the sandbox includes this file by path, so the two cannot drift).
 //! Plain data, no `crate::` paths, so it compiles inside either crate.
 
-/// One scope Spotify documents.
+/// Step 1: one scope Spotify documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scope {
     /// Its name, as sent in `scope=`.
@@ -13,7 +13,7 @@ pub struct Scope {
     pub consent_text: &'static str,
 }
 
-/// Every scope Spotify documents (24).
+/// Step 1: every scope Spotify documents (24).
 pub const SCOPES: &[Scope] = &[
     Scope {
         name: "ugc-image-upload",
@@ -138,7 +138,7 @@ pub const SCOPES: &[Scope] = &[
     },
 ];
 
-/// The scope called `name`, if Spotify has one.
+/// Step 1: the scope called `name`, if Spotify has one.
 pub fn find_scope(name: &str) -> Option<&'static Scope> {
     SCOPES.iter().find(|scope| scope.name == name)
 }

@@ -39,7 +39,7 @@ pub fn closest_scope(typo: &str) -> Option<&'static str> {
         .map(|(_, name)| name)
 }
 
-/// Levenshtein distance (also used by `doctor` for misspelt variable names).
+/// Step 1: Levenshtein distance (also used by `doctor` for misspelt variable names).
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();

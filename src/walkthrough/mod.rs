@@ -8,6 +8,7 @@ pub mod browser;
 pub mod cli;
 pub mod doctor;
 pub mod message;
+pub mod notebook;
 pub mod report;
 pub mod setup;
 
