@@ -3,9 +3,10 @@
 
 use serde_json::{json, Value};
 
-use crate::handlers::Incoming;
+use crate::options::{Fault, FaultKind};
+use crate::request::Incoming;
 use crate::respond::{api_error, Reply};
-use crate::{Fault, FaultKind, Shared};
+use crate::shared::Shared;
 
 pub(crate) fn control(shared: &Shared, rq: &Incoming) -> Reply {
     use tiny_http::Method::{Get, Post};

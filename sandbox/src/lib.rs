@@ -14,112 +14,48 @@
 //! sending any answer.
 #![deny(missing_docs)]
 
+// Module layers (each depends only on layers above it; see `tests::module_layers`):
+// - plain helpers and data: `options`, `util`, `scopes`, `request`, `respond`, `relay`
+// - the model: `state`
+// - endpoints: `redirect_uri`, `consent_page`, `authorize`, `client_auth`, `token`,
+//   `api_auth`, `me`, `library`, `player`
+// - `shared` (state + relay), `control`, then `router`; `consent` is the client side.
+mod api_auth;
 mod authorize;
+mod client_auth;
 mod consent;
+mod consent_page;
 mod control;
-mod handlers;
+mod library;
+mod me;
+mod options;
+mod player;
+mod redirect_uri;
 mod relay;
+mod request;
 mod respond;
+mod router;
 mod scopes;
+mod shared;
+mod state;
 mod token;
-mod web_api;
+mod util;
 
-use std::collections::HashMap;
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 pub use consent::approve_consent;
+pub use options::{Fault, FaultKind, SandboxOptions};
 pub use scopes::{scope_description, Scope, SCOPES};
+
+use shared::Shared;
 
 /// Number of threads answering requests, so that a [`FaultKind::Slow`] request does
 /// not hold up the others.
 const WORKERS: usize = 8;
-
-/// How a [`Sandbox`] is set up. Start from [`SandboxOptions::default`] and change
-/// the fields a lesson needs.
-#[derive(Debug, Clone)]
-pub struct SandboxOptions {
-    /// Port to listen on (on `127.0.0.1`); `0` picks a free port.
-    pub port: u16,
-    /// The registered app's client id (32 hex characters, like Spotify's).
-    pub client_id: String,
-    /// The registered app's client secret (32 hex characters, like Spotify's).
-    pub client_secret: String,
-    /// The redirect URIs registered for the app, matched exactly. A loopback URI
-    /// registered without a port matches any port.
-    pub redirect_uris: Vec<String>,
-    /// The app name shown on the consent page.
-    pub app_name: String,
-    /// `false` (Spotify's usual answer): a refresh answer carries no
-    /// `refresh_token`, the old one stays valid. `true`: every refresh answers a
-    /// new refresh token and revokes the one used.
-    pub rotate_refresh_tokens: bool,
-    /// Scopes never granted even when asked for, so the granted `scope` is
-    /// narrower than the asked one.
-    pub withhold_scopes: Vec<String>,
-    /// Lifetime of an access token, the `expires_in` of token answers.
-    pub access_token_lifetime_secs: u64,
-    /// Faults armed from the start.
-    pub faults: Vec<Fault>,
-}
-
-impl Default for SandboxOptions {
-    fn default() -> Self {
-        SandboxOptions {
-            port: 0,
-            client_id: "5a5db0c1d2e3f4a5b6c7d8e9f0a1b2c3".to_string(),
-            client_secret: "9f8e7d6c5b4a39281706f5e4d3c2b1a0".to_string(),
-            redirect_uris: vec!["http://127.0.0.1:8888/callback".to_string()],
-            app_name: "spotify-auth walkthrough".to_string(),
-            rotate_refresh_tokens: false,
-            withhold_scopes: Vec::new(),
-            access_token_lifetime_secs: 3600,
-            faults: Vec::new(),
-        }
-    }
-}
-
-/// A fault armed on one endpoint: the next `count` requests to `endpoint` get
-/// `kind` instead of (or, for [`FaultKind::Slow`], before) their normal answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    /// The request path it applies to, without query, e.g. `"/api/token"` or `"/v1/me"`.
-    pub endpoint: String,
-    /// What goes wrong.
-    pub kind: FaultKind,
-    /// How many of the next matching requests it applies to.
-    pub count: u32,
-}
-
-/// What a [`Fault`] does to a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FaultKind {
-    /// Answer this HTTP status (500, 502, 503, ...) with a Spotify-like JSON error
-    /// body: `{"error":"server_error",...}` on the accounts service,
-    /// `{"error":{"status":N,"message":...}}` on `/v1`.
-    Status(u16),
-    /// Answer `429 Too Many Requests`, with a `Retry-After` header when given.
-    TooManyRequests {
-        /// Seconds for the `Retry-After` header; `None` sends no such header.
-        retry_after_secs: Option<u64>,
-    },
-    /// Sleep this long, then answer normally.
-    Slow {
-        /// Seconds to wait before answering.
-        secs: u64,
-    },
-    /// Close the connection without any answer.
-    ConnectionReset,
-    /// Answer `200` with `text/html` `<html>upstream error</html>`, as a proxy in
-    /// the way would.
-    NotJson,
-    /// Answer `200` with JSON lacking the expected fields (no `access_token` on
-    /// `/api/token`).
-    MissingFields,
-}
 
 /// A running sandbox. It serves on background threads until [`Sandbox::stop`] or
 /// drop, which release the port.
@@ -132,22 +68,6 @@ pub struct Sandbox {
     server: Option<Arc<tiny_http::Server>>,
     workers: Vec<JoinHandle<()>>,
     relay: Option<JoinHandle<()>>,
-}
-
-/// State shared by the worker threads, the relay and the [`Sandbox`] handle.
-pub(crate) struct Shared {
-    pub(crate) state: Mutex<handlers::State>,
-    /// Open client connections, keyed by the address `tiny_http` sees as the
-    /// request's remote address (the relay's upstream socket).
-    pub(crate) conns: Mutex<HashMap<SocketAddr, relay::Conn>>,
-    pub(crate) stopping: AtomicBool,
-    pub(crate) base_url: String,
-}
-
-impl Shared {
-    pub(crate) fn state(&self) -> MutexGuard<'_, handlers::State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 impl Sandbox {
@@ -170,9 +90,9 @@ impl Sandbox {
         let server = Arc::new(server);
         let base_url = format!("http://127.0.0.1:{port}");
         let shared = Arc::new(Shared {
-            state: Mutex::new(handlers::State::new(&options)),
-            conns: Mutex::new(HashMap::new()),
-            stopping: AtomicBool::new(false),
+            state: Mutex::new(state::State::new(&options)),
+            conns: Arc::default(),
+            stopping: Arc::new(AtomicBool::new(false)),
             base_url,
         });
         let mut workers = Vec::with_capacity(WORKERS);
@@ -183,14 +103,19 @@ impl Sandbox {
                 .name(format!("spotify-sandbox-worker-{i}"))
                 .spawn(move || loop {
                     match server.recv() {
-                        Ok(request) => handlers::handle(&shared, request),
+                        Ok(request) => router::handle(&shared, request),
                         Err(_) if shared.stopping.load(Ordering::SeqCst) => break,
                         Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
                     }
                 })?;
             workers.push(worker);
         }
-        let relay = relay::spawn(listener, upstream, Arc::clone(&shared))?;
+        let relay = relay::spawn(
+            listener,
+            upstream,
+            Arc::clone(&shared.conns),
+            Arc::clone(&shared.stopping),
+        )?;
         Ok(Sandbox {
             port,
             client_id: options.client_id.clone(),
@@ -288,7 +213,7 @@ impl Sandbox {
         if let Some(relay) = self.relay.take() {
             let _ = relay.join();
         }
-        relay::close_all(&self.shared);
+        relay::close_all(&self.shared.conns);
     }
 }
 

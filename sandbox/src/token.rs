@@ -1,66 +1,20 @@
 //! `POST /api/token`: the authorization-code exchange (with or without PKCE) and
 //! the refresh.
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::handlers::{
-    lookup, random_token, AccessToken, Incoming, RefreshToken, State, CODE_LIFETIME_SECS,
-    REFRESH_HORIZON_SECS,
-};
+use crate::client_auth::{client_auth, ClientAuth};
+use crate::request::Incoming;
 use crate::respond::{oauth_error, Reply};
+use crate::state::{AccessToken, RefreshToken, State, CODE_LIFETIME_SECS, REFRESH_HORIZON_SECS};
+use crate::util::{lookup, random_token};
 
 /// base64url(SHA-256(verifier)) without padding, as RFC 7636 `S256`.
 pub(crate) fn s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-/// How the client proved who it is.
-enum ClientAuth {
-    /// With the secret (Basic header, or `client_secret` in the body).
-    Confidential,
-    /// With `client_id` only (PKCE).
-    Public,
-}
-
-fn client_auth(
-    state: &State,
-    rq: &Incoming,
-    form: &[(String, String)],
-) -> Result<ClientAuth, Reply> {
-    let invalid_client = || oauth_error(400, "invalid_client", "Invalid client");
-    let invalid_secret = || oauth_error(400, "invalid_client", "Invalid client secret");
-    if let Some(header) = &rq.authorization {
-        let encoded = header
-            .split_once(' ')
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
-            .map(|(_, rest)| rest.trim())
-            .ok_or_else(invalid_client)?;
-        let decoded = STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .ok_or_else(invalid_client)?;
-        let (id, secret) = decoded.split_once(':').ok_or_else(invalid_client)?;
-        if id != state.client_id {
-            return Err(invalid_client());
-        }
-        if secret != state.client_secret {
-            return Err(invalid_secret());
-        }
-        return Ok(ClientAuth::Confidential);
-    }
-    match lookup(form, "client_id") {
-        None => Err(invalid_client()),
-        Some(id) if id != state.client_id => Err(invalid_client()),
-        Some(_) => match lookup(form, "client_secret") {
-            Some(secret) if secret != state.client_secret => Err(invalid_secret()),
-            Some(_) => Ok(ClientAuth::Confidential),
-            None => Ok(ClientAuth::Public),
-        },
-    }
 }
 
 pub(crate) fn token(state: &mut State, rq: &Incoming) -> Reply {
