@@ -7,6 +7,7 @@ use crate::request::Incoming;
 use crate::respond::Reply;
 use crate::scopes::scope_description;
 use crate::state::{Code, Pending, State};
+use crate::users::{valid_user_id, DEFAULT_USER_ID};
 use crate::util::{lookup, random_token};
 
 fn split_scopes(scope: Option<&str>) -> Vec<String> {
@@ -99,8 +100,11 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
         );
     };
     let mut params: Vec<(&str, String)> = Vec::new();
-    match lookup(&form, "decision") {
-        Some("agree") => {
+    let user = chosen_user(&form);
+    match (lookup(&form, "decision"), user) {
+        (Some("agree"), Ok(user)) => {
+            // An id nobody knows becomes a fresh user.
+            state.user_mut(&user);
             let code = random_token("AQ", 150);
             let granted: Vec<String> = pending
                 .scopes
@@ -112,6 +116,7 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
                 code.clone(),
                 Code {
                     client_id: state.client_id.clone(),
+                    user,
                     redirect_uri: pending.redirect_uri.clone(),
                     scopes: granted,
                     code_challenge: pending.code_challenge.clone(),
@@ -121,12 +126,16 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
             );
             params.push(("code", code));
         }
-        Some("cancel") => params.push(("error", "access_denied".to_string())),
-        _ => {
+        (Some("cancel"), _) => params.push(("error", "access_denied".to_string())),
+        (decision, user) => {
             // Put it back: the user may still decide.
             let id = lookup(&form, "request_id").unwrap_or_default().to_string();
             state.pending.insert(id, pending);
-            return Reply::text(400, "INVALID_REQUEST: decision must be agree or cancel");
+            let message = match (decision, user) {
+                (Some("agree"), Err(message)) => message,
+                _ => "INVALID_REQUEST: decision must be agree or cancel",
+            };
+            return Reply::text(400, message);
         }
     }
     if let Some(s) = &pending.state {
@@ -134,4 +143,18 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
     }
     let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     Reply::see_other(redirect_with(&pending.redirect_uri, &params))
+}
+
+/// The user who signs in: the typed id (`other_user`) when given, else the
+/// chosen one (`user`), else the default user.
+fn chosen_user(form: &[(String, String)]) -> Result<String, &'static str> {
+    let typed = lookup(form, "other_user")
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let id = typed.or(lookup(form, "user")).unwrap_or(DEFAULT_USER_ID);
+    if valid_user_id(id) {
+        Ok(id.to_string())
+    } else {
+        Err("INVALID_REQUEST: a user id is 1 to 64 characters of A-Z a-z 0-9 . _ -")
+    }
 }

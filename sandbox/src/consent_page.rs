@@ -1,7 +1,8 @@
 //! The consent page's HTML.
 
 use crate::scopes::scope_description;
-use crate::state::{State, USER_ID, USER_NAME};
+use crate::state::State;
+use crate::users::DEFAULT_USER_ID;
 use crate::util::html_escape;
 
 /// The page for authorize request `request_id`: the app, the scopes asked in
@@ -13,6 +14,22 @@ pub(crate) fn consent_page(
     redirect_uri: &str,
 ) -> String {
     let app = html_escape(&state.app_name);
+    let mut users = String::new();
+    for user in &state.users {
+        let id = html_escape(&user.id);
+        let checked = if user.id == DEFAULT_USER_ID {
+            " checked"
+        } else {
+            ""
+        };
+        users.push_str(&format!(
+            "        <label><input type=\"radio\" name=\"user\" value=\"{id}\"{checked}> {} ({id})</label><br>\n",
+            html_escape(&user.display_name)
+        ));
+    }
+    let default_name = state
+        .user(DEFAULT_USER_ID)
+        .map_or(DEFAULT_USER_ID, |u| u.display_name.as_str());
     let mut rows = String::new();
     for scope in scopes {
         let description = scope_description(scope).unwrap_or("");
@@ -52,18 +69,25 @@ pub(crate) fn consent_page(
     td code {{ white-space: nowrap; }}
     button {{ font-size: 1rem; padding: .7rem 2rem; border-radius: 2rem; border: 0; margin: .5rem .5rem 0 0; cursor: pointer; }}
     #agree {{ background: #1ed760; color: #000; font-weight: bold; }}
+    fieldset {{ border: 1px solid #333; border-radius: 4px; margin: 1rem 0; }}
+    input[type=text] {{ font-size: 1rem; margin-top: .3rem; }}
     #cancel {{ background: transparent; color: #fff; border: 1px solid #777; }}
   </style>
 </head>
 <body>
   <main>
     <p class="sandbox">Offline sandbox standing in for accounts.spotify.com. No real account is involved.</p>
-    <p id="user">Logged in as <strong>{user}</strong> ({user_id}).</p>
+    <p id="user">Logged in as <strong>{user}</strong> ({user_id}), unless you choose another sandbox user below.</p>
     <h1 id="consent-heading">Connect <span id="app-name">{app}</span> to your Spotify account</h1>
 {asked}    <p>After your choice you are sent back to <code id="redirect-uri">{redirect}</code>.
     You can remove this access at any time in your account settings.</p>
     <form method="post" action="/authorize/decision" aria-labelledby="consent-heading">
       <input type="hidden" name="request_id" value="{request_id}">
+      <fieldset id="users">
+        <legend>Sign in as (sandbox users)</legend>
+{users}        <label for="other-user">or type a user id (a new one gets a fresh profile):</label>
+        <input type="text" id="other-user" name="other_user" maxlength="64" pattern="[A-Za-z0-9._\-]{{1,64}}" autocomplete="off">
+      </fieldset>
       <button type="submit" name="decision" value="agree" id="agree">Agree</button>
       <button type="submit" name="decision" value="cancel" id="cancel">Cancel</button>
     </form>
@@ -71,8 +95,8 @@ pub(crate) fn consent_page(
 </body>
 </html>
 "#,
-        user = USER_NAME,
-        user_id = USER_ID,
+        user = html_escape(default_name),
+        user_id = DEFAULT_USER_ID,
         redirect = html_escape(redirect_uri),
         request_id = html_escape(request_id),
     )

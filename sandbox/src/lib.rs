@@ -14,31 +14,43 @@
 //! sending any answer.
 #![deny(missing_docs)]
 
-// Module layers (each depends only on layers above it; see `tests::module_layers`):
-// - plain helpers and data: `options`, `util`, `scopes`, `request`, `respond`, `relay`
-// - the model: `state`
-// - endpoints: `redirect_uri`, `consent_page`, `authorize`, `client_auth`, `token`,
-//   `api_auth`, `me`, `library`, `player`
-// - `shared` (state + relay), `control`, then `router`; `consent` is the client side.
+// Module layers, each depending only on layers above it (tests/module_graph.rs
+// checks there is no cycle and that nothing but this file uses the router):
+// - plain helpers and data: `options`, `util`, `scopes`, `catalog`, `request`,
+//   `respond`, `relay`
+// - the model: `playback` (one player), `users`, `state`, `switches`
+// - endpoints: `redirect_uri`, `consent_page`, `authorize` (`/authorize`),
+//   `client_auth`, `token` (`/api/token`), `api_auth` (bearer, allow-list, scopes),
+//   `shapes`, `me`, `library`, `player`, `player_control`, `artists` (`/v1/...`)
+// - `shared` (state + relay), `fault_parse`, `control` (`/__sandbox/...`), then
+//   `router`; `consent` is the client side (a browser stand-in).
 mod api_auth;
+mod artists;
 mod authorize;
+mod catalog;
 mod client_auth;
 mod consent;
 mod consent_page;
 mod control;
+mod fault_parse;
 mod library;
 mod me;
 mod options;
+mod playback;
 mod player;
+mod player_control;
 mod redirect_uri;
 mod relay;
 mod request;
 mod respond;
 mod router;
 mod scopes;
+mod shapes;
 mod shared;
 mod state;
+mod switches;
 mod token;
+mod users;
 mod util;
 
 use std::io;
@@ -47,9 +59,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-pub use consent::approve_consent;
+pub use consent::{approve_consent, approve_consent_as};
 pub use options::{Fault, FaultKind, SandboxOptions};
 pub use scopes::{scope_description, Scope, SCOPES};
+pub use users::{DEFAULT_USER_ID, USER_IDS};
 
 use shared::Shared;
 
@@ -189,6 +202,54 @@ impl Sandbox {
     /// applies. Control requests under `/__sandbox/` are not counted.
     pub fn request_count(&self, path: &str) -> u64 {
         self.shared.state().request_count(path)
+    }
+
+    /// Make something play for `user_id` (`GET /v1/me/player` answers 200 with
+    /// `is_playing: true`, activating the first device if none is active), or
+    /// end the playback session (204). An unknown id becomes a fresh user.
+    pub fn set_playing(&self, user_id: &str, on: bool) {
+        self.switch(user_id, switches::Switch::Playing, on);
+    }
+
+    /// Give `user_id`'s player an active device (the first one), or none (player
+    /// commands then answer `404 NO_ACTIVE_DEVICE`, `GET /v1/me/player` 204).
+    pub fn set_active_device(&self, user_id: &str, on: bool) {
+        self.switch(user_id, switches::Switch::ActiveDevice, on);
+    }
+
+    /// Give `user_id` Premium or take it away (player commands then answer
+    /// `403 PREMIUM_REQUIRED`; `/v1/me` says `product: free` in extended quota).
+    pub fn set_premium(&self, user_id: &str, on: bool) {
+        self.switch(user_id, switches::Switch::Premium, on);
+    }
+
+    /// Put `user_id` on the app's development-mode allow-list or take it off
+    /// (every Web API call then answers `403 User not registered in the
+    /// Developer Dashboard`). The first edit of an "everyone" list makes it the
+    /// explicit list of the users known at that moment.
+    pub fn set_allowed(&self, user_id: &str, on: bool) {
+        self.switch(user_id, switches::Switch::Allowed, on);
+    }
+
+    /// Switch between development-mode (2026) answer shapes (`false`) and the
+    /// extended-quota ones (`true`), as [`SandboxOptions::extended_quota`].
+    pub fn set_extended_quota(&self, on: bool) {
+        self.shared.state().extended_quota = on;
+    }
+
+    /// The ids of every user the sandbox knows: the built-in ones
+    /// ([`USER_IDS`]), then those made up at sign-in.
+    pub fn user_ids(&self) -> Vec<String> {
+        self.shared
+            .state()
+            .users
+            .iter()
+            .map(|u| u.id.clone())
+            .collect()
+    }
+
+    fn switch(&self, user_id: &str, switch: switches::Switch, on: bool) {
+        switches::apply(&mut self.shared.state(), user_id, switch, on);
     }
 
     /// Stop serving and release the port (dropping the sandbox does the same).

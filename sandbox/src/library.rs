@@ -3,25 +3,38 @@
 
 use serde_json::{json, Value};
 
-use crate::api_auth::authorize;
+use crate::api_auth::user_caller;
 use crate::me::owner;
 use crate::request::Incoming;
 use crate::respond::{api_error, Reply};
 use crate::state::State;
+use crate::users::User;
 use crate::util::html_escape;
 
 /// `GET /v1/me/playlists`.
 pub(crate) fn get_playlists(state: &State, rq: &Incoming, base_url: &str) -> Reply {
-    match authorize(state, rq, Some("playlist-read-private")) {
-        Ok(_) => paged(rq, base_url, playlists(base_url)),
-        Err(reply) => reply,
-    }
+    with_user(state, rq, "playlist-read-private", |user| {
+        paged(
+            rq,
+            base_url,
+            playlists(user, state.extended_quota, base_url),
+        )
+    })
 }
 
 /// `GET /v1/me/shows`.
 pub(crate) fn get_shows(state: &State, rq: &Incoming, base_url: &str) -> Reply {
-    match authorize(state, rq, Some("user-library-read")) {
-        Ok(_) => paged(rq, base_url, shows(base_url)),
+    with_user(state, rq, "user-library-read", |user| {
+        paged(rq, base_url, shows(user, state.extended_quota, base_url))
+    })
+}
+
+fn with_user(state: &State, rq: &Incoming, scope: &str, f: impl FnOnce(&User) -> Reply) -> Reply {
+    match user_caller(state, rq, Some(scope)) {
+        Ok((id, _)) => match state.user(&id) {
+            Some(user) => f(user),
+            None => api_error(404, "Resource not found"),
+        },
         Err(reply) => reply,
     }
 }
@@ -56,107 +69,72 @@ fn paged(rq: &Incoming, base_url: &str, items: Vec<Value>) -> Reply {
     )
 }
 
-fn playlists(base_url: &str) -> Vec<Value> {
-    let list: [(&str, &str, &str, bool, bool, u64); 4] = [
-        (
-            "3cEYpjA9oz9GiPac4AsH4n",
-            "Morning Commute",
-            "Something to wake up to.",
-            true,
-            false,
-            42,
-        ),
-        (
-            "1sandboxFocusList0002",
-            "Deep Focus (sandbox)",
-            "Instrumental music to concentrate.",
-            false,
-            false,
-            87,
-        ),
-        (
-            "4sandboxRoadTrip00003",
-            "Road Trip",
-            "Shared with friends.",
-            false,
-            true,
-            23,
-        ),
-        ("5sandboxRainyDays0004", "Rainy Days", "", true, false, 15),
-    ];
-    list.iter()
-        .map(|(id, name, description, public, collaborative, tracks)| {
-            json!({
-                "collaborative": collaborative,
-                "description": description,
+/// Simplified playlists. Development mode (2026): `"tracks": null` and the
+/// count under `items`; extended quota: `tracks: {href, total}`.
+fn playlists(user: &User, extended_quota: bool, base_url: &str) -> Vec<Value> {
+    user.playlists
+        .iter()
+        .map(|p| {
+            let id = &p.id;
+            let mut playlist = json!({
+                "collaborative": p.collaborative,
+                "description": p.description,
                 "external_urls": {"spotify": format!("https://open.spotify.com/playlist/{id}")},
                 "href": format!("{base_url}/v1/playlists/{id}"),
                 "id": id,
                 "images": [],
-                "name": name,
-                "owner": owner(base_url),
+                "name": p.name,
+                "owner": owner(user, base_url),
                 "primary_color": null,
-                "public": public,
+                "public": p.public,
                 "snapshot_id": format!("MTAsZjRkYmI2{id}"),
-                "tracks": {"href": format!("{base_url}/v1/playlists/{id}/tracks"), "total": tracks},
                 "type": "playlist",
                 "uri": format!("spotify:playlist:{id}"),
-            })
+            });
+            if extended_quota {
+                playlist["tracks"] = json!({
+                    "href": format!("{base_url}/v1/playlists/{id}/tracks"),
+                    "total": p.tracks,
+                });
+            } else {
+                playlist["tracks"] = Value::Null;
+                playlist["items"] = json!({
+                    "href": format!("{base_url}/v1/playlists/{id}/items"),
+                    "total": p.tracks,
+                });
+            }
+            playlist
         })
         .collect()
 }
 
-fn shows(base_url: &str) -> Vec<Value> {
-    let list: [(&str, &str, &str, &str, &str, u64); 3] = [
-        (
-            "2sandboxShowTalkRust01",
-            "Talking Rust",
-            "Ferris Media",
-            "Conversations about systems programming.",
-            "2025-11-03T08:12:45Z",
-            120,
-        ),
-        (
-            "6sandboxShowOAuthPod02",
-            "The Token Exchange",
-            "Auth Radio",
-            "Everything about authorization, one grant at a time.",
-            "2026-01-17T19:40:02Z",
-            48,
-        ),
-        (
-            "7sandboxShowSlowNews03",
-            "Slow News",
-            "Sandbox Broadcasting",
-            "The week's news, read slowly.",
-            "2026-03-22T06:05:30Z",
-            310,
-        ),
-    ];
-    list.iter()
+/// Saved shows. Development mode (2026): no `publisher`, no `available_markets`.
+fn shows(user: &User, extended_quota: bool, base_url: &str) -> Vec<Value> {
+    user.shows
+        .iter()
         .map(|(id, name, publisher, description, added_at, episodes)| {
-            json!({
-                "added_at": added_at,
-                "show": {
-                    "available_markets": ["SE", "DE", "US"],
-                    "copyrights": [],
-                    "description": description,
-                    "html_description": format!("<p>{}</p>", html_escape(description)),
-                    "explicit": false,
-                    "external_urls": {"spotify": format!("https://open.spotify.com/show/{id}")},
-                    "href": format!("{base_url}/v1/shows/{id}"),
-                    "id": id,
-                    "images": [],
-                    "is_externally_hosted": false,
-                    "languages": ["en"],
-                    "media_type": "audio",
-                    "name": name,
-                    "publisher": publisher,
-                    "total_episodes": episodes,
-                    "type": "show",
-                    "uri": format!("spotify:show:{id}"),
-                }
-            })
+            let mut show = json!({
+                "copyrights": [],
+                "description": description,
+                "html_description": format!("<p>{}</p>", html_escape(description)),
+                "explicit": false,
+                "external_urls": {"spotify": format!("https://open.spotify.com/show/{id}")},
+                "href": format!("{base_url}/v1/shows/{id}"),
+                "id": id,
+                "images": [],
+                "is_externally_hosted": false,
+                "languages": ["en"],
+                "media_type": "audio",
+                "name": name,
+                "total_episodes": episodes,
+                "type": "show",
+                "uri": format!("spotify:show:{id}"),
+            });
+            if extended_quota {
+                show["available_markets"] = json!(["SE", "DE", "US"]);
+                show["publisher"] = json!(publisher);
+            }
+            json!({"added_at": added_at, "show": show})
         })
         .collect()
 }

@@ -27,6 +27,25 @@ pub struct SandboxOptions {
     pub access_token_lifetime_secs: u64,
     /// Faults armed from the start.
     pub faults: Vec<Fault>,
+    /// `false` (default): the app is in development mode and answers with the
+    /// shapes of February 2026 (`/v1/me` without `email`, `country`, `product`,
+    /// `explicit_content`, `followers`; playlists with `"tracks": null` and the
+    /// count under `items`; shows without `publisher`/`available_markets`;
+    /// artists without `followers`/`popularity`). `true`: extended quota mode,
+    /// the older full shapes (`tracks: {href, total}`, the full profile).
+    pub extended_quota: bool,
+    /// The development-mode allow-list: users the app serves. `None` (default):
+    /// every sandbox user. A user not on it gets `403 User not registered in the
+    /// Developer Dashboard` on every Web API call.
+    pub allowed_users: Option<Vec<String>>,
+    /// `true` (default): every user's player starts with one active device
+    /// ("Sandbox Speaker"). `false`: no active device, so player commands answer
+    /// `404 NO_ACTIVE_DEVICE` and `GET /v1/me/player` answers 204.
+    pub active_device: bool,
+    /// `true` (default): the default user has Premium. `false`: player commands
+    /// answer `403 PREMIUM_REQUIRED` for them (the built-in user `alan` is never
+    /// Premium).
+    pub premium: bool,
 }
 
 impl Default for SandboxOptions {
@@ -41,6 +60,10 @@ impl Default for SandboxOptions {
             withhold_scopes: Vec::new(),
             access_token_lifetime_secs: 3600,
             faults: Vec::new(),
+            extended_quota: false,
+            allowed_users: None,
+            active_device: true,
+            premium: true,
         }
     }
 }

@@ -1,83 +1,97 @@
-//! `GET /v1/me/player` (`user-read-playback-state`): 204 unless something plays.
+//! The player reads: `GET /v1/me/player` (204 unless a playback session exists
+//! on an active device) and `GET /v1/me/player/devices`, both needing
+//! `user-read-playback-state`; also `GET /v1/me/player/queue`.
 
 use serde_json::{json, Value};
 
-use crate::api_auth::authorize;
+use crate::api_auth::user_caller;
 use crate::request::Incoming;
-use crate::respond::Reply;
+use crate::respond::{api_error, Reply};
+use crate::shapes::{device, track};
 use crate::state::State;
+use crate::users::User;
+
+const READ_SCOPE: &str = "user-read-playback-state";
 
 /// `GET /v1/me/player`.
 pub(crate) fn get_player(state: &State, rq: &Incoming, base_url: &str) -> Reply {
-    if let Err(reply) = authorize(state, rq, Some("user-read-playback-state")) {
-        return reply;
+    let user = match read_user(state, rq) {
+        Ok(user) => user,
+        Err(reply) => return reply,
+    };
+    if !user.player.reports_state() {
+        return Reply::no_content();
     }
-    match state.playing_since {
-        None => Reply::no_content(),
-        Some(since) => Reply::json(200, &playback(state.now(), since, base_url)),
-    }
+    Reply::json(200, &playback(user, state, base_url))
 }
 
-fn playback(now: u64, since: u64, base_url: &str) -> Value {
-    let duration_ms: u64 = 254_000;
-    let progress_ms = (now.saturating_sub(since) * 1000) % duration_ms;
-    let artist = json!({
-        "external_urls": {"spotify": "https://open.spotify.com/artist/0sandboxArtist000001"},
-        "href": format!("{base_url}/v1/artists/0sandboxArtist000001"),
-        "id": "0sandboxArtist000001",
-        "name": "The Loopback Addresses",
-        "type": "artist",
-        "uri": "spotify:artist:0sandboxArtist000001",
-    });
+/// `GET /v1/me/player/devices`.
+pub(crate) fn get_devices(state: &State, rq: &Incoming) -> Reply {
+    let user = match read_user(state, rq) {
+        Ok(user) => user,
+        Err(reply) => return reply,
+    };
+    let player = &user.player;
+    let devices: Vec<Value> = player
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| device(d, player.active == Some(i)))
+        .collect();
+    Reply::json(200, &json!({ "devices": devices }))
+}
+
+/// `GET /v1/me/player/queue`: `{"currently_playing": track, "queue": [tracks]}`
+/// (`null` and `[]` without a playback session).
+pub(crate) fn get_queue(state: &State, rq: &Incoming, base_url: &str) -> Reply {
+    let user = match read_user(state, rq) {
+        Ok(user) => user,
+        Err(reply) => return reply,
+    };
+    let player = &user.player;
+    if !player.reports_state() {
+        return Reply::json(200, &json!({"currently_playing": null, "queue": []}));
+    }
+    let ext = state.extended_quota;
+    let queue: Vec<Value> = player
+        .upcoming()
+        .into_iter()
+        .map(|t| track(t, ext, base_url))
+        .collect();
+    Reply::json(
+        200,
+        &json!({"currently_playing": track(player.item(), ext, base_url), "queue": queue}),
+    )
+}
+
+fn read_user<'a>(state: &'a State, rq: &Incoming) -> Result<&'a User, Reply> {
+    let (id, _) = user_caller(state, rq, Some(READ_SCOPE))?;
+    state
+        .user(&id)
+        .ok_or_else(|| api_error(404, "Resource not found"))
+}
+
+fn playback(user: &User, state: &State, base_url: &str) -> Value {
+    let player = &user.player;
+    let now = state.now();
+    let active = player
+        .active
+        .map_or(Value::Null, |i| device(&player.devices[i], true));
+    let disallows = if player.playing {
+        json!({"resuming": true})
+    } else {
+        json!({"pausing": true})
+    };
     json!({
-        "device": {
-            "id": "sandbox-device-0001",
-            "is_active": true,
-            "is_private_session": false,
-            "is_restricted": false,
-            "name": "Sandbox Speaker",
-            "type": "Computer",
-            "volume_percent": 64,
-            "supports_volume": true,
-        },
+        "device": active,
         "repeat_state": "off",
         "shuffle_state": false,
         "context": null,
         "timestamp": now * 1000,
-        "progress_ms": progress_ms,
-        "is_playing": true,
+        "progress_ms": player.progress_ms(now),
+        "is_playing": player.playing,
         "currently_playing_type": "track",
-        "actions": {"disallows": {"resuming": true}},
-        "item": {
-            "album": {
-                "album_type": "album",
-                "artists": [artist.clone()],
-                "external_urls": {"spotify": "https://open.spotify.com/album/0sandboxAlbum0000001"},
-                "href": format!("{base_url}/v1/albums/0sandboxAlbum0000001"),
-                "id": "0sandboxAlbum0000001",
-                "images": [],
-                "name": "127.0.0.1",
-                "release_date": "2024-05-17",
-                "release_date_precision": "day",
-                "total_tracks": 11,
-                "type": "album",
-                "uri": "spotify:album:0sandboxAlbum0000001",
-            },
-            "artists": [artist],
-            "disc_number": 1,
-            "duration_ms": duration_ms,
-            "explicit": false,
-            "external_ids": {"isrc": "SE0000000001"},
-            "external_urls": {"spotify": "https://open.spotify.com/track/0sandboxTrack0000001"},
-            "href": format!("{base_url}/v1/tracks/0sandboxTrack0000001"),
-            "id": "0sandboxTrack0000001",
-            "is_local": false,
-            "name": "Authorization Code",
-            "popularity": 51,
-            "preview_url": null,
-            "track_number": 3,
-            "type": "track",
-            "uri": "spotify:track:0sandboxTrack0000001",
-        },
+        "actions": {"disallows": disallows},
+        "item": track(player.item(), state.extended_quota, base_url),
     })
 }

@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::options::FaultKind;
+use crate::player_control::{command, Command};
 use crate::request::Incoming;
 use crate::respond::{api_error, oauth_error, Reply};
 use crate::shared::Shared;
-use crate::{authorize, control, library, me, player, relay, token};
+use crate::{artists, authorize, control, library, me, player, relay, token};
 
 /// Answer one request (on a worker thread).
 pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
@@ -49,11 +50,29 @@ pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
     let _ = request.respond(reply.into_response());
 }
 
+/// Web API paths that exist, so another method on them is 405, not 404.
+const API_PATHS: &[&str] = &[
+    "/v1/me",
+    "/v1/me/playlists",
+    "/v1/me/shows",
+    "/v1/me/player",
+    "/v1/me/player/devices",
+    "/v1/me/player/queue",
+    "/v1/me/player/pause",
+    "/v1/me/player/play",
+    "/v1/me/player/next",
+    "/v1/me/player/previous",
+];
+
 /// Path -> endpoint.
 fn route(shared: &Shared, rq: &Incoming) -> Reply {
-    use tiny_http::Method::{Get, Post};
+    use tiny_http::Method::{Get, Post, Put};
     let base_url = &shared.base_url;
     let mut state = shared.state();
+    let artist_id = rq
+        .path
+        .strip_prefix("/v1/artists/")
+        .filter(|id| !id.contains('/'));
     match (&rq.method, rq.path.as_str()) {
         (Get, "/authorize") => authorize::authorize(&mut state, rq),
         (Post, "/authorize/decision") => authorize::decision(&mut state, rq),
@@ -63,7 +82,16 @@ fn route(shared: &Shared, rq: &Incoming) -> Reply {
         (Get, "/v1/me/playlists") => library::get_playlists(&state, rq, base_url),
         (Get, "/v1/me/shows") => library::get_shows(&state, rq, base_url),
         (Get, "/v1/me/player") => player::get_player(&state, rq, base_url),
-        (_, "/v1/me" | "/v1/me/playlists" | "/v1/me/shows" | "/v1/me/player") => {
+        (Get, "/v1/me/player/devices") => player::get_devices(&state, rq),
+        (Get, "/v1/me/player/queue") => player::get_queue(&state, rq, base_url),
+        (Put, "/v1/me/player/pause") => command(&mut state, rq, Command::Pause),
+        (Put, "/v1/me/player/play") => command(&mut state, rq, Command::Play),
+        (Post, "/v1/me/player/next") => command(&mut state, rq, Command::Next),
+        (Post, "/v1/me/player/previous") => command(&mut state, rq, Command::Previous),
+        (Get, _) if artist_id.is_some() => {
+            artists::get_artist(&state, rq, artist_id.unwrap_or_default(), base_url)
+        }
+        (_, path) if API_PATHS.contains(&path) || artist_id.is_some() => {
             api_error(405, "Method not allowed")
         }
         _ => api_error(404, "Service not found"),

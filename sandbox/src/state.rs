@@ -5,15 +5,12 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::options::{Fault, FaultKind, SandboxOptions};
+use crate::users::User;
 
 /// An authorization code is valid this long (Spotify: "a few minutes").
 pub(crate) const CODE_LIFETIME_SECS: u64 = 10 * 60;
 /// A refresh token expires six months after the user's original consent.
 pub(crate) const REFRESH_HORIZON_SECS: u64 = 182 * 24 * 60 * 60 + 12 * 60 * 60;
-
-pub(crate) const USER_ID: &str = "sandbox-user";
-pub(crate) const USER_NAME: &str = "Sandbox Listener";
-pub(crate) const USER_EMAIL: &str = "sandbox-listener@example.com";
 
 /// An authorize request waiting for the user's decision on the consent page.
 pub(crate) struct Pending {
@@ -25,6 +22,8 @@ pub(crate) struct Pending {
 
 pub(crate) struct Code {
     pub(crate) client_id: String,
+    /// The user who consented.
+    pub(crate) user: String,
     pub(crate) redirect_uri: String,
     pub(crate) scopes: Vec<String>,
     pub(crate) code_challenge: Option<String>,
@@ -33,12 +32,15 @@ pub(crate) struct Code {
 }
 
 pub(crate) struct AccessToken {
+    /// The user it acts for; `None` for an app-only (client credentials) token.
+    pub(crate) user: Option<String>,
     pub(crate) scopes: Vec<String>,
     pub(crate) expires_at: u64,
 }
 
 pub(crate) struct RefreshToken {
     pub(crate) client_id: String,
+    pub(crate) user: String,
     pub(crate) scopes: Vec<String>,
     pub(crate) consent_at: u64,
     pub(crate) revoked: bool,
@@ -61,8 +63,14 @@ pub(crate) struct State {
     pub(crate) codes: HashMap<String, Code>,
     pub(crate) access_tokens: HashMap<String, AccessToken>,
     pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
-    /// Since when (sandbox clock) something plays, when it does.
-    pub(crate) playing_since: Option<u64>,
+    /// The users, the built-in ones first (the default one first of all).
+    pub(crate) users: Vec<User>,
+    /// Users the app is allow-listed for in development mode; `None`: everyone.
+    pub(crate) allowed_users: Option<Vec<String>>,
+    /// Extended quota mode: the pre-2026 answer shapes.
+    pub(crate) extended_quota: bool,
+    /// Whether a fresh user's player starts with an active device.
+    pub(crate) active_device: bool,
 }
 
 impl State {
@@ -82,7 +90,10 @@ impl State {
             codes: HashMap::new(),
             access_tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
-            playing_since: None,
+            users: User::built_in(options.active_device, options.premium),
+            allowed_users: options.allowed_users.clone(),
+            extended_quota: options.extended_quota,
+            active_device: options.active_device,
         };
         for fault in &options.faults {
             state.add_fault(fault.clone());
@@ -133,5 +144,40 @@ impl State {
             self.faults.remove(index);
         }
         Some(kind)
+    }
+
+    /// The user with this id.
+    pub(crate) fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The user with this id, made up (fresh profile) when unknown.
+    pub(crate) fn user_mut(&mut self, id: &str) -> &mut User {
+        let index = match self.users.iter().position(|u| u.id == id) {
+            Some(i) => i,
+            None => {
+                self.users.push(User::fresh(id, self.active_device));
+                self.users.len() - 1
+            }
+        };
+        &mut self.users[index]
+    }
+
+    /// Whether the app may serve `user` (development-mode allow-list).
+    pub(crate) fn is_allowed(&self, user: &str) -> bool {
+        self.allowed_users
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|u| u == user))
+    }
+
+    /// Put `user` on the allow-list or take it off. Editing an "everyone"
+    /// list first makes it explicit (every user known now).
+    pub(crate) fn set_allowed(&mut self, user: &str, on: bool) {
+        let known: Vec<String> = self.users.iter().map(|u| u.id.clone()).collect();
+        let list = self.allowed_users.get_or_insert(known);
+        list.retain(|u| u != user);
+        if on {
+            list.push(user.to_string());
+        }
     }
 }
