@@ -1,10 +1,13 @@
-//! An offline stand-in for Spotify's accounts service (`/authorize`, `/api/token`)
-//! and a slice of the Web API (`/v1/me`, `/v1/me/playlists`, `/v1/me/shows`,
-//! `/v1/me/player`).
+//! An offline stand-in for Spotify's accounts service (`/authorize`, `/api/token`
+//! with the authorization-code, refresh and client-credentials grants) and a slice
+//! of the Web API (`/v1/me`, `/v1/me/playlists`, `/v1/me/shows`, `/v1/me/player`
+//! with its devices, queue and commands, `/v1/artists/{id}`), answering in the
+//! development-mode shapes of 2026 unless [`SandboxOptions::extended_quota`].
 //!
 //! Start one with [`Sandbox::start`], point a client at [`Sandbox::url`] (it is both
 //! `SPOTIFY_ACCOUNTS_URL` and `SPOTIFY_API_URL`), and approve the consent page with
-//! [`approve_consent`] or a real browser. Faults ([`Fault`]) imitate an unreliable
+//! [`approve_consent`] (the default user, [`DEFAULT_USER_ID`]),
+//! [`approve_consent_as`] (any user) or a real browser. Faults ([`Fault`]) imitate an unreliable
 //! network or service; the sandbox clock ([`Sandbox::advance_clock`]) expires codes
 //! and tokens without waiting.
 //!
