@@ -1,10 +1,13 @@
-//! An offline stand-in for Spotify's accounts service (`/authorize`, `/api/token`)
-//! and a slice of the Web API (`/v1/me`, `/v1/me/playlists`, `/v1/me/shows`,
-//! `/v1/me/player`).
+//! An offline stand-in for Spotify's accounts service (`/authorize`, `/api/token`
+//! with the authorization-code, refresh and client-credentials grants) and a slice
+//! of the Web API (`/v1/me`, `/v1/me/playlists`, `/v1/me/shows`, `/v1/me/player`
+//! with its devices, queue and commands, `/v1/artists/{id}`), answering in the
+//! development-mode shapes of 2026 unless [`SandboxOptions::extended_quota`].
 //!
 //! Start one with [`Sandbox::start`], point a client at [`Sandbox::url`] (it is both
 //! `SPOTIFY_ACCOUNTS_URL` and `SPOTIFY_API_URL`), and approve the consent page with
-//! [`approve_consent`] or a real browser. Faults ([`Fault`]) imitate an unreliable
+//! [`approve_consent`] (the default user, [`DEFAULT_USER_ID`]),
+//! [`approve_consent_as`] (any user) or a real browser. Faults ([`Fault`]) imitate an unreliable
 //! network or service; the sandbox clock ([`Sandbox::advance_clock`]) expires codes
 //! and tokens without waiting.
 //!
@@ -14,296 +17,50 @@
 //! sending any answer.
 #![deny(missing_docs)]
 
+// Module layers, each depending only on layers above it (tests/module_graph.rs
+// checks there is no cycle and that only `sandbox` uses the router):
+// - plain helpers and data: `options`, `util`, `scopes`, `catalog`, `request`,
+//   `respond`, `relay`
+// - the model: `playback` (one player), `users`, `state`, `switches`
+// - endpoints: `redirect_uri`, `consent_page`, `authorize` (`/authorize`),
+//   `client_auth`, `token` (`/api/token`), `api_auth` (bearer, allow-list, scopes),
+//   `shapes`, `me`, `library`, `player`, `player_control`, `artists` (`/v1/...`)
+// - `shared` (state + relay), `fault_parse`, `control` (`/__sandbox/...`), then
+//   `router`, then `sandbox` (the `Sandbox` handle) and `sandbox_handles` (its
+//   run-time controls); `consent` is the client side (a browser stand-in).
+mod api_auth;
+mod artists;
 mod authorize;
+mod catalog;
+mod client_auth;
 mod consent;
+mod consent_page;
 mod control;
-mod handlers;
+mod fault_parse;
+mod library;
+mod me;
+mod options;
+mod playback;
+mod player;
+mod player_control;
+mod redirect_uri;
 mod relay;
+mod request;
 mod respond;
+mod router;
+mod sandbox;
+mod sandbox_handles;
 mod scopes;
+mod shapes;
+mod shared;
+mod state;
+mod switches;
 mod token;
-mod web_api;
+mod users;
+mod util;
 
-use std::collections::HashMap;
-use std::io;
-use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
-
-pub use consent::approve_consent;
+pub use consent::{approve_consent, approve_consent_as};
+pub use options::{Fault, FaultKind, SandboxOptions};
+pub use sandbox::Sandbox;
 pub use scopes::{scope_description, Scope, SCOPES};
-
-/// Number of threads answering requests, so that a [`FaultKind::Slow`] request does
-/// not hold up the others.
-const WORKERS: usize = 8;
-
-/// How a [`Sandbox`] is set up. Start from [`SandboxOptions::default`] and change
-/// the fields a lesson needs.
-#[derive(Debug, Clone)]
-pub struct SandboxOptions {
-    /// Port to listen on (on `127.0.0.1`); `0` picks a free port.
-    pub port: u16,
-    /// The registered app's client id (32 hex characters, like Spotify's).
-    pub client_id: String,
-    /// The registered app's client secret (32 hex characters, like Spotify's).
-    pub client_secret: String,
-    /// The redirect URIs registered for the app, matched exactly. A loopback URI
-    /// registered without a port matches any port.
-    pub redirect_uris: Vec<String>,
-    /// The app name shown on the consent page.
-    pub app_name: String,
-    /// `false` (Spotify's usual answer): a refresh answer carries no
-    /// `refresh_token`, the old one stays valid. `true`: every refresh answers a
-    /// new refresh token and revokes the one used.
-    pub rotate_refresh_tokens: bool,
-    /// Scopes never granted even when asked for, so the granted `scope` is
-    /// narrower than the asked one.
-    pub withhold_scopes: Vec<String>,
-    /// Lifetime of an access token, the `expires_in` of token answers.
-    pub access_token_lifetime_secs: u64,
-    /// Faults armed from the start.
-    pub faults: Vec<Fault>,
-}
-
-impl Default for SandboxOptions {
-    fn default() -> Self {
-        SandboxOptions {
-            port: 0,
-            client_id: "5a5db0c1d2e3f4a5b6c7d8e9f0a1b2c3".to_string(),
-            client_secret: "9f8e7d6c5b4a39281706f5e4d3c2b1a0".to_string(),
-            redirect_uris: vec!["http://127.0.0.1:8888/callback".to_string()],
-            app_name: "spotify-auth walkthrough".to_string(),
-            rotate_refresh_tokens: false,
-            withhold_scopes: Vec::new(),
-            access_token_lifetime_secs: 3600,
-            faults: Vec::new(),
-        }
-    }
-}
-
-/// A fault armed on one endpoint: the next `count` requests to `endpoint` get
-/// `kind` instead of (or, for [`FaultKind::Slow`], before) their normal answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    /// The request path it applies to, without query, e.g. `"/api/token"` or `"/v1/me"`.
-    pub endpoint: String,
-    /// What goes wrong.
-    pub kind: FaultKind,
-    /// How many of the next matching requests it applies to.
-    pub count: u32,
-}
-
-/// What a [`Fault`] does to a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FaultKind {
-    /// Answer this HTTP status (500, 502, 503, ...) with a Spotify-like JSON error
-    /// body: `{"error":"server_error",...}` on the accounts service,
-    /// `{"error":{"status":N,"message":...}}` on `/v1`.
-    Status(u16),
-    /// Answer `429 Too Many Requests`, with a `Retry-After` header when given.
-    TooManyRequests {
-        /// Seconds for the `Retry-After` header; `None` sends no such header.
-        retry_after_secs: Option<u64>,
-    },
-    /// Sleep this long, then answer normally.
-    Slow {
-        /// Seconds to wait before answering.
-        secs: u64,
-    },
-    /// Close the connection without any answer.
-    ConnectionReset,
-    /// Answer `200` with `text/html` `<html>upstream error</html>`, as a proxy in
-    /// the way would.
-    NotJson,
-    /// Answer `200` with JSON lacking the expected fields (no `access_token` on
-    /// `/api/token`).
-    MissingFields,
-}
-
-/// A running sandbox. It serves on background threads until [`Sandbox::stop`] or
-/// drop, which release the port.
-pub struct Sandbox {
-    shared: Arc<Shared>,
-    port: u16,
-    client_id: String,
-    client_secret: String,
-    redirect_uri: String,
-    server: Option<Arc<tiny_http::Server>>,
-    workers: Vec<JoinHandle<()>>,
-    relay: Option<JoinHandle<()>>,
-}
-
-/// State shared by the worker threads, the relay and the [`Sandbox`] handle.
-pub(crate) struct Shared {
-    pub(crate) state: Mutex<handlers::State>,
-    /// Open client connections, keyed by the address `tiny_http` sees as the
-    /// request's remote address (the relay's upstream socket).
-    pub(crate) conns: Mutex<HashMap<SocketAddr, relay::Conn>>,
-    pub(crate) stopping: AtomicBool,
-    pub(crate) base_url: String,
-}
-
-impl Shared {
-    pub(crate) fn state(&self) -> MutexGuard<'_, handlers::State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Sandbox {
-    /// Start a sandbox on `127.0.0.1:options.port` (a free port when `0`), serving
-    /// on background threads.
-    pub fn start(options: SandboxOptions) -> io::Result<Sandbox> {
-        if options.redirect_uris.is_empty() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "at least one redirect URI must be registered",
-            ));
-        }
-        let listener = TcpListener::bind(("127.0.0.1", options.port))?;
-        let port = listener.local_addr()?.port();
-        let server = tiny_http::Server::http("127.0.0.1:0").map_err(io::Error::other)?;
-        let upstream = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| io::Error::other("tiny_http did not bind an IP address"))?;
-        let server = Arc::new(server);
-        let base_url = format!("http://127.0.0.1:{port}");
-        let shared = Arc::new(Shared {
-            state: Mutex::new(handlers::State::new(&options)),
-            conns: Mutex::new(HashMap::new()),
-            stopping: AtomicBool::new(false),
-            base_url,
-        });
-        let mut workers = Vec::with_capacity(WORKERS);
-        for i in 0..WORKERS {
-            let server = Arc::clone(&server);
-            let shared = Arc::clone(&shared);
-            let worker = std::thread::Builder::new()
-                .name(format!("spotify-sandbox-worker-{i}"))
-                .spawn(move || loop {
-                    match server.recv() {
-                        Ok(request) => handlers::handle(&shared, request),
-                        Err(_) if shared.stopping.load(Ordering::SeqCst) => break,
-                        Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
-                    }
-                })?;
-            workers.push(worker);
-        }
-        let relay = relay::spawn(listener, upstream, Arc::clone(&shared))?;
-        Ok(Sandbox {
-            port,
-            client_id: options.client_id.clone(),
-            client_secret: options.client_secret.clone(),
-            redirect_uri: options.redirect_uris[0].clone(),
-            shared,
-            server: Some(server),
-            workers,
-            relay: Some(relay),
-        })
-    }
-
-    /// The base URL, `http://127.0.0.1:PORT`: both the accounts service and the
-    /// Web API (`SPOTIFY_ACCOUNTS_URL` and `SPOTIFY_API_URL`).
-    pub fn url(&self) -> String {
-        self.shared.base_url.clone()
-    }
-
-    /// The port it listens on.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// The registered app's client id.
-    pub fn client_id(&self) -> &str {
-        &self.client_id
-    }
-
-    /// The registered app's client secret.
-    pub fn client_secret(&self) -> &str {
-        &self.client_secret
-    }
-
-    /// The first registered redirect URI.
-    pub fn redirect_uri(&self) -> &str {
-        &self.redirect_uri
-    }
-
-    /// The environment a client needs to talk to this sandbox:
-    /// `SPOTIFY_CLIENT_ID`, `SPOTIFY_CLIENT_SECRET`, `SPOTIFY_REDIRECT_URI`,
-    /// `SPOTIFY_ACCOUNTS_URL`, `SPOTIFY_API_URL`.
-    pub fn env_vars(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("SPOTIFY_CLIENT_ID", self.client_id.clone()),
-            ("SPOTIFY_CLIENT_SECRET", self.client_secret.clone()),
-            ("SPOTIFY_REDIRECT_URI", self.redirect_uri.clone()),
-            ("SPOTIFY_ACCOUNTS_URL", self.url()),
-            ("SPOTIFY_API_URL", self.url()),
-        ]
-    }
-
-    /// Arm a fault: it applies to the next `fault.count` requests of its endpoint.
-    pub fn add_fault(&self, fault: Fault) {
-        self.shared.state().add_fault(fault);
-    }
-
-    /// Revoke every refresh token issued so far (as when the user removes the app's
-    /// access); using one afterwards gives `invalid_grant` / `Refresh token revoked`.
-    pub fn revoke_refresh_tokens(&self) {
-        self.shared.state().revoke_refresh_tokens();
-    }
-
-    /// Move the sandbox's clock forward: authorization codes (10 minutes), access
-    /// tokens (`access_token_lifetime_secs`) and refresh tokens (six months after
-    /// the consent) expire by this clock.
-    pub fn advance_clock(&self, secs: u64) {
-        self.shared.state().advance(secs);
-    }
-
-    /// How many requests reached `path` (without query), counted before any fault
-    /// applies. Control requests under `/__sandbox/` are not counted.
-    pub fn request_count(&self, path: &str) -> u64 {
-        self.shared.state().request_count(path)
-    }
-
-    /// Stop serving and release the port (dropping the sandbox does the same).
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        self.shared.stopping.store(true, Ordering::SeqCst);
-        if let Some(server) = &self.server {
-            for _ in 0..self.workers.len() {
-                server.unblock();
-            }
-        }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
-        // Dropping the last reference closes tiny_http's listener.
-        self.server = None;
-        // Wake the relay's accept loop so it sees `stopping`.
-        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(relay) = self.relay.take() {
-            let _ = relay.join();
-        }
-        relay::close_all(&self.shared);
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-impl std::fmt::Debug for Sandbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox")
-            .field("url", &self.shared.base_url)
-            .field("client_id", &self.client_id)
-            .field("redirect_uri", &self.redirect_uri)
-            .finish_non_exhaustive()
-    }
-}
+pub use users::{DEFAULT_USER_ID, USER_IDS};
