@@ -29,17 +29,7 @@ pub fn open(url: &str) -> Option<String> {
     };
     candidates.extend(system.iter().map(|c| vec![c.to_string(), url.to_string()]));
     for words in candidates {
-        let mut command = Command::new(&words[0]);
-        match crate::cli::ORIGINAL_CERTIFICATE_FILE.get() {
-            Some(Some(original)) => {
-                command.env("SSL_CERT_FILE", original);
-            }
-            Some(None) => {
-                command.env_remove("SSL_CERT_FILE");
-            }
-            None => {}
-        }
-        let started = command
+        let started = Command::new(&words[0])
             .args(&words[1..])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -68,28 +68,8 @@ pub fn config_from(settings: &Settings) -> Result<Config> {
     for warning in &config.warnings {
         eprintln!("warning: {warning}");
     }
-    skip_certificate_bundle_without_https(&config);
     Ok(config)
 }
-
-/// With only `http://` services (the sandbox on loopback) and redirects never
-/// followed, no TLS connection can happen, yet building the HTTP client makes
-/// OpenSSL parse the whole CA bundle: about 40 ms, most of a step's run. Point
-/// it at nothing then. Done here, at the start of a binary, before any thread
-/// exists; the library itself never changes the environment.
-fn skip_certificate_bundle_without_https(config: &Config) {
-    let plain_http =
-        config.accounts_url.starts_with("http://") && config.api_url.starts_with("http://");
-    if cfg!(unix) && plain_http && ORIGINAL_CERTIFICATE_FILE.get().is_none() {
-        let _ = ORIGINAL_CERTIFICATE_FILE.set(std::env::var_os("SSL_CERT_FILE"));
-        std::env::set_var("SSL_CERT_FILE", "/dev/null");
-    }
-}
-
-/// `SSL_CERT_FILE` as it was before [`load_config`] pointed it at nothing, so
-/// a browser started by `--open` gets the user's own setting back.
-pub(crate) static ORIGINAL_CERTIFICATE_FILE: std::sync::OnceLock<Option<std::ffi::OsString>> =
-    std::sync::OnceLock::new();
 
 /// The client secret from the configuration, else from a hidden prompt when a
 /// terminal is attached, else an error naming the variable.

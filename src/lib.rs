@@ -34,6 +34,7 @@ pub mod report;
 pub mod scopes;
 pub mod secret;
 pub mod storage;
+mod tls;
 pub mod token;
 
 pub use api::{Endpoint, Page, Playback, Playlist, Profile, SavedShow, Show, WebApi};
