@@ -115,7 +115,7 @@ impl Http {
 
 /// The blocking client with the configured time limit; no redirects followed.
 pub fn client(timeout: Duration) -> Result<Client> {
-    Client::builder()
+    crate::tls::client_builder()?
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none())

@@ -55,6 +55,7 @@ pub mod listener;
 pub mod session;
 pub mod settings;
 pub mod store;
+mod tls;
 pub mod walkthrough;
 
 pub use crate::api::{TokenSource, WebApi};

@@ -5,11 +5,6 @@
 
 use std::process::{Command, Stdio};
 
-/// `SSL_CERT_FILE` as it was before the walkthrough pointed it at nothing, so
-/// a browser started by `--open` gets the user's own setting back.
-pub(crate) static ORIGINAL_CERTIFICATE_FILE: std::sync::OnceLock<Option<std::ffi::OsString>> =
-    std::sync::OnceLock::new();
-
 /// Tries to open `url`; returns the command that accepted it, if any.
 pub fn open(url: &str) -> Option<String> {
     let mut candidates: Vec<Vec<String>> = Vec::new();
@@ -34,17 +29,7 @@ pub fn open(url: &str) -> Option<String> {
     };
     candidates.extend(system.iter().map(|c| vec![c.to_string(), url.to_string()]));
     for words in candidates {
-        let mut command = Command::new(&words[0]);
-        match ORIGINAL_CERTIFICATE_FILE.get() {
-            Some(Some(original)) => {
-                command.env("SSL_CERT_FILE", original);
-            }
-            Some(None) => {
-                command.env_remove("SSL_CERT_FILE");
-            }
-            None => {}
-        }
-        let started = command
+        let started = Command::new(&words[0])
             .args(&words[1..])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

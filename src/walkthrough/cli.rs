@@ -1,7 +1,6 @@
 //! What the binaries share: the `main` wrapper, the hidden secret prompt and
 //! reading the pasted redirect.
 
-use super::browser::ORIGINAL_CERTIFICATE_FILE;
 use super::message::message;
 use crate::core::config::Config;
 use crate::core::error::{printable, Error, Result};
@@ -76,22 +75,7 @@ pub fn with_warnings_shown(config: Config) -> Config {
     for warning in &config.warnings {
         eprintln!("warning: {warning}");
     }
-    skip_certificate_bundle_without_https(&config);
     config
-}
-
-/// With only `http://` services (the sandbox on loopback) and redirects never
-/// followed, no TLS connection can happen, yet building the HTTP client makes
-/// OpenSSL parse the whole CA bundle: about 40 ms, most of a step's run. Point
-/// it at nothing then. Done here, at the start of a binary, before any thread
-/// exists; the library itself never changes the environment.
-fn skip_certificate_bundle_without_https(config: &Config) {
-    let plain_http =
-        config.accounts_url.starts_with("http://") && config.api_url.starts_with("http://");
-    if cfg!(unix) && plain_http && ORIGINAL_CERTIFICATE_FILE.get().is_none() {
-        let _ = ORIGINAL_CERTIFICATE_FILE.set(std::env::var_os("SSL_CERT_FILE"));
-        std::env::set_var("SSL_CERT_FILE", "/dev/null");
-    }
 }
 
 /// The client secret from the configuration, else from a hidden prompt when a
