@@ -42,8 +42,10 @@ pub const MAX_CONNECTIONS: usize = 64;
 const MAX_HEADERS: usize = 64;
 
 /// How often open connections are read again while some wait for data (new
-/// connections are read as soon as they are accepted).
-const POLL_INTERVAL: Duration = Duration::from_millis(1);
+/// connections are read as soon as they are accepted): a tenth of the age of
+/// the youngest, within these bounds, since a browser sends its request right
+/// after connecting while a silent connection is likely to stay silent.
+const POLL_INTERVAL: (Duration, Duration) = (Duration::from_micros(50), Duration::from_millis(2));
 
 /// A bound listener, waiting for the browser.
 pub struct RedirectListener {
@@ -154,10 +156,11 @@ impl RedirectListener {
             // Sleep until a connection arrives, or until it is time to read
             // the open ones again.
             let left = deadline - now;
-            let pause = if open.is_empty() {
-                left
-            } else {
-                left.min(POLL_INTERVAL)
+            let pause = match open.back() {
+                None => left,
+                Some(youngest) => (youngest.opened.elapsed() / 10)
+                    .clamp(POLL_INTERVAL.0, POLL_INTERVAL.1)
+                    .min(left),
             };
             let mut arrived = match incoming.recv_timeout(pause) {
                 Ok(stream) => Some(stream),
@@ -185,7 +188,7 @@ impl RedirectListener {
             let mut index = 0;
             while index < open.len() {
                 let target = match open[index].read() {
-                    Progress::Waiting if now < open[index].deadline => {
+                    Progress::Waiting if now < open[index].opened + CONNECTION_DEADLINE => {
                         index += 1;
                         continue;
                     }
@@ -278,7 +281,7 @@ fn has_explicit_port(uri: &str) -> bool {
 struct Connection {
     stream: TcpStream,
     head: Vec<u8>,
-    deadline: Instant,
+    opened: Instant,
 }
 
 enum Progress {
@@ -302,7 +305,7 @@ impl Connection {
         Connection {
             stream,
             head: Vec::new(),
-            deadline: Instant::now() + CONNECTION_DEADLINE,
+            opened: Instant::now(),
         }
     }
 
