@@ -137,6 +137,11 @@ pub fn home_page(sandbox: bool, user_id: &str, s: &Sections) -> Response {
     )
 }
 
+/// A 16 px icon drawn with `path` (no icon font needed).
+fn icon(path: &str) -> String {
+    format!("<svg viewBox=\"0 0 16 16\" width=\"16\" height=\"16\" fill=\"currentColor\" aria-hidden=\"true\"><path d=\"{path}\"/></svg>")
+}
+
 fn player_html(result: &Result<Option<Value>, AppError>) -> String {
     let now = match decoded::<Playback>(result) {
         Ok(Some(p)) => {
@@ -162,9 +167,9 @@ fn player_html(result: &Result<Option<Value>, AppError>) -> String {
     };
     format!(
         "<div id=\"player-now\">{now}</div>\n<div class=\"controls\">{}{}{}{}</div>\n<p class=\"muted small\" id=\"player-message\" aria-live=\"polite\"></p>",
-        button("previous", "Previous", "&#9198;"),
-        button("pause", "Pause", "&#9208;"),
-        button("play", "Play", "&#9654;"),
-        button("next", "Next", "&#9197;"),
+        button("previous", "Previous", &icon("M3 2h2v12H3zM14 2v12L6 8z")),
+        button("pause", "Pause", &icon("M4 2h3v12H4zM9 2h3v12H9z")),
+        button("play", "Play", &icon("M4 2l10 6-10 6z")),
+        button("next", "Next", &icon("M11 2h2v12h-2zM2 2v12l8-6z")),
     )
 }
