@@ -285,3 +285,70 @@ pub fn decode<T: DeserializeOwned>(url: &str, body: &str) -> Result<T> {
         ))
     })
 }
+
+/// Web API: the playback commands of a web player (`user-modify-playback-state`,
+/// Premium; 404 `NO_ACTIVE_DEVICE` when no device is active).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayerCommand {
+    /// `PUT /v1/me/player/pause`.
+    Pause,
+    /// `PUT /v1/me/player/play` (resume).
+    Play,
+    /// `POST /v1/me/player/next`.
+    Next,
+    /// `POST /v1/me/player/previous`.
+    Previous,
+}
+
+impl PlayerCommand {
+    /// The command named `pause`, `play`, `next` or `previous`.
+    pub fn from_name(name: &str) -> Option<PlayerCommand> {
+        match name {
+            "pause" => Some(PlayerCommand::Pause),
+            "play" => Some(PlayerCommand::Play),
+            "next" => Some(PlayerCommand::Next),
+            "previous" => Some(PlayerCommand::Previous),
+            _ => None,
+        }
+    }
+
+    /// `PUT` for pause and play, `POST` for next and previous.
+    pub fn method(&self) -> &'static str {
+        match self {
+            PlayerCommand::Pause | PlayerCommand::Play => "PUT",
+            PlayerCommand::Next | PlayerCommand::Previous => "POST",
+        }
+    }
+
+    /// The path, e.g. `/v1/me/player/pause`.
+    pub fn path(&self) -> &'static str {
+        match self {
+            PlayerCommand::Pause => "/v1/me/player/pause",
+            PlayerCommand::Play => "/v1/me/player/play",
+            PlayerCommand::Next => "/v1/me/player/next",
+            PlayerCommand::Previous => "/v1/me/player/previous",
+        }
+    }
+
+    /// The scope every playback command needs.
+    pub fn needed_scope(&self) -> &'static str {
+        "user-modify-playback-state"
+    }
+}
+
+#[cfg(test)]
+mod player_command_tests {
+    use super::*;
+
+    #[test]
+    fn commands_have_spotify_methods_and_paths() {
+        let pause = PlayerCommand::from_name("pause").unwrap();
+        assert_eq!(
+            (pause.method(), pause.path()),
+            ("PUT", "/v1/me/player/pause")
+        );
+        let next = PlayerCommand::from_name("next").unwrap();
+        assert_eq!((next.method(), next.path()), ("POST", "/v1/me/player/next"));
+        assert_eq!(PlayerCommand::from_name("stop"), None);
+    }
+}

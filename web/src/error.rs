@@ -1,0 +1,115 @@
+//! Every failure of a route, turned into a response in one place: JSON for
+//! `/api/*` (`{"error": ..., "login": "/login"}` when nobody is signed in).
+//! The pages render their own errors with [`crate::page`].
+
+use crate::store::StoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use spotify_auth::Error;
+
+/// What went wrong while serving a request.
+#[derive(Debug)]
+pub enum AppError {
+    /// No session, or its user's tokens are gone (logout, revoked refresh token).
+    SignedOut,
+    /// A state-changing request from another site (its `Origin`).
+    CrossSite,
+    /// Spotify refused or failed (the core's error).
+    Spotify(Error),
+    /// The database failed.
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Store(e)
+    }
+}
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::RefreshTokenRevoked => AppError::SignedOut,
+            e => AppError::Spotify(e),
+        }
+    }
+}
+
+impl AppError {
+    /// The status and the message shown to the browser.
+    pub fn status_and_message(&self) -> (StatusCode, String) {
+        match self {
+            AppError::SignedOut => (
+                StatusCode::UNAUTHORIZED,
+                "not signed in: log in with Spotify".into(),
+            ),
+            AppError::CrossSite => (
+                StatusCode::FORBIDDEN,
+                "refused: this request came from another site (Origin)".into(),
+            ),
+            AppError::Store(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the app's database failed; try again".into(),
+            ),
+            AppError::Spotify(e) => {
+                let status = match e {
+                    Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    Error::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+                    Error::Api { status, .. } | Error::ApiUnauthorized { status, .. }
+                        if (400..500).contains(status) && *status != 401 =>
+                    {
+                        StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
+                    }
+                    _ => StatusCode::BAD_GATEWAY,
+                };
+                (status, e.to_string())
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, message) = self.status_and_message();
+        if let AppError::Store(e) = &self {
+            eprintln!("web_app: {e}");
+        }
+        let body = if matches!(self, AppError::SignedOut) {
+            json!({"error": message, "login": "/login"})
+        } else {
+            json!({"error": message})
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        assert_eq!(
+            AppError::SignedOut.status_and_message().0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            AppError::from(Error::RefreshTokenRevoked)
+                .status_and_message()
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+        let no_device = AppError::Spotify(Error::Api {
+            status: 404,
+            message: "Player command failed: No active device found".into(),
+        });
+        assert_eq!(no_device.status_and_message().0, StatusCode::NOT_FOUND);
+        let down = AppError::Spotify(Error::ServerError {
+            status: 503,
+            url: "u".into(),
+        });
+        assert_eq!(down.status_and_message().0, StatusCode::BAD_GATEWAY);
+    }
+}

@@ -1,0 +1,145 @@
+//! The pages: plain HTML forms that work with JavaScript off, a small script
+//! that makes the player buttons act in place when it is on. Everything from
+//! outside is escaped; no token is ever written into a page.
+
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use spotify_auth::Error;
+
+/// `text` safe inside HTML text and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = include_str!("page.css");
+const SCRIPT: &str = include_str!("page.js");
+
+/// A whole page around `body`.
+pub fn layout(status: StatusCode, title: &str, banner: Option<&str>, body: &str) -> Response {
+    let banner = banner
+        .map(|b| {
+            format!(
+                "<p class=\"banner\" id=\"sandbox-banner\">{}</p>\n",
+                escape(b)
+            )
+        })
+        .unwrap_or_default();
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{banner}\
+         <header><span class=\"logo\">&#9679;</span> spotify-auth <span class=\"muted\">web app</span></header>\n\
+         <main>\n{body}\n</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        title = escape(title),
+    );
+    (
+        status,
+        [
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// A page with one message and a way back.
+pub fn message_page(status: StatusCode, title: &str, detail: &str) -> Response {
+    let body = format!(
+        "<section class=\"card narrow\" id=\"message\">\n<h1>{}</h1>\n<p id=\"detail\">{}</p>\n\
+         <p><a class=\"button\" href=\"/\">Back to the app</a></p>\n</section>",
+        escape(title),
+        escape(detail)
+    );
+    layout(status, title, None, &body)
+}
+
+/// Why a callback signed nobody in.
+#[derive(Debug)]
+pub struct Failure {
+    /// The page's status.
+    pub status: StatusCode,
+    /// Its heading.
+    pub title: String,
+    /// What happened, in a sentence or two.
+    pub detail: String,
+}
+
+impl Failure {
+    /// Malformed input.
+    pub fn bad_request(title: &str, detail: &str) -> Failure {
+        Failure {
+            status: StatusCode::BAD_REQUEST,
+            title: title.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// An answer that this browser's session did not ask for.
+    pub fn forged(detail: &str) -> Failure {
+        Failure {
+            status: StatusCode::FORBIDDEN,
+            title: "This sign-in was refused".into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// The app itself failed (the cause is logged, not shown).
+    pub fn internal(cause: impl std::fmt::Display) -> Failure {
+        eprintln!("web_app: callback failed: {cause}");
+        Failure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            title: "The app failed".into(),
+            detail: "Something went wrong on our side; nobody was signed in. Try again.".into(),
+        }
+    }
+
+    /// The core refused the redirect (state, refusal, no code, too old).
+    pub fn from_core(e: Error) -> Failure {
+        match e {
+            Error::AuthorizationDenied { error } if error == "access_denied" => Failure {
+                status: StatusCode::OK,
+                title: "You did not allow access".into(),
+                detail: "You pressed Cancel on Spotify's page (error=access_denied), so nobody was signed in. Log in again whenever you like.".into(),
+            },
+            Error::AuthorizationDenied { error } => Failure::bad_request(
+                "Spotify refused the login",
+                &format!("Spotify answered error={}. Nobody was signed in.", spotify_auth::core::error::printable(&error, 60)),
+            ),
+            Error::PendingAuthorizationExpired { .. } => Failure::bad_request(
+                "The login took too long",
+                "More than 10 minutes passed since you clicked Log in, so its code has expired. Nobody was signed in; log in again.",
+            ),
+            Error::Paste(message) => Failure::forged(&format!(
+                "The answer did not match the login this browser started: {message}. (Step 1 here is /login.) Nobody was signed in."
+            )),
+            e => Failure::bad_request("The answer from Spotify could not be used", &format!("{e}. Nobody was signed in.")),
+        }
+    }
+
+    /// The code exchange (or the profile read after it) failed.
+    pub fn exchange(e: Error) -> Failure {
+        Failure {
+            status: StatusCode::BAD_GATEWAY,
+            title: "Spotify did not accept the sign-in".into(),
+            detail: format!("{e}. Nobody was signed in."),
+        }
+    }
+}
+
+/// The page of a failed callback.
+pub fn failure_page(failure: &Failure) -> Response {
+    message_page(failure.status, &failure.title, &failure.detail)
+}

@@ -1,0 +1,25 @@
+//! The many-users web app of spotify-auth: the Authorization Code flow of the
+//! seeds' Django and Flask apps, in Rust, on the library's protocol core.
+//!
+//! axum serves the routes ([`app::router`]); every protocol decision (the
+//! authorize URL, the redirect check, the token requests and answers, when to
+//! refresh, the Web API's errors) is the core's; [`spotify`] only sends.
+//! Sessions and tokens live behind the [`store::Store`] trait (SQLite), the
+//! tokens sealed by [`cipher::TokenCipher`]; [`tokens::Tokens`] refreshes each
+//! user's token once however many requests need it.
+#![deny(missing_docs)]
+
+pub mod app;
+pub mod cipher;
+pub mod error;
+pub mod home;
+pub mod html;
+pub mod routes;
+pub mod session;
+pub mod spotify;
+pub mod startup;
+pub mod store;
+pub mod tokens;
+
+pub use app::{router, AppState};
+pub use startup::{prepare, Prepared};

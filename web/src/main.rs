@@ -1,0 +1,77 @@
+//! `cargo run --bin web_app [-- --addr 127.0.0.1:8888]`: the web app, against
+//! Spotify when `SPOTIFY_CLIENT_ID` is set, else against the in-process sandbox.
+
+use spotify_auth::Settings;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: web_app [--addr HOST:PORT]   (default 127.0.0.1:8888)
+
+Settings come from the environment, then .env: SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,
+SPOTIFY_REDIRECT_URI (default http://ADDR/callback), SPOTIFY_SCOPES, SPOTIFY_ACCOUNTS_URL,
+SPOTIFY_API_URL, SPOTIFY_AUTH_DIR, DATABASE_URL, SPOTIFY_TOKEN_KEY.
+With no SPOTIFY_CLIENT_ID it plays against the offline sandbox.";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_addr() -> Result<Option<SocketAddr>, String> {
+    let mut args = std::env::args().skip(1);
+    let mut addr = "127.0.0.1:8888".to_string();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--addr" => {
+                addr = args
+                    .next()
+                    .ok_or("--addr needs HOST:PORT, e.g. 127.0.0.1:8888")?
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => match other.strip_prefix("--addr=") {
+                Some(value) => addr = value.to_string(),
+                None => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+            },
+        }
+    }
+    addr.parse().map(Some).map_err(|_| {
+        format!("--addr `{addr}` is not HOST:PORT with an IP address, e.g. 127.0.0.1:8888")
+    })
+}
+
+fn run() -> Result<(), String> {
+    let Some(addr) = parse_addr()? else {
+        return Ok(());
+    };
+    let settings = Settings::read(web_app::startup::dotenv_path()).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            format!("cannot listen on {addr}: {e} (is another web_app running? choose another with --addr)")
+        })?;
+        let prepared = web_app::prepare(|name| settings.get(name), addr).await?;
+        for note in &prepared.notes {
+            println!("{note}");
+        }
+        println!("web_app listening: open http://{addr}/ (Ctrl-C stops it)");
+        axum::serve(listener, prepared.app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| format!("the server stopped: {e}"))?;
+        drop(prepared.sandbox);
+        Ok(())
+    })
+}

@@ -1,0 +1,146 @@
+//! `/api/*`: the Web API for the signed-in user (seeds 001 and 002), and the
+//! access token for the Web Playback SDK (seed 004). A 401 from Spotify
+//! causes one refresh (shared by every request that saw it) and one retry.
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::html::message_page;
+use crate::routes::wants_html;
+use crate::session::{same_origin, SignedIn};
+use crate::spotify::Answer;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use spotify_auth::core::web_api::{api_error, decode, message_of, PlayerCommand};
+use spotify_auth::{Endpoint, Error};
+
+/// How many playlists and shows are listed.
+pub const LIST_LIMIT: u32 = 20;
+
+/// One Web API call for `user_id`, with the refresh-once rule after a 401.
+pub async fn call(
+    state: &AppState,
+    user_id: &str,
+    method: Method,
+    path: &str,
+) -> Result<Answer, AppError> {
+    let token = state.tokens.access_token(user_id).await?;
+    let answer = state
+        .spotify
+        .api(method.clone(), path, &token.access_token)
+        .await?;
+    if answer.status != 401 {
+        return Ok(answer);
+    }
+    let token = state
+        .tokens
+        .after_unauthorized(user_id, &token.access_token)
+        .await?;
+    Ok(state.spotify.api(method, path, &token.access_token).await?)
+}
+
+/// A read endpoint's JSON (`None` for 204 No Content), or the core's error.
+pub async fn read(
+    state: &AppState,
+    user_id: &str,
+    endpoint: Endpoint,
+) -> Result<Option<Value>, AppError> {
+    let answer = call(state, user_id, Method::GET, &endpoint.path()).await?;
+    let url = endpoint.url(&state.spotify.config.api_url);
+    match answer.status {
+        204 => Ok(None),
+        200 => Ok(Some(decode(&url, &answer.body)?)),
+        status => Err(api_error(&url, endpoint, status, &answer.body).into()),
+    }
+}
+
+async fn json_of(
+    state: &AppState,
+    user: &SignedIn,
+    endpoint: Endpoint,
+) -> Result<Response, AppError> {
+    let value = read(state, &user.user_id, endpoint).await?;
+    // Nothing plays: the shape of a stopped player rather than an empty body.
+    let value = value.unwrap_or_else(|| json!({"is_playing": false, "device": null, "item": null}));
+    Ok(([(CACHE_CONTROL, "no-store")], Json(value)).into_response())
+}
+
+/// `GET /api/me`: the profile (`id`, `display_name`, ...).
+pub async fn me(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
+    json_of(&state, &user, Endpoint::Me).await
+}
+
+/// `GET /api/playlists`.
+pub async fn playlists(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, AppError> {
+    json_of(&state, &user, Endpoint::Playlists { limit: LIST_LIMIT }).await
+}
+
+/// `GET /api/shows`: saved podcasts.
+pub async fn shows(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
+    json_of(&state, &user, Endpoint::SavedShows { limit: LIST_LIMIT }).await
+}
+
+/// `GET /api/player`: the playback state.
+pub async fn player(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
+    json_of(&state, &user, Endpoint::Playback).await
+}
+
+/// `POST /api/player/{pause|play|next|previous}` (seed 002). A form gets a
+/// page back (303 to `/`), a script gets JSON.
+pub async fn command(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    user: SignedIn,
+) -> Result<Response, AppError> {
+    if !same_origin(&headers, &state.public_origin) {
+        return Err(AppError::CrossSite);
+    }
+    let Some(command) = PlayerCommand::from_name(&name) else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "unknown player command: use pause, play, next or previous"})),
+        )
+            .into_response());
+    };
+    let method = Method::from_bytes(command.method().as_bytes()).unwrap_or(Method::PUT);
+    let result = match call(&state, &user.user_id, method, command.path()).await {
+        Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
+        Ok(answer) => Err(AppError::Spotify(Error::Api {
+            status: answer.status,
+            message: message_of(&answer.body),
+        })),
+        Err(e) => Err(e),
+    };
+    match (result, wants_html(&headers)) {
+        (Ok(()), true) => Ok((StatusCode::SEE_OTHER, [(LOCATION, "/")]).into_response()),
+        (Ok(()), false) => Ok(Json(json!({"ok": true, "command": name})).into_response()),
+        (Err(AppError::SignedOut), _) => Err(AppError::SignedOut),
+        (Err(e), true) => {
+            let (status, message) = e.status_and_message();
+            Ok(message_page(status, "The player did not follow", &message))
+        }
+        (Err(e), false) => Err(e),
+    }
+}
+
+/// `GET /api/token`: the access token for the Web Playback SDK (seed 004),
+/// refreshed first when due. The only answer that ever shows a token.
+pub async fn token(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
+    let fresh = state.tokens.access_token(&user.user_id).await?;
+    let body = json!({"access_token": fresh.access_token.secret(), "expires_at": fresh.expires_at});
+    Ok((
+        [
+            (CACHE_CONTROL, "no-store"),
+            (CONTENT_TYPE, "application/json"),
+        ],
+        body.to_string(),
+    )
+        .into_response())
+}

@@ -1,0 +1,209 @@
+//! `/login`, `/callback`, `/logout`: steps 1 and 2 of the flow in a browser
+//! session (seeds 001 and 003), each protocol decision taken by the core.
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::html::{failure_page, Failure};
+use crate::routes::wants_html;
+use crate::session::{self, clear_cookie, cookie_id, hash, new_id, same_origin, set_cookie};
+use axum::extract::{RawQuery, State};
+use axum::http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use spotify_auth::core::step1::{build_authorize_request, AuthorizeOptions};
+use spotify_auth::core::step2::{check_redirect, exchange_request, MAX_PASTE_BYTES};
+use spotify_auth::core::web_api::{api_error, decode};
+use spotify_auth::{now_secs, parse_redirect, Endpoint, Profile, SavedToken};
+
+fn see_other(to: &str, cookie: Option<String>) -> Response {
+    let mut response = (
+        StatusCode::SEE_OTHER,
+        [
+            (LOCATION, to.to_string()),
+            (CACHE_CONTROL, "no-store".to_string()),
+        ],
+    )
+        .into_response();
+    if let Some(cookie) = cookie.and_then(|c| c.parse().ok()) {
+        response.headers_mut().insert(SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// `GET /login`: step 1. A fresh `state`, kept in this browser's session
+/// (made now when there is none), and a 303 to Spotify's authorize page.
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let now = now_secs();
+    let request =
+        build_authorize_request(&state.spotify.config, &AuthorizeOptions::default(), now)?;
+    let existing = match cookie_id(&headers) {
+        Some(id) if state.store.session(&hash(&id), now).await?.is_some() => Some(id),
+        _ => None,
+    };
+    let (id, cookie) = match existing {
+        Some(id) => (id, None),
+        None => {
+            let id = new_id()?;
+            state
+                .store
+                .create_session(&hash(&id), None, now, now + session::SESSION_LIFETIME_SECS)
+                .await?;
+            let cookie = set_cookie(&id, state.secure_cookies);
+            (id, Some(cookie))
+        }
+    };
+    state
+        .store
+        .set_pending(&hash(&id), &request.pending)
+        .await?;
+    Ok(see_other(&request.url, cookie))
+}
+
+/// `GET /callback`: step 2. The `state` checked against this session's
+/// (once: it is removed whatever happens), the code exchanged, the tokens
+/// stored for the Spotify user, the session id rotated. Any failure: a page
+/// saying what happened, and nobody signed in.
+pub async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match finish_login(&state, &headers, query.as_deref().unwrap_or("")).await {
+        Ok(id) => see_other("/", Some(set_cookie(&id, state.secure_cookies))),
+        Err(failure) => failure_page(&failure),
+    }
+}
+
+async fn finish_login(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &str,
+) -> Result<String, Failure> {
+    if query.len() > MAX_PASTE_BYTES {
+        return Err(Failure::bad_request(
+            "The answer from Spotify is far too long",
+            "Its query string is longer than any real redirect. Nobody was signed in.",
+        ));
+    }
+    for name in ["code", "state", "error"] {
+        let count = url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(n, _)| n == name)
+            .count();
+        if count > 1 {
+            return Err(Failure::bad_request("The answer from Spotify is malformed", &format!("The parameter `{name}` appears {count} times; a real redirect has it once. Nobody was signed in.")));
+        }
+    }
+    let Some(id) = cookie_id(headers) else {
+        return Err(Failure::forged("This browser did not start a login (it has no session), so this answer was not for it: possibly a forged link. Nobody was signed in."));
+    };
+    let now = now_secs();
+    let pending = state
+        .store
+        .take_pending(&hash(&id))
+        .await
+        .map_err(Failure::internal)?;
+    let Some(pending) = pending else {
+        return Err(Failure::forged("No login is in progress in this browser (the answer was already used, or another browser started it): possibly a forged or replayed link. Nobody was signed in."));
+    };
+    // The core checks the state, a refusal, a missing code and the 10 minutes.
+    let params =
+        parse_redirect(&format!("{}?{query}", pending.redirect_uri)).map_err(Failure::from_core)?;
+    let code = check_redirect(params, &pending, now).map_err(Failure::from_core)?;
+    let request =
+        exchange_request(&state.spotify.config, &pending, &code).map_err(Failure::exchange)?;
+    let answer = state
+        .spotify
+        .send_token(&request)
+        .await
+        .map_err(Failure::exchange)?;
+    let token = SavedToken::from_exchange(
+        &answer,
+        &pending.scopes,
+        &pending.client_id,
+        pending.code_verifier.is_some(),
+        now,
+    )
+    .map_err(Failure::exchange)?;
+    // Whose tokens these are: the profile's id keys them.
+    let me = state
+        .spotify
+        .api(
+            reqwest::Method::GET,
+            &Endpoint::Me.path(),
+            &token.access_token,
+        )
+        .await
+        .map_err(Failure::exchange)?;
+    let url = Endpoint::Me.url(&state.spotify.config.api_url);
+    if me.status != 200 {
+        return Err(Failure::exchange(api_error(
+            &url,
+            Endpoint::Me,
+            me.status,
+            &me.body,
+        )));
+    }
+    let profile: Profile = decode(&url, &me.body).map_err(Failure::exchange)?;
+    state
+        .store
+        .upsert_token(&profile.id, profile.display_name.as_deref(), &token, now)
+        .await
+        .map_err(Failure::internal)?;
+    state.tokens.remember(&profile.id, token);
+    // A new id for the signed-in session: an id known before login is worth nothing now.
+    // (Made before the old one ends, so the tokens just saved stay held.)
+    let new = new_id().map_err(|e| Failure::internal(format!("{e:?}")))?;
+    state
+        .store
+        .create_session(
+            &hash(&new),
+            Some(&profile.id),
+            now,
+            now + session::SESSION_LIFETIME_SECS,
+        )
+        .await
+        .map_err(Failure::internal)?;
+    end_session(state, &hash(&id))
+        .await
+        .map_err(|e| Failure::internal(format!("{e:?}")))?;
+    Ok(new)
+}
+
+/// Deletes a session; its user's tokens go too when no other session holds them.
+async fn end_session(state: &AppState, id_hash: &str) -> Result<(), AppError> {
+    if let Some(user_id) = state.store.delete_session(id_hash).await? {
+        if state.store.user_sessions(&user_id).await? == 0 {
+            state.store.delete_token(&user_id).await?;
+            state.tokens.forget(&user_id);
+        }
+    }
+    Ok(())
+}
+
+/// `POST /logout`: forgets the session, and the user's tokens held for it
+/// (kept while another of that user's sessions still uses them).
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if !same_origin(&headers, &state.public_origin) {
+        return Err(AppError::CrossSite);
+    }
+    if let Some(id) = cookie_id(&headers) {
+        end_session(&state, &hash(&id)).await?;
+    }
+    let cookie = clear_cookie(state.secure_cookies);
+    if wants_html(&headers) {
+        return Ok(see_other("/", Some(cookie)));
+    }
+    let mut response = Json(json!({"signed_out": true})).into_response();
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().insert(SET_COOKIE, value);
+    }
+    Ok(response)
+}

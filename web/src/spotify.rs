@@ -1,0 +1,177 @@
+//! The calls to Spotify, async: the core builds each request and reads each
+//! answer; this module only sends (with reqwest) and retries as the request's
+//! [`RetryPolicy`] allows. Nothing here logs a token.
+
+use spotify_auth::core::accounts::{parse_token_answer, RetryPolicy, TokenRequest};
+use spotify_auth::{AccessToken, Config, Error, TokenResponse};
+use std::time::Duration;
+
+/// At most this many tries of one request.
+const ATTEMPTS: u32 = 3;
+/// A longer `Retry-After` is not waited for: the error goes back to the browser.
+const MAX_RETRY_AFTER_SECS: u64 = 5;
+
+/// A Web API answer: status and body (empty for 204).
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The body.
+    pub body: String,
+}
+
+/// The HTTP client and the app's settings.
+#[derive(Clone)]
+pub struct Spotify {
+    http: reqwest::Client,
+    /// The app's settings (client id and secret, URLs, scopes).
+    pub config: Config,
+}
+
+impl std::fmt::Debug for Spotify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spotify")
+            .field("accounts_url", &self.config.accounts_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Spotify {
+    /// A client with the configured time limit.
+    pub fn new(config: Config) -> Result<Spotify, Error> {
+        let http = reqwest::Client::builder()
+            .timeout(config.http_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::HttpClient(Box::new(e)))?;
+        Ok(Spotify { http, config })
+    }
+
+    /// Steps 2 and 3: sends a token request built by the core; its answer parsed by the core.
+    pub async fn send_token(&self, request: &TokenRequest) -> Result<TokenResponse, Error> {
+        let answer = self
+            .send(&request.url, request.retry, || {
+                let mut builder = self.http.post(&request.url).body(request.body.clone());
+                for (name, value) in &request.headers {
+                    builder = builder.header(*name, value);
+                }
+                builder
+            })
+            .await?;
+        parse_token_answer(answer.status, &answer.body)
+    }
+
+    /// A Web API call with the access token; reads are retried after 5xx and
+    /// timeouts, commands (`PUT`, `POST`) only when surely not carried out.
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &AccessToken,
+    ) -> Result<Answer, Error> {
+        let url = format!("{}{path}", self.config.api_url);
+        let retry = if method == reqwest::Method::GET {
+            RetryPolicy::Idempotent
+        } else {
+            RetryPolicy::UnsentOnly
+        };
+        self.send(&url, retry, || {
+            let builder = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.secret());
+            if method == reqwest::Method::GET {
+                builder
+            } else {
+                builder.header("Content-Length", "0")
+            }
+        })
+        .await
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+        retry: RetryPolicy,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Answer, Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= ATTEMPTS;
+            match build().send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok());
+                    let body = match response.text().await {
+                        Ok(body) => body,
+                        Err(e) if !last && retry == RetryPolicy::Idempotent => {
+                            pause(attempt, None).await;
+                            let _ = e;
+                            continue;
+                        }
+                        Err(e) => return Err(connection(url, e)),
+                    };
+                    let again = match status {
+                        429 => retry_after.is_none_or(|s| s <= MAX_RETRY_AFTER_SECS),
+                        500..=599 => retry == RetryPolicy::Idempotent,
+                        _ => false,
+                    };
+                    if again && !last {
+                        pause(attempt, retry_after).await;
+                        continue;
+                    }
+                    return match status {
+                        429 => Err(Error::RateLimited {
+                            retry_after_secs: retry_after,
+                        }),
+                        500..=599 => Err(Error::ServerError {
+                            status,
+                            url: url.to_string(),
+                        }),
+                        _ => Ok(Answer { status, body }),
+                    };
+                }
+                Err(e) => {
+                    let unsent = e.is_connect();
+                    if !last && (unsent || retry == RetryPolicy::Idempotent) {
+                        pause(attempt, None).await;
+                        continue;
+                    }
+                    if e.is_timeout() {
+                        return Err(Error::Timeout {
+                            url: url.to_string(),
+                            secs: self.config.http_timeout.as_secs(),
+                        });
+                    }
+                    return Err(connection(url, e));
+                }
+            }
+        }
+    }
+}
+
+fn connection(url: &str, e: reqwest::Error) -> Error {
+    let detail = if e.is_connect() {
+        "connection refused or unreachable"
+    } else {
+        "the connection failed"
+    };
+    Error::Connection {
+        url: url.to_string(),
+        detail: detail.into(),
+        source: Some(Box::new(e)),
+    }
+}
+
+async fn pause(attempt: u32, retry_after: Option<u64>) {
+    let wait = match retry_after {
+        Some(secs) => Duration::from_secs(secs.min(MAX_RETRY_AFTER_SECS)),
+        None => Duration::from_millis(200 * u64::from(attempt)),
+    };
+    tokio::time::sleep(wait).await;
+}

@@ -1,0 +1,159 @@
+//! From the environment (and `.env`) to a running app: the configuration
+//! through the core's `Config::from_lookup`, the sandbox when no client id is
+//! set, the database and the key that seals its tokens.
+
+use crate::app::{router, AppState, Shared};
+use crate::cipher::TokenCipher;
+use crate::spotify::Spotify;
+use crate::store::{SqliteStore, Store};
+use crate::tokens::Tokens;
+use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;
+use spotify_auth::Config;
+use spotify_sandbox::{Sandbox, SandboxOptions};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A configured app, ready to serve.
+pub struct Prepared {
+    /// The axum router.
+    pub app: axum::Router,
+    /// The state behind it (tests read its counters).
+    pub state: AppState,
+    /// The in-process sandbox, when `SPOTIFY_CLIENT_ID` is not set.
+    pub sandbox: Option<Sandbox>,
+    /// Lines to print at start (where the database is, sandbox mode).
+    pub notes: Vec<String>,
+}
+
+/// Sets the app up for listening on `addr`, reading variables through `lookup`
+/// (the environment over `.env` in the binary). The message of an error is one line.
+pub async fn prepare(
+    lookup: impl Fn(&str) -> Option<String>,
+    addr: SocketAddr,
+) -> Result<Prepared, String> {
+    let mut notes = Vec::new();
+    let sandbox = match lookup("SPOTIFY_CLIENT_ID") {
+        Some(_) => None,
+        None => {
+            // A loopback redirect URI registered without a port matches any port.
+            let options = SandboxOptions {
+                redirect_uris: vec!["http://127.0.0.1/callback".into()],
+                app_name: "spotify-auth web app".into(),
+                ..SandboxOptions::default()
+            };
+            let sandbox = tokio::task::spawn_blocking(move || Sandbox::start(options))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+            notes.push(format!(
+                "SANDBOX MODE: SPOTIFY_CLIENT_ID is not set, so the web app talks to the offline sandbox at {}, NOT to Spotify. Nothing leaves this machine.",
+                sandbox.url()
+            ));
+            Some(sandbox)
+        }
+    };
+    let sandbox_vars = sandbox.as_ref().map(Sandbox::env_vars).unwrap_or_default();
+    let default_redirect = if addr.ip().is_loopback() {
+        format!("http://{addr}/callback")
+    } else {
+        format!("http://127.0.0.1:{}/callback", addr.port())
+    };
+    let get = |name: &str| -> Option<String> {
+        if let Some((_, value)) = sandbox_vars
+            .iter()
+            .find(|(n, _)| *n == name && name != "SPOTIFY_REDIRECT_URI")
+        {
+            return Some(value.clone());
+        }
+        match name {
+            "SPOTIFY_REDIRECT_URI" => lookup(name).or_else(|| Some(default_redirect.clone())),
+            "SPOTIFY_SCOPES" => lookup(name).or_else(|| Some(DEFAULT_SCOPES.into())),
+            _ => lookup(name),
+        }
+    };
+    let config = Config::from_lookup(get).map_err(|e| e.to_string())?;
+    notes.extend(config.warnings.iter().map(|w| format!("warning: {w}")));
+    config.require_secret().map_err(|e| e.to_string())?;
+    let redirect = url::Url::parse(&config.redirect_uri).map_err(|e| e.to_string())?;
+    let public_origin = redirect.origin().ascii_serialization();
+    let secure_cookies = redirect.scheme() == "https";
+
+    let dir = if sandbox.is_some() {
+        config.auth_dir.join("sandbox")
+    } else {
+        config.auth_dir.clone()
+    };
+    let cipher = match lookup("SPOTIFY_TOKEN_KEY") {
+        Some(key) => TokenCipher::from_text(&key)?,
+        None => TokenCipher::from_key_file(&dir.join("web_app.key"))?,
+    };
+    let database_url = lookup("DATABASE_URL")
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("web_app.sqlite").display()));
+    let store: Arc<dyn Store> = open_store(&database_url, cipher).await?;
+    if sandbox.is_some() {
+        // A new sandbox knows none of the tokens of an earlier run.
+        store.clear().await.map_err(|e| e.to_string())?;
+    }
+    notes.push(format!(
+        "sessions and tokens: {}",
+        redacted_url(&database_url)
+    ));
+
+    let spotify = Spotify::new(config).map_err(|e| e.to_string())?;
+    let state = AppState(Arc::new(Shared {
+        tokens: Tokens::new(Arc::clone(&store), spotify.clone()),
+        store,
+        spotify,
+        public_origin,
+        secure_cookies,
+        sandbox: sandbox.is_some(),
+    }));
+    Ok(Prepared {
+        app: router(state.clone()),
+        state,
+        sandbox,
+        notes,
+    })
+}
+
+async fn open_store(url: &str, cipher: TokenCipher) -> Result<Arc<dyn Store>, String> {
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(url, cipher)
+            .await
+            .map_err(|e| format!("cannot open DATABASE_URL {}: {e}", redacted_url(url)))?;
+        return Ok(Arc::new(store));
+    }
+    Err(format!(
+        "DATABASE_URL {} is not supported: use sqlite://path/file.sqlite (PostgreSQL comes with issue 14)",
+        redacted_url(url)
+    ))
+}
+
+/// A database URL without its password.
+fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("[redacted]"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The `.env` file the binary reads (in the current directory).
+pub fn dotenv_path() -> &'static Path {
+    Path::new(".env")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_not_shown() {
+        let shown = redacted_url("postgres://app:s3cret@db:5432/app");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert_eq!(redacted_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}
