@@ -14,6 +14,22 @@ use url::Url;
 /// `Location` is returned as it is. An error page (e.g. `INVALID_CLIENT: Invalid
 /// redirect URI`) or a page without a form gives `Err` with the page's text.
 pub fn approve_consent(authorize_url: &str, agree: bool) -> Result<String, String> {
+    submit_consent(authorize_url, None, agree)
+}
+
+/// [`approve_consent`] signed in as `user_id` instead of the default user, as
+/// when a person picks (or types) that user on the consent page. An id the
+/// sandbox does not know becomes a fresh user with a default profile; one that
+/// is not 1 to 64 characters of `A-Z a-z 0-9 . _ -` gives `Err`.
+pub fn approve_consent_as(
+    authorize_url: &str,
+    user_id: &str,
+    agree: bool,
+) -> Result<String, String> {
+    submit_consent(authorize_url, Some(user_id), agree)
+}
+
+fn submit_consent(authorize_url: &str, user: Option<&str>, agree: bool) -> Result<String, String> {
     let client = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -54,6 +70,9 @@ pub fn approve_consent(authorize_url: &str, agree: bool) -> Result<String, Strin
         .join(&form.action)
         .map_err(|e| format!("bad form action {:?}: {e}", form.action))?;
     let mut fields = form.hidden;
+    if let Some(user) = user {
+        fields.push(("other_user".to_string(), user.to_string()));
+    }
     fields.push((
         "decision".to_string(),
         if agree { "agree" } else { "cancel" }.to_string(),

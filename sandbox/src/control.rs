@@ -1,11 +1,15 @@
-//! The control endpoint, `/__sandbox/...`: faults, revocation, the clock,
-//! playback and request counts.
+//! The control endpoint, `/__sandbox/...`: faults, revocation, the clock, the
+//! per-user switches (playing, active device, Premium, allow-list), the answer
+//! shapes and request counts.
 
 use serde_json::{json, Value};
 
-use crate::handlers::Incoming;
+use crate::fault_parse::parse_fault;
+use crate::request::Incoming;
 use crate::respond::{api_error, Reply};
-use crate::{Fault, FaultKind, Shared};
+use crate::shared::Shared;
+use crate::switches::{apply, users_json, Switch};
+use crate::users::{valid_user_id, DEFAULT_USER_ID};
 
 pub(crate) fn control(shared: &Shared, rq: &Incoming) -> Reply {
     use tiny_http::Method::{Get, Post};
@@ -29,14 +33,26 @@ pub(crate) fn control(shared: &Shared, rq: &Incoming) -> Reply {
             }
             _ => api_error(400, "advance needs ?secs=N"),
         },
-        (Post, "/__sandbox/playing") => {
-            let on = match rq.query("on") {
-                None | Some("true") | Some("1") => true,
-                Some("false") | Some("0") => false,
-                Some(_) => return api_error(400, "playing needs ?on=true or ?on=false"),
+        (Post, "/__sandbox/extended-quota") => match on(rq) {
+            Ok(on) => {
+                shared.state().extended_quota = on;
+                ok()
+            }
+            Err(reply) => reply,
+        },
+        (Get, "/__sandbox/users") => Reply::json(200, &users_json(&shared.state())),
+        (Post, path) if switch(path).is_some() => {
+            let on = match on(rq) {
+                Ok(on) => on,
+                Err(reply) => return reply,
             };
-            let mut state = shared.state();
-            state.playing_since = if on { Some(state.now()) } else { None };
+            let user = rq.query("user").unwrap_or(DEFAULT_USER_ID);
+            if !valid_user_id(user) {
+                return api_error(400, "?user= must be a user id (A-Z a-z 0-9 . _ -)");
+            }
+            if let Some(switch) = switch(path) {
+                apply(&mut shared.state(), user, switch, on);
+            }
             ok()
         }
         (Get, "/__sandbox/stats") => {
@@ -59,79 +75,16 @@ pub(crate) fn control(shared: &Shared, rq: &Incoming) -> Reply {
     }
 }
 
-/// Parse `{"endpoint":"/api/token","kind":"status","status":503,"count":1}`.
-fn parse_fault(body: &[u8]) -> Result<Fault, String> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| format!("fault body is not JSON: {e}"))?;
-    let endpoint = value["endpoint"]
-        .as_str()
-        .ok_or("fault needs \"endpoint\", e.g. \"/api/token\"")?
-        .to_string();
-    let count = match &value["count"] {
-        Value::Null => 1,
-        v => v
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or("\"count\" must be a small non-negative integer")?,
-    };
-    let kind = match value["kind"].as_str() {
-        Some("status") => {
-            let status = value["status"]
-                .as_u64()
-                .and_then(|s| u16::try_from(s).ok())
-                .filter(|s| (100..=599).contains(s))
-                .ok_or("kind \"status\" needs \"status\", e.g. 503")?;
-            FaultKind::Status(status)
-        }
-        Some("too_many_requests") => FaultKind::TooManyRequests {
-            retry_after_secs: match &value["retry_after"] {
-                Value::Null => None,
-                v => Some(v.as_u64().ok_or("\"retry_after\" must be seconds")?),
-            },
-        },
-        Some("slow") => FaultKind::Slow {
-            secs: value["secs"]
-                .as_u64()
-                .ok_or("kind \"slow\" needs \"secs\"")?,
-        },
-        Some("reset") => FaultKind::ConnectionReset,
-        Some("not_json") => FaultKind::NotJson,
-        Some("missing_fields") => FaultKind::MissingFields,
-        _ => {
-            return Err(
-                "\"kind\" must be one of status, too_many_requests, slow, reset, \
-                        not_json, missing_fields"
-                    .to_string(),
-            )
-        }
-    };
-    Ok(Fault {
-        endpoint,
-        kind,
-        count,
-    })
+/// The switch of `/__sandbox/{name}`.
+fn switch(path: &str) -> Option<Switch> {
+    Switch::from_name(path.strip_prefix("/__sandbox/")?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_control_faults() {
-        let f = parse_fault(br#"{"endpoint":"/api/token","kind":"status","status":503,"count":2}"#)
-            .unwrap();
-        assert_eq!(f.kind, FaultKind::Status(503));
-        assert_eq!(f.count, 2);
-        let f = parse_fault(br#"{"endpoint":"/v1/me","kind":"too_many_requests"}"#).unwrap();
-        assert_eq!(
-            f.kind,
-            FaultKind::TooManyRequests {
-                retry_after_secs: None
-            }
-        );
-        assert_eq!(f.count, 1);
-        assert!(parse_fault(br#"{"endpoint":"/v1/me","kind":"slow"}"#).is_err());
-        assert!(parse_fault(br#"{"kind":"reset"}"#).is_err());
-        assert!(parse_fault(br#"{"endpoint":"/v1/me","kind":"explode"}"#).is_err());
+/// The `on` query parameter: absent, `true` or `1` is on; `false` or `0` off.
+fn on(rq: &Incoming) -> Result<bool, Reply> {
+    match rq.query("on") {
+        None | Some("true") | Some("1") => Ok(true),
+        Some("false") | Some("0") => Ok(false),
+        Some(_) => Err(api_error(400, "?on= must be true or false")),
     }
 }

@@ -14,112 +14,61 @@
 //! sending any answer.
 #![deny(missing_docs)]
 
+// Module layers, each depending only on layers above it (tests/module_graph.rs
+// checks there is no cycle and that nothing but this file uses the router):
+// - plain helpers and data: `options`, `util`, `scopes`, `catalog`, `request`,
+//   `respond`, `relay`
+// - the model: `playback` (one player), `users`, `state`, `switches`
+// - endpoints: `redirect_uri`, `consent_page`, `authorize` (`/authorize`),
+//   `client_auth`, `token` (`/api/token`), `api_auth` (bearer, allow-list, scopes),
+//   `shapes`, `me`, `library`, `player`, `player_control`, `artists` (`/v1/...`)
+// - `shared` (state + relay), `fault_parse`, `control` (`/__sandbox/...`), then
+//   `router`; `consent` is the client side (a browser stand-in).
+mod api_auth;
+mod artists;
 mod authorize;
+mod catalog;
+mod client_auth;
 mod consent;
+mod consent_page;
 mod control;
-mod handlers;
+mod fault_parse;
+mod library;
+mod me;
+mod options;
+mod playback;
+mod player;
+mod player_control;
+mod redirect_uri;
 mod relay;
+mod request;
 mod respond;
+mod router;
 mod scopes;
+mod shapes;
+mod shared;
+mod state;
+mod switches;
 mod token;
-mod web_api;
+mod users;
+mod util;
 
-use std::collections::HashMap;
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-pub use consent::approve_consent;
+pub use consent::{approve_consent, approve_consent_as};
+pub use options::{Fault, FaultKind, SandboxOptions};
 pub use scopes::{scope_description, Scope, SCOPES};
+pub use users::{DEFAULT_USER_ID, USER_IDS};
+
+use shared::Shared;
 
 /// Number of threads answering requests, so that a [`FaultKind::Slow`] request does
 /// not hold up the others.
 const WORKERS: usize = 8;
-
-/// How a [`Sandbox`] is set up. Start from [`SandboxOptions::default`] and change
-/// the fields a lesson needs.
-#[derive(Debug, Clone)]
-pub struct SandboxOptions {
-    /// Port to listen on (on `127.0.0.1`); `0` picks a free port.
-    pub port: u16,
-    /// The registered app's client id (32 hex characters, like Spotify's).
-    pub client_id: String,
-    /// The registered app's client secret (32 hex characters, like Spotify's).
-    pub client_secret: String,
-    /// The redirect URIs registered for the app, matched exactly. A loopback URI
-    /// registered without a port matches any port.
-    pub redirect_uris: Vec<String>,
-    /// The app name shown on the consent page.
-    pub app_name: String,
-    /// `false` (Spotify's usual answer): a refresh answer carries no
-    /// `refresh_token`, the old one stays valid. `true`: every refresh answers a
-    /// new refresh token and revokes the one used.
-    pub rotate_refresh_tokens: bool,
-    /// Scopes never granted even when asked for, so the granted `scope` is
-    /// narrower than the asked one.
-    pub withhold_scopes: Vec<String>,
-    /// Lifetime of an access token, the `expires_in` of token answers.
-    pub access_token_lifetime_secs: u64,
-    /// Faults armed from the start.
-    pub faults: Vec<Fault>,
-}
-
-impl Default for SandboxOptions {
-    fn default() -> Self {
-        SandboxOptions {
-            port: 0,
-            client_id: "5a5db0c1d2e3f4a5b6c7d8e9f0a1b2c3".to_string(),
-            client_secret: "9f8e7d6c5b4a39281706f5e4d3c2b1a0".to_string(),
-            redirect_uris: vec!["http://127.0.0.1:8888/callback".to_string()],
-            app_name: "spotify-auth walkthrough".to_string(),
-            rotate_refresh_tokens: false,
-            withhold_scopes: Vec::new(),
-            access_token_lifetime_secs: 3600,
-            faults: Vec::new(),
-        }
-    }
-}
-
-/// A fault armed on one endpoint: the next `count` requests to `endpoint` get
-/// `kind` instead of (or, for [`FaultKind::Slow`], before) their normal answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    /// The request path it applies to, without query, e.g. `"/api/token"` or `"/v1/me"`.
-    pub endpoint: String,
-    /// What goes wrong.
-    pub kind: FaultKind,
-    /// How many of the next matching requests it applies to.
-    pub count: u32,
-}
-
-/// What a [`Fault`] does to a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FaultKind {
-    /// Answer this HTTP status (500, 502, 503, ...) with a Spotify-like JSON error
-    /// body: `{"error":"server_error",...}` on the accounts service,
-    /// `{"error":{"status":N,"message":...}}` on `/v1`.
-    Status(u16),
-    /// Answer `429 Too Many Requests`, with a `Retry-After` header when given.
-    TooManyRequests {
-        /// Seconds for the `Retry-After` header; `None` sends no such header.
-        retry_after_secs: Option<u64>,
-    },
-    /// Sleep this long, then answer normally.
-    Slow {
-        /// Seconds to wait before answering.
-        secs: u64,
-    },
-    /// Close the connection without any answer.
-    ConnectionReset,
-    /// Answer `200` with `text/html` `<html>upstream error</html>`, as a proxy in
-    /// the way would.
-    NotJson,
-    /// Answer `200` with JSON lacking the expected fields (no `access_token` on
-    /// `/api/token`).
-    MissingFields,
-}
 
 /// A running sandbox. It serves on background threads until [`Sandbox::stop`] or
 /// drop, which release the port.
@@ -132,22 +81,6 @@ pub struct Sandbox {
     server: Option<Arc<tiny_http::Server>>,
     workers: Vec<JoinHandle<()>>,
     relay: Option<JoinHandle<()>>,
-}
-
-/// State shared by the worker threads, the relay and the [`Sandbox`] handle.
-pub(crate) struct Shared {
-    pub(crate) state: Mutex<handlers::State>,
-    /// Open client connections, keyed by the address `tiny_http` sees as the
-    /// request's remote address (the relay's upstream socket).
-    pub(crate) conns: Mutex<HashMap<SocketAddr, relay::Conn>>,
-    pub(crate) stopping: AtomicBool,
-    pub(crate) base_url: String,
-}
-
-impl Shared {
-    pub(crate) fn state(&self) -> MutexGuard<'_, handlers::State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 impl Sandbox {
@@ -170,9 +103,9 @@ impl Sandbox {
         let server = Arc::new(server);
         let base_url = format!("http://127.0.0.1:{port}");
         let shared = Arc::new(Shared {
-            state: Mutex::new(handlers::State::new(&options)),
-            conns: Mutex::new(HashMap::new()),
-            stopping: AtomicBool::new(false),
+            state: Mutex::new(state::State::new(&options)),
+            conns: Arc::default(),
+            stopping: Arc::new(AtomicBool::new(false)),
             base_url,
         });
         let mut workers = Vec::with_capacity(WORKERS);
@@ -183,14 +116,19 @@ impl Sandbox {
                 .name(format!("spotify-sandbox-worker-{i}"))
                 .spawn(move || loop {
                     match server.recv() {
-                        Ok(request) => handlers::handle(&shared, request),
+                        Ok(request) => router::handle(&shared, request),
                         Err(_) if shared.stopping.load(Ordering::SeqCst) => break,
                         Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
                     }
                 })?;
             workers.push(worker);
         }
-        let relay = relay::spawn(listener, upstream, Arc::clone(&shared))?;
+        let relay = relay::spawn(
+            listener,
+            upstream,
+            Arc::clone(&shared.conns),
+            Arc::clone(&shared.stopping),
+        )?;
         Ok(Sandbox {
             port,
             client_id: options.client_id.clone(),
@@ -266,6 +204,54 @@ impl Sandbox {
         self.shared.state().request_count(path)
     }
 
+    /// Make something play for `user_id` (`GET /v1/me/player` answers 200 with
+    /// `is_playing: true`, activating the first device if none is active), or
+    /// end the playback session (204). An unknown id becomes a fresh user.
+    pub fn set_playing(&self, user_id: &str, on: bool) {
+        self.switch(user_id, switches::Switch::Playing, on);
+    }
+
+    /// Give `user_id`'s player an active device (the first one), or none (player
+    /// commands then answer `404 NO_ACTIVE_DEVICE`, `GET /v1/me/player` 204).
+    pub fn set_active_device(&self, user_id: &str, on: bool) {
+        self.switch(user_id, switches::Switch::ActiveDevice, on);
+    }
+
+    /// Give `user_id` Premium or take it away (player commands then answer
+    /// `403 PREMIUM_REQUIRED`; `/v1/me` says `product: free` in extended quota).
+    pub fn set_premium(&self, user_id: &str, on: bool) {
+        self.switch(user_id, switches::Switch::Premium, on);
+    }
+
+    /// Put `user_id` on the app's development-mode allow-list or take it off
+    /// (every Web API call then answers `403 User not registered in the
+    /// Developer Dashboard`). The first edit of an "everyone" list makes it the
+    /// explicit list of the users known at that moment.
+    pub fn set_allowed(&self, user_id: &str, on: bool) {
+        self.switch(user_id, switches::Switch::Allowed, on);
+    }
+
+    /// Switch between development-mode (2026) answer shapes (`false`) and the
+    /// extended-quota ones (`true`), as [`SandboxOptions::extended_quota`].
+    pub fn set_extended_quota(&self, on: bool) {
+        self.shared.state().extended_quota = on;
+    }
+
+    /// The ids of every user the sandbox knows: the built-in ones
+    /// ([`USER_IDS`]), then those made up at sign-in.
+    pub fn user_ids(&self) -> Vec<String> {
+        self.shared
+            .state()
+            .users
+            .iter()
+            .map(|u| u.id.clone())
+            .collect()
+    }
+
+    fn switch(&self, user_id: &str, switch: switches::Switch, on: bool) {
+        switches::apply(&mut self.shared.state(), user_id, switch, on);
+    }
+
     /// Stop serving and release the port (dropping the sandbox does the same).
     pub fn stop(mut self) {
         self.shutdown();
@@ -288,7 +274,7 @@ impl Sandbox {
         if let Some(relay) = self.relay.take() {
             let _ = relay.join();
         }
-        relay::close_all(&self.shared);
+        relay::close_all(&self.shared.conns);
     }
 }
 

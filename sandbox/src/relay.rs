@@ -3,13 +3,23 @@
 //! client's connection with no answer at all ([`crate::FaultKind::ConnectionReset`]),
 //! which `tiny_http` alone cannot do (it always writes a response).
 
+use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use crate::Shared;
+/// The open client connections, keyed by the address `tiny_http` sees as the
+/// request's remote address (the relay's upstream socket).
+#[derive(Default)]
+pub(crate) struct Conns(Mutex<HashMap<SocketAddr, Conn>>);
+
+impl Conns {
+    fn lock(&self) -> MutexGuard<'_, HashMap<SocketAddr, Conn>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 /// One relayed connection: the client's socket and ours to `tiny_http`.
 pub(crate) struct Conn {
@@ -28,17 +38,18 @@ impl Conn {
 pub(crate) fn spawn(
     listener: TcpListener,
     upstream: SocketAddr,
-    shared: Arc<Shared>,
+    conns: Arc<Conns>,
+    stopping: Arc<AtomicBool>,
 ) -> io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("spotify-sandbox-relay".to_string())
         .spawn(move || {
             for client in listener.incoming() {
-                if shared.stopping.load(Ordering::SeqCst) {
+                if stopping.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(client) = client else { continue };
-                if let Err(e) = relay_one(client, upstream, &shared) {
+                if let Err(e) = relay_one(client, upstream, &conns) {
                     eprintln!("spotify-sandbox: could not relay a connection: {e}");
                 }
             }
@@ -46,22 +57,18 @@ pub(crate) fn spawn(
         })
 }
 
-fn relay_one(client: TcpStream, upstream: SocketAddr, shared: &Arc<Shared>) -> io::Result<()> {
+fn relay_one(client: TcpStream, upstream: SocketAddr, conns: &Arc<Conns>) -> io::Result<()> {
     let up = TcpStream::connect(upstream)?;
     let _ = client.set_nodelay(true);
     let _ = up.set_nodelay(true);
     let key = up.local_addr()?;
-    shared
-        .conns
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(
-            key,
-            Conn {
-                client: client.try_clone()?,
-                upstream: up.try_clone()?,
-            },
-        );
+    conns.lock().insert(
+        key,
+        Conn {
+            client: client.try_clone()?,
+            upstream: up.try_clone()?,
+        },
+    );
     let (mut client_read, mut up_write) = (client.try_clone()?, up.try_clone()?);
     std::thread::Builder::new()
         .name("spotify-sandbox-relay-in".to_string())
@@ -70,28 +77,23 @@ fn relay_one(client: TcpStream, upstream: SocketAddr, shared: &Arc<Shared>) -> i
             let _ = up_write.shutdown(Shutdown::Write);
         })?;
     let (mut up_read, mut client_write) = (up, client);
-    let shared = Arc::clone(shared);
+    let conns = Arc::clone(conns);
     std::thread::Builder::new()
         .name("spotify-sandbox-relay-out".to_string())
         .spawn(move || {
             let _ = io::copy(&mut up_read, &mut client_write);
             let _ = client_write.shutdown(Shutdown::Both);
             let _ = up_read.shutdown(Shutdown::Both);
-            shared
-                .conns
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&key);
+            conns.lock().remove(&key);
         })?;
     Ok(())
 }
 
 /// Close the client connection whose request `tiny_http` saw coming from `remote`,
 /// without sending anything more. Returns whether such a connection was found.
-pub(crate) fn reset(shared: &Shared, remote: Option<&SocketAddr>) -> bool {
+pub(crate) fn reset(conns: &Conns, remote: Option<&SocketAddr>) -> bool {
     let Some(remote) = remote else { return false };
-    let conns = shared.conns.lock().unwrap_or_else(|e| e.into_inner());
-    match conns.get(remote) {
+    match conns.lock().get(remote) {
         Some(conn) => {
             conn.close();
             true
@@ -101,9 +103,8 @@ pub(crate) fn reset(shared: &Shared, remote: Option<&SocketAddr>) -> bool {
 }
 
 /// Close every relayed connection (on stop).
-pub(crate) fn close_all(shared: &Shared) {
-    let conns = shared.conns.lock().unwrap_or_else(|e| e.into_inner());
-    for conn in conns.values() {
+pub(crate) fn close_all(conns: &Conns) {
+    for conn in conns.lock().values() {
         conn.close();
     }
 }

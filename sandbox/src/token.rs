@@ -1,66 +1,20 @@
 //! `POST /api/token`: the authorization-code exchange (with or without PKCE) and
 //! the refresh.
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::handlers::{
-    lookup, random_token, AccessToken, Incoming, RefreshToken, State, CODE_LIFETIME_SECS,
-    REFRESH_HORIZON_SECS,
-};
+use crate::client_auth::{client_auth, ClientAuth};
+use crate::request::Incoming;
 use crate::respond::{oauth_error, Reply};
+use crate::state::{AccessToken, RefreshToken, State, CODE_LIFETIME_SECS, REFRESH_HORIZON_SECS};
+use crate::util::{lookup, random_token};
 
 /// base64url(SHA-256(verifier)) without padding, as RFC 7636 `S256`.
 pub(crate) fn s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-/// How the client proved who it is.
-enum ClientAuth {
-    /// With the secret (Basic header, or `client_secret` in the body).
-    Confidential,
-    /// With `client_id` only (PKCE).
-    Public,
-}
-
-fn client_auth(
-    state: &State,
-    rq: &Incoming,
-    form: &[(String, String)],
-) -> Result<ClientAuth, Reply> {
-    let invalid_client = || oauth_error(400, "invalid_client", "Invalid client");
-    let invalid_secret = || oauth_error(400, "invalid_client", "Invalid client secret");
-    if let Some(header) = &rq.authorization {
-        let encoded = header
-            .split_once(' ')
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
-            .map(|(_, rest)| rest.trim())
-            .ok_or_else(invalid_client)?;
-        let decoded = STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .ok_or_else(invalid_client)?;
-        let (id, secret) = decoded.split_once(':').ok_or_else(invalid_client)?;
-        if id != state.client_id {
-            return Err(invalid_client());
-        }
-        if secret != state.client_secret {
-            return Err(invalid_secret());
-        }
-        return Ok(ClientAuth::Confidential);
-    }
-    match lookup(form, "client_id") {
-        None => Err(invalid_client()),
-        Some(id) if id != state.client_id => Err(invalid_client()),
-        Some(_) => match lookup(form, "client_secret") {
-            Some(secret) if secret != state.client_secret => Err(invalid_secret()),
-            Some(_) => Ok(ClientAuth::Confidential),
-            None => Ok(ClientAuth::Public),
-        },
-    }
 }
 
 pub(crate) fn token(state: &mut State, rq: &Incoming) -> Reply {
@@ -74,7 +28,7 @@ pub(crate) fn token(state: &mut State, rq: &Incoming) -> Reply {
                 "grant_type parameter is missing",
             )
         }
-        Some("authorization_code") | Some("refresh_token") => {}
+        Some("authorization_code") | Some("refresh_token") | Some("client_credentials") => {}
         Some(_) => {
             return oauth_error(
                 400,
@@ -87,10 +41,10 @@ pub(crate) fn token(state: &mut State, rq: &Incoming) -> Reply {
         Ok(auth) => auth,
         Err(reply) => return reply,
     };
-    if grant_type == Some("authorization_code") {
-        exchange_code(state, &form, auth)
-    } else {
-        refresh(state, &form, auth)
+    match grant_type {
+        Some("authorization_code") => exchange_code(state, &form, auth),
+        Some("client_credentials") => client_credentials(state, auth),
+        _ => refresh(state, &form, auth),
     }
 }
 
@@ -142,15 +96,17 @@ fn exchange_code(state: &mut State, form: &[(String, String)], auth: ClientAuth)
     let pkce = code.code_challenge.is_some();
     let scopes = code.scopes.clone();
     let client_id = code.client_id.clone();
+    let user = code.user.clone();
     if let Some(code) = state.codes.get_mut(code_value) {
         code.used = true;
     }
-    let access_token = issue_access_token(state, &scopes);
+    let access_token = issue_access_token(state, Some(&user), &scopes);
     let refresh_token = random_token("AQ", 96);
     state.refresh_tokens.insert(
         refresh_token.clone(),
         RefreshToken {
             client_id,
+            user,
             scopes: scopes.clone(),
             consent_at: now,
             revoked: false,
@@ -171,12 +127,13 @@ fn exchange_code(state: &mut State, form: &[(String, String)], auth: ClientAuth)
     .header("Pragma", "no-cache")
 }
 
-fn issue_access_token(state: &mut State, scopes: &[String]) -> String {
+fn issue_access_token(state: &mut State, user: Option<&str>, scopes: &[String]) -> String {
     let token = random_token("BQ", 120);
     let expires_at = state.now() + state.access_token_lifetime_secs;
     state.access_tokens.insert(
         token.clone(),
         AccessToken {
+            user: user.map(str::to_string),
             scopes: scopes.to_vec(),
             expires_at,
         },
@@ -204,7 +161,8 @@ fn refresh(state: &mut State, form: &[(String, String)], auth: ClientAuth) -> Re
     }
     let scopes = token.scopes.clone();
     let (client_id, consent_at, pkce) = (token.client_id.clone(), token.consent_at, token.pkce);
-    let access_token = issue_access_token(state, &scopes);
+    let user = token.user.clone();
+    let access_token = issue_access_token(state, Some(&user), &scopes);
     let mut answer = json!({
         "access_token": access_token,
         "token_type": "Bearer",
@@ -220,6 +178,7 @@ fn refresh(state: &mut State, form: &[(String, String)], auth: ClientAuth) -> Re
             new.clone(),
             RefreshToken {
                 client_id,
+                user,
                 scopes,
                 consent_at,
                 revoked: false,
@@ -231,6 +190,25 @@ fn refresh(state: &mut State, form: &[(String, String)], auth: ClientAuth) -> Re
     Reply::json(200, &answer)
         .header("Cache-Control", "no-store")
         .header("Pragma", "no-cache")
+}
+
+/// The Client Credentials grant: an app-only token (no user, no scope, no
+/// refresh token). It needs the secret; `client_id` alone (PKCE) is refused.
+fn client_credentials(state: &mut State, auth: ClientAuth) -> Reply {
+    if matches!(auth, ClientAuth::Public) {
+        return oauth_error(400, "invalid_client", "Invalid client secret");
+    }
+    let access_token = issue_access_token(state, None, &[]);
+    Reply::json(
+        200,
+        &json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": state.access_token_lifetime_secs,
+        }),
+    )
+    .header("Cache-Control", "no-store")
+    .header("Pragma", "no-cache")
 }
 
 #[cfg(test)]

@@ -5,9 +5,15 @@ mod common;
 use common::*;
 use serde_json::Value;
 
+/// Extended quota mode keeps the pre-2026 profile (tests/dev_mode.rs has the
+/// development-mode one, the default).
+fn start_extended() -> spotify_sandbox::Sandbox {
+    start_with(|o| o.extended_quota = true)
+}
+
 #[test]
 fn me_without_scopes_has_the_public_profile_only() {
-    let sb = start();
+    let sb = start_extended();
     let (access, _) = tokens(&sb, "");
     let response = api_get(&sb, "/v1/me", Some(&access));
     assert_eq!(
@@ -32,7 +38,7 @@ fn me_without_scopes_has_the_public_profile_only() {
 
 #[test]
 fn me_with_email_and_private_scopes() {
-    let sb = start();
+    let sb = start_extended();
     let (access, _) = tokens(&sb, "user-read-email");
     let (_, me) = json(api_get(&sb, "/v1/me", Some(&access)));
     assert!(me["email"].is_string());
@@ -102,7 +108,7 @@ fn missing_scope_is_403() {
 
 #[test]
 fn playlists_are_paged() {
-    let sb = start();
+    let sb = start_extended();
     let (access, _) = tokens(&sb, "playlist-read-private");
     let (status, page) = json(api_get(&sb, "/v1/me/playlists", Some(&access)));
     assert_eq!(status, 200);

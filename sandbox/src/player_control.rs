@@ -1,0 +1,66 @@
+//! The player commands: `PUT /v1/me/player/pause`, `PUT /v1/me/player/play`,
+//! `POST /v1/me/player/next`, `POST /v1/me/player/previous` (204 on success;
+//! optional `device_id`). They need `user-modify-playback-state`, Premium and
+//! an active device, checked in that order.
+
+use serde_json::json;
+
+use crate::api_auth::user_caller;
+use crate::request::Incoming;
+use crate::respond::{api_error, Reply};
+use crate::state::State;
+
+/// A player command.
+#[derive(Clone, Copy)]
+pub(crate) enum Command {
+    Pause,
+    Play,
+    Next,
+    Previous,
+}
+
+/// `{"error":{"status":..,"message":..,"reason":..}}`, Spotify's player errors.
+fn player_error(status: u16, message: &str, reason: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({"error": {"status": status, "message": message, "reason": reason}}),
+    )
+}
+
+/// Run `command` for the token's user.
+pub(crate) fn command(state: &mut State, rq: &Incoming, command: Command) -> Reply {
+    let id = match user_caller(state, rq, Some("user-modify-playback-state")) {
+        Ok((id, _)) => id,
+        Err(reply) => return reply,
+    };
+    let now = state.now();
+    let user = state.user_mut(&id);
+    if !user.premium {
+        return player_error(
+            403,
+            "Player command failed: Premium required",
+            "PREMIUM_REQUIRED",
+        );
+    }
+    let player = &mut user.player;
+    if let Some(device_id) = rq.query("device_id") {
+        // Naming one of the user's devices makes it the active one.
+        if !player.transfer(device_id) {
+            return api_error(404, "Device not found");
+        }
+    }
+    if player.active.is_none() {
+        return player_error(
+            404,
+            "Player command failed: No active device found",
+            "NO_ACTIVE_DEVICE",
+        );
+    }
+    match command {
+        Command::Pause => player.pause(now),
+        Command::Play => player.play(now),
+        Command::Next => player.skip(true, now),
+        Command::Previous => player.skip(false, now),
+    }
+    Reply::no_content()
+}

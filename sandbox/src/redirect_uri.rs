@@ -1,0 +1,116 @@
+//! Spotify's redirect-URI rules, and building the redirect back to the app.
+
+use url::Url;
+
+/// `redirect_uri` with the given query parameters appended (properly encoded).
+pub(crate) fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> String {
+    match Url::parse(redirect_uri) {
+        Ok(mut url) => {
+            {
+                let mut pairs = url.query_pairs_mut();
+                for (k, v) in params {
+                    pairs.append_pair(k, v);
+                }
+            }
+            url.to_string()
+        }
+        Err(_) => redirect_uri.to_string(),
+    }
+}
+
+/// Whether `requested` may be used as a redirect URI given the registered ones:
+/// exact match, except that a loopback URI registered without a port matches any
+/// port; `localhost` and non-loopback `http` are refused even when registered.
+pub(crate) fn redirect_uri_allowed(registered: &[String], requested: &str) -> bool {
+    let Ok(url) = Url::parse(requested) else {
+        return false;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => return false,
+        _ => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return false;
+    }
+    if registered.iter().any(|r| r == requested) {
+        return true;
+    }
+    if loopback {
+        if let Some(without_port) = strip_port(requested) {
+            return registered.contains(&without_port);
+        }
+    }
+    false
+}
+
+/// `http://127.0.0.1:8888/cb` → `http://127.0.0.1/cb`; `None` when there is no
+/// explicit port.
+fn strip_port(uri: &str) -> Option<String> {
+    let scheme_end = uri.find("://")? + 3;
+    let rest = &uri[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let host_end = match authority.rfind(']') {
+        Some(i) => i + 1,
+        None => authority.find(':')?,
+    };
+    let port = authority[host_end..].strip_prefix(':')?;
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!(
+        "{}{}{}",
+        &uri[..scheme_end],
+        &authority[..host_end],
+        &rest[authority_end..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uri_rules() {
+        let reg = |uris: &[&str]| uris.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let r = reg(&["http://127.0.0.1:8888/callback"]);
+        assert!(redirect_uri_allowed(&r, "http://127.0.0.1:8888/callback"));
+        assert!(!redirect_uri_allowed(&r, "http://127.0.0.1:8888/callback/"));
+        assert!(!redirect_uri_allowed(&r, "http://127.0.0.1:8889/callback"));
+        assert!(!redirect_uri_allowed(&r, "http://127.0.0.1:8888/Callback"));
+        assert!(!redirect_uri_allowed(&r, "https://127.0.0.1:8888/callback"));
+        let r = reg(&["http://127.0.0.1/callback", "http://[::1]/cb"]);
+        assert!(redirect_uri_allowed(&r, "http://127.0.0.1:43123/callback"));
+        assert!(redirect_uri_allowed(&r, "http://127.0.0.1/callback"));
+        assert!(redirect_uri_allowed(&r, "http://[::1]:5000/cb"));
+        assert!(!redirect_uri_allowed(
+            &r,
+            "http://127.0.0.1:43123/callback/"
+        ));
+        let r = reg(&[
+            "http://localhost:8888/callback",
+            "http://example.com/callback",
+            "https://example.com/callback",
+            "myapp://callback",
+        ]);
+        assert!(!redirect_uri_allowed(&r, "http://localhost:8888/callback"));
+        assert!(!redirect_uri_allowed(&r, "http://example.com/callback"));
+        assert!(redirect_uri_allowed(&r, "https://example.com/callback"));
+        assert!(redirect_uri_allowed(&r, "myapp://callback"));
+    }
+
+    #[test]
+    fn strip_port_handles_ipv6_and_paths() {
+        assert_eq!(
+            strip_port("http://127.0.0.1:8888/cb?x=1").as_deref(),
+            Some("http://127.0.0.1/cb?x=1")
+        );
+        assert_eq!(
+            strip_port("http://[::1]:80/").as_deref(),
+            Some("http://[::1]/")
+        );
+        assert_eq!(strip_port("http://127.0.0.1/cb"), None);
+    }
+}

@@ -1,0 +1,55 @@
+//! [`Incoming`]: a request read out of `tiny_http`, the only view of a request the
+//! endpoints get.
+
+use std::io::Read;
+
+use url::Url;
+
+use crate::util::lookup;
+
+const MAX_BODY: u64 = 1 << 20;
+
+/// A request: method, path, query, `Authorization` header and body.
+pub(crate) struct Incoming {
+    pub(crate) method: tiny_http::Method,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) authorization: Option<String>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Incoming {
+    /// Read `request`'s head and body (at most 1 MiB); `None` when its URL does
+    /// not parse.
+    pub(crate) fn read(request: &mut tiny_http::Request) -> Option<Incoming> {
+        let parsed = Url::parse(&format!("http://sandbox{}", request.url())).ok()?;
+        let mut body = Vec::new();
+        let _ = request.as_reader().take(MAX_BODY).read_to_end(&mut body);
+        Some(Incoming {
+            method: request.method().clone(),
+            path: parsed.path().to_string(),
+            query: parsed
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+            authorization: request
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Authorization"))
+                .map(|h| h.value.as_str().to_string()),
+            body,
+        })
+    }
+
+    /// A query parameter.
+    pub(crate) fn query(&self, name: &str) -> Option<&str> {
+        lookup(&self.query, name)
+    }
+
+    /// The body as `application/x-www-form-urlencoded` pairs.
+    pub(crate) fn form(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(&self.body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+}

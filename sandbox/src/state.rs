@@ -1,0 +1,183 @@
+//! The sandbox's memory: the registered app, pending consents, codes, tokens,
+//! faults, request counts and the clock. Plain data and its rules; no HTTP.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::options::{Fault, FaultKind, SandboxOptions};
+use crate::users::User;
+
+/// An authorization code is valid this long (Spotify: "a few minutes").
+pub(crate) const CODE_LIFETIME_SECS: u64 = 10 * 60;
+/// A refresh token expires six months after the user's original consent.
+pub(crate) const REFRESH_HORIZON_SECS: u64 = 182 * 24 * 60 * 60 + 12 * 60 * 60;
+
+/// An authorize request waiting for the user's decision on the consent page.
+pub(crate) struct Pending {
+    pub(crate) redirect_uri: String,
+    pub(crate) state: Option<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) code_challenge: Option<String>,
+}
+
+pub(crate) struct Code {
+    pub(crate) client_id: String,
+    /// The user who consented.
+    pub(crate) user: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) code_challenge: Option<String>,
+    pub(crate) issued_at: u64,
+    pub(crate) used: bool,
+}
+
+pub(crate) struct AccessToken {
+    /// The user it acts for; `None` for an app-only (client credentials) token.
+    pub(crate) user: Option<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) expires_at: u64,
+}
+
+pub(crate) struct RefreshToken {
+    pub(crate) client_id: String,
+    pub(crate) user: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) consent_at: u64,
+    pub(crate) revoked: bool,
+    pub(crate) pkce: bool,
+}
+
+/// Everything the sandbox remembers.
+pub(crate) struct State {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+    pub(crate) redirect_uris: Vec<String>,
+    pub(crate) app_name: String,
+    pub(crate) rotate_refresh_tokens: bool,
+    pub(crate) withhold_scopes: Vec<String>,
+    pub(crate) access_token_lifetime_secs: u64,
+    pub(crate) clock_offset: u64,
+    pub(crate) faults: Vec<Fault>,
+    pub(crate) counts: HashMap<String, u64>,
+    pub(crate) pending: HashMap<String, Pending>,
+    pub(crate) codes: HashMap<String, Code>,
+    pub(crate) access_tokens: HashMap<String, AccessToken>,
+    pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
+    /// The users, the built-in ones first (the default one first of all).
+    pub(crate) users: Vec<User>,
+    /// Users the app is allow-listed for in development mode; `None`: everyone.
+    pub(crate) allowed_users: Option<Vec<String>>,
+    /// Extended quota mode: the pre-2026 answer shapes.
+    pub(crate) extended_quota: bool,
+    /// Whether a fresh user's player starts with an active device.
+    pub(crate) active_device: bool,
+}
+
+impl State {
+    pub(crate) fn new(options: &SandboxOptions) -> State {
+        let mut state = State {
+            client_id: options.client_id.clone(),
+            client_secret: options.client_secret.clone(),
+            redirect_uris: options.redirect_uris.clone(),
+            app_name: options.app_name.clone(),
+            rotate_refresh_tokens: options.rotate_refresh_tokens,
+            withhold_scopes: options.withhold_scopes.clone(),
+            access_token_lifetime_secs: options.access_token_lifetime_secs,
+            clock_offset: 0,
+            faults: Vec::new(),
+            counts: HashMap::new(),
+            pending: HashMap::new(),
+            codes: HashMap::new(),
+            access_tokens: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            users: User::built_in(options.active_device, options.premium),
+            allowed_users: options.allowed_users.clone(),
+            extended_quota: options.extended_quota,
+            active_device: options.active_device,
+        };
+        for fault in &options.faults {
+            state.add_fault(fault.clone());
+        }
+        state
+    }
+
+    /// The sandbox's "now", in seconds since the Unix epoch.
+    pub(crate) fn now(&self) -> u64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        real + self.clock_offset
+    }
+
+    pub(crate) fn add_fault(&mut self, fault: Fault) {
+        if fault.count > 0 {
+            self.faults.push(fault);
+        }
+    }
+
+    pub(crate) fn revoke_refresh_tokens(&mut self) {
+        for token in self.refresh_tokens.values_mut() {
+            token.revoked = true;
+        }
+    }
+
+    pub(crate) fn advance(&mut self, secs: u64) {
+        self.clock_offset = self.clock_offset.saturating_add(secs);
+    }
+
+    pub(crate) fn request_count(&self, path: &str) -> u64 {
+        self.counts.get(path).copied().unwrap_or(0)
+    }
+
+    /// Count a request and take the first fault armed for its path, if any.
+    pub(crate) fn arrive(&mut self, path: &str) -> Option<FaultKind> {
+        *self.counts.entry(path.to_string()).or_insert(0) += 1;
+        let index = self
+            .faults
+            .iter()
+            .position(|f| f.endpoint == path && f.count > 0)?;
+        let fault = &mut self.faults[index];
+        fault.count -= 1;
+        let kind = fault.kind.clone();
+        if fault.count == 0 {
+            self.faults.remove(index);
+        }
+        Some(kind)
+    }
+
+    /// The user with this id.
+    pub(crate) fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The user with this id, made up (fresh profile) when unknown.
+    pub(crate) fn user_mut(&mut self, id: &str) -> &mut User {
+        let index = match self.users.iter().position(|u| u.id == id) {
+            Some(i) => i,
+            None => {
+                self.users.push(User::fresh(id, self.active_device));
+                self.users.len() - 1
+            }
+        };
+        &mut self.users[index]
+    }
+
+    /// Whether the app may serve `user` (development-mode allow-list).
+    pub(crate) fn is_allowed(&self, user: &str) -> bool {
+        self.allowed_users
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|u| u == user))
+    }
+
+    /// Put `user` on the allow-list or take it off. Editing an "everyone"
+    /// list first makes it explicit (every user known now).
+    pub(crate) fn set_allowed(&mut self, user: &str, on: bool) {
+        let known: Vec<String> = self.users.iter().map(|u| u.id.clone()).collect();
+        let list = self.allowed_users.get_or_insert(known);
+        list.retain(|u| u != user);
+        if on {
+            list.push(user.to_string());
+        }
+    }
+}
