@@ -29,6 +29,11 @@ fn run() -> Result<()> {
     let mut auth = setup::binary_session()?;
 
     println!("== Step 2: trade the code for tokens ==");
+    if let Some(url) = &args.pasted {
+        // A paste that can never work (an implicit-grant URL, garbage) is
+        // named before anything else.
+        spotify_auth::parse_redirect(url)?;
+    }
     // Fail before asking for anything when step 1 has not run.
     let pending = auth
         .pending_authorization()?
