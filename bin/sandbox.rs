@@ -1,14 +1,45 @@
 //! The offline sandbox in the foreground, for a person: put the printed lines
 //! in `.env` and do the walkthrough in a real browser, with no account.
 //!
-//! `cargo run --bin sandbox -- [--port N] [--rotate-refresh-tokens] [--withhold-scope SCOPE]`
+//! `cargo run --bin sandbox -- --help` lists the switches.
 
 use spotify_auth::walkthrough::cli;
 use spotify_auth::{Error, Result};
-use spotify_sandbox::{Sandbox, SandboxOptions};
+use spotify_sandbox::{Sandbox, SandboxOptions, DEFAULT_USER_ID, USER_IDS};
 
-const USAGE: &str = "usage: sandbox [--port N (default 8899; 0 = any free port)] [--rotate-refresh-tokens] [--withhold-scope SCOPE]";
+const USAGE: &str = "\
+usage: sandbox [OPTIONS]
+
+An offline stand-in for accounts.spotify.com and api.spotify.com on 127.0.0.1.
+It accepts one registered app: client id 5a5db0c1d2e3f4a5b6c7d8e9f0a1b2c3,
+client secret 9f8e7d6c5b4a39281706f5e4d3c2b1a0, redirect URI
+http://127.0.0.1:8888/callback (it prints them as SPOTIFY_* lines at start).
+Users: sandbox-user (the default, \"Sandbox Listener\"), ada, grace, alan (not
+Premium) and edsger; the consent page lets you pick one or type a new id.
+
+options:
+  --port N                 listen on 127.0.0.1:N (default 8899; 0 = any free port)
+  --rotate-refresh-tokens  every refresh answers a new refresh token, revoking the old
+  --withhold-scope SCOPE   never grant SCOPE even when asked (repeatable)
+  --extended-quota         answer with the pre-2026 extended-quota shapes (full
+                           /v1/me, playlists with tracks.total) instead of the
+                           development-mode ones
+  --not-allow-listed       the default user is not on the app's allow-list: every
+                           Web API call answers 403 User not registered in the
+                           Developer Dashboard (the other built-in users stay allowed)
+  --allow-user ID          allow-list only the users given (repeatable)
+  --no-active-device       no player has an active device: player commands answer
+                           404 NO_ACTIVE_DEVICE, GET /v1/me/player 204
+  --not-premium            the default user has no Premium: player commands answer
+                           403 PREMIUM_REQUIRED
+  -h, --help               this text
+
+At run time: POST /__sandbox/{playing,active-device,premium,allowed}?on=BOOL[&user=ID],
+POST /__sandbox/extended-quota?on=BOOL, GET /__sandbox/users (see sandbox/README.md).";
 const DEFAULT_PORT: u16 = 8899;
+/// The walkthrough's default scopes (the library owns the real constant; this
+/// copy only feeds the printed `SPOTIFY_SCOPES` line).
+const WALKTHROUGH_SCOPES: &str = "user-read-private playlist-read-private user-library-read user-read-playback-state user-modify-playback-state";
 
 fn main() -> std::process::ExitCode {
     cli::main(run)
@@ -32,6 +63,7 @@ fn run() -> Result<()> {
     for (name, value) in sandbox.env_vars() {
         println!("{name}={value}");
     }
+    println!("SPOTIFY_SCOPES={WALKTHROUGH_SCOPES}");
     println!();
     println!("Then: cargo run --bin step1_auth_url, open the URL in a browser, press Agree,");
     println!("paste the address the browser lands on into cargo run --bin step2_get_tokens.");
@@ -49,6 +81,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxOptions> 
         args.next()
             .ok_or_else(|| Error::Config(format!("{flag} needs a value: {USAGE}")))
     };
+    let mut allow: Vec<String> = Vec::new();
+    let mut not_allow_listed = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => {
@@ -61,6 +95,11 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxOptions> 
             "--withhold-scope" => options
                 .withhold_scopes
                 .push(value("--withhold-scope", &mut args)?),
+            "--extended-quota" => options.extended_quota = true,
+            "--not-allow-listed" => not_allow_listed = true,
+            "--allow-user" => allow.push(value("--allow-user", &mut args)?),
+            "--no-active-device" => options.active_device = false,
+            "--not-premium" => options.premium = false,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -72,5 +111,54 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxOptions> 
             }
         }
     }
+    if not_allow_listed && allow.is_empty() {
+        allow = USER_IDS
+            .iter()
+            .filter(|id| **id != DEFAULT_USER_ID)
+            .map(|id| id.to_string())
+            .collect();
+    } else if not_allow_listed {
+        allow.retain(|id| id != DEFAULT_USER_ID);
+    }
+    if not_allow_listed || !allow.is_empty() {
+        options.allowed_users = Some(allow);
+    }
     Ok(options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> SandboxOptions {
+        parse_args(args.iter().map(|s| s.to_string())).unwrap()
+    }
+
+    #[test]
+    fn switches_set_the_options() {
+        let o = parse(&[]);
+        assert_eq!(o.port, DEFAULT_PORT);
+        assert!(!o.extended_quota && o.active_device && o.premium);
+        assert_eq!(o.allowed_users, None);
+        let o = parse(&["--extended-quota", "--no-active-device", "--not-premium"]);
+        assert!(o.extended_quota && !o.active_device && !o.premium);
+        let o = parse(&["--not-allow-listed"]);
+        let allowed = o.allowed_users.unwrap();
+        assert!(!allowed.iter().any(|u| u == DEFAULT_USER_ID));
+        assert!(allowed.iter().any(|u| u == "ada"));
+        let o = parse(&["--allow-user", "ada", "--allow-user", "grace"]);
+        assert_eq!(o.allowed_users.unwrap(), ["ada", "grace"]);
+        assert!(parse_args(["--allow-user".to_string()].into_iter()).is_err());
+    }
+
+    #[test]
+    fn usage_names_the_credentials_it_accepts() {
+        let defaults = SandboxOptions::default();
+        assert!(USAGE.contains(&defaults.client_id));
+        assert!(USAGE.contains(&defaults.client_secret));
+        assert!(USAGE.contains(&defaults.redirect_uris[0]));
+        for id in USER_IDS {
+            assert!(USAGE.contains(id), "{id}");
+        }
+    }
 }

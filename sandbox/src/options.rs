@@ -1,7 +1,7 @@
 //! How a sandbox is set up ([`SandboxOptions`]) and the faults it can inject
 //! ([`Fault`], [`FaultKind`]). Plain data: no HTTP, no state.
 
-/// How a [`Sandbox`] is set up. Start from [`SandboxOptions::default`] and change
+/// How a [`Sandbox`](crate::Sandbox) is set up. Start from [`SandboxOptions::default`] and change
 /// the fields a lesson needs.
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {

@@ -1,5 +1,6 @@
 //! The crate's modules form no import cycle: endpoints depend on the state and
-//! the answer helpers, the router on the endpoints, and nothing on the router.
+//! the answer helpers, the router on the endpoints, and only the server start
+//! (`sandbox.rs`) on the router.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -27,7 +28,8 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
                 let rest = &source[i + 7..];
                 let list = match rest.strip_prefix('{') {
                     Some(inner) => &inner[..inner.find('}').unwrap_or(inner.len())],
-                    None => rest,
+                    // One path: only its first segment matters.
+                    None => &rest[..rest.find([':', ';']).unwrap_or(rest.len())],
                 };
                 for part in list.split(',') {
                     let module: String = part
@@ -77,9 +79,9 @@ fn no_module_imports_in_a_cycle() {
 }
 
 #[test]
-fn only_lib_uses_the_router_and_nothing_uses_lib() {
+fn only_the_server_start_uses_the_router_and_nothing_uses_lib() {
     for (module, deps) in graph() {
-        if module != "lib" {
+        if module != "lib" && module != "sandbox" {
             assert!(!deps.contains("router"), "{module} depends on the router");
         }
         assert!(!deps.contains("lib"), "{module} depends on lib.rs");

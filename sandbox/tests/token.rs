@@ -32,7 +32,11 @@ fn access_token_lifetime_is_configurable() {
 
 #[test]
 fn withheld_scope_is_not_granted() {
-    let sb = start_with(|o| o.withhold_scopes = vec!["user-read-email".into()]);
+    // Extended quota mode, where /v1/me still shows what the scopes allow.
+    let sb = start_with(|o| {
+        o.withhold_scopes = vec!["user-read-email".into()];
+        o.extended_quota = true;
+    });
     let location = approve_consent(
         &authorize_url(&sb, "user-read-private user-read-email", "s"),
         true,
