@@ -4,6 +4,7 @@
 use crate::clock::format_utc;
 use crate::core::app_token::AppToken;
 use crate::core::error::printable;
+use crate::core::redirect_uri::is_portless_loopback;
 use crate::core::step1::AuthorizeRequest;
 use crate::core::token::{SavedToken, TokenResponse};
 use crate::core::web_api::{Artist, Device, Devices, Page, Playback, Playlist, Profile, SavedShow};
@@ -279,12 +280,30 @@ pub fn minutes(ms: u64) -> String {
 /// Step 1: the redirect URI to register, each query parameter, then the URL
 /// alone on its own line.
 pub fn authorize_request(request: &AuthorizeRequest) -> String {
+    authorize_request_for(request, &request.pending.redirect_uri)
+}
+
+/// Like [`authorize_request`] when the request's redirect URI is `registered`
+/// (the configured one) with the port of a listener put in.
+pub fn authorize_request_for(request: &AuthorizeRequest, registered: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Register this redirect URI in the app's dashboard, character for character: {}",
-        request.pending.redirect_uri
+        "Register this redirect URI in the app's dashboard, character for character: {registered}"
     );
+    if is_portless_loopback(registered) {
+        let _ = writeln!(
+            out,
+            "note: it is loopback without a port: register exactly this in the dashboard; step 2 --listen will pick a free port (Spotify accepts any port for a loopback redirect URI registered without one)"
+        );
+    }
+    if request.pending.redirect_uri != registered {
+        let _ = writeln!(
+            out,
+            "This authorization uses it with the port the listener bound: {}",
+            request.pending.redirect_uri
+        );
+    }
     let _ = writeln!(out, "Query parameters of the authorize URL:");
     for p in &request.parameters {
         let _ = writeln!(out, "  {:<21} = {:<40}  # {}", p.name, p.value, p.purpose);
