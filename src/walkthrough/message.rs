@@ -14,7 +14,7 @@ pub fn message(error: &Error) -> String {
         ),
         Error::MissingClientId => "SPOTIFY_CLIENT_ID is not set: copy the client id from your app at https://developer.spotify.com/dashboard into .env; or try the offline sandbox: `cargo run` walks the whole flow, and `cargo run --bin sandbox` prints the lines to put in .env for this program".into(),
         Error::ScopeNotGranted { scope, method, url } => format!(
-            "{method} {url} needs the scope `{scope}`, which the saved token was not granted (checked before sending, nothing was sent): add {scope} to SPOTIFY_SCOPES (or pass it to step1_auth_url --scope) and run step 1 again (step1_auth_url, then step2_get_tokens)"
+            "{method} {url} needs the scope `{scope}`, which the saved token was not granted (checked before sending, nothing was sent): add {scope} to SPOTIFY_SCOPES and run step 1 again (step1_auth_url, then step2_get_tokens)"
         ),
         Error::UserTokenRequired { .. } => format!(
             "{error} (step1_auth_url, then step2_get_tokens; step4_call_api then reads the user's data)"
