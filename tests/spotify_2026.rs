@@ -441,3 +441,20 @@ fn listen_with_a_loopback_redirect_uri_without_a_port_picks_a_free_port() {
     assert_has(&run, "Saved the token");
     assert_eq!(world.token_json()["pkce"], true);
 }
+
+#[test]
+fn env_example_scopes_are_the_walkthrough_defaults() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("SPOTIFY_SCOPES="))
+        .unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "SPOTIFY_SCOPES=\"{}\"",
+            spotify_auth::walkthrough::setup::DEFAULT_SCOPES
+        )
+    );
+}
