@@ -458,3 +458,42 @@ fn env_example_scopes_are_the_walkthrough_defaults() {
         )
     );
 }
+
+/// What the README says: put the sandbox binary's lines in `.env`; step 1
+/// then reads them, scopes included.
+#[test]
+fn the_sandbox_binary_lines_work_as_a_dotenv() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(common::bin_path("sandbox"))
+        .args(["--port", "0"])
+        .env_clear()
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut dotenv = String::new();
+    while dotenv.lines().count() < 6 {
+        let line = lines.next().expect("sandbox prints its lines").unwrap();
+        if line.starts_with("SPOTIFY_") {
+            dotenv.push_str(&line);
+            dotenv.push('\n');
+        }
+    }
+    let world = World::new();
+    std::fs::write(world.dir.join(".env"), dotenv).unwrap();
+    let output = std::process::Command::new(common::bin_path("step1_auth_url"))
+        .current_dir(&world.dir)
+        .env_clear()
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let run = Run::from(output);
+    assert_ok(&run);
+    assert!(
+        run.authorize_url()
+            .contains("user-library-read%20user-read-playback-state%20user-modify-playback-state"),
+        "{}",
+        run.stdout
+    );
+}
