@@ -61,7 +61,8 @@ fn run() -> Result<()> {
     for (name, value) in sandbox.env_vars() {
         println!("{name}={value}");
     }
-    println!("SPOTIFY_SCOPES={DEFAULT_SCOPES}");
+    // Quoted: the value has spaces, and .env refuses them unquoted.
+    println!("SPOTIFY_SCOPES=\"{DEFAULT_SCOPES}\"");
     println!();
     println!("Then: cargo run --bin step1_auth_url, open the URL in a browser, press Agree,");
     println!("paste the address the browser lands on into cargo run --bin step2_get_tokens.");

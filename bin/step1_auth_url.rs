@@ -38,6 +38,9 @@ fn run() -> Result<()> {
         request.pending.redirect_uri
     );
     println!("and run: cargo run --bin step2_get_tokens -- '<that address>'");
+    if spotify_auth::core::redirect_uri::is_portless_loopback(&request.pending.redirect_uri) {
+        println!("(or run cargo run --bin step2_get_tokens -- --listen --open: with this redirect URI without a port it binds a free port and starts the authorization again with it)");
+    }
     Ok(())
 }
 

@@ -7,7 +7,7 @@
 
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
 use spotify_auth::walkthrough::{cli, report, setup};
-use spotify_auth::{now_secs, Error, RedirectListener, Result};
+use spotify_auth::{now_secs, AuthorizeOptions, Error, RedirectListener, Result};
 use std::time::Duration;
 
 const USAGE: &str =
@@ -29,6 +29,11 @@ fn run() -> Result<()> {
     let mut auth = setup::binary_session()?;
 
     println!("== Step 2: trade the code for tokens ==");
+    if let Some(url) = &args.pasted {
+        // A paste that can never work (an implicit-grant URL, garbage) is
+        // named before anything else.
+        spotify_auth::parse_redirect(url)?;
+    }
     // Fail before asking for anything when step 1 has not run.
     let pending = auth
         .pending_authorization()?
@@ -42,12 +47,44 @@ fn run() -> Result<()> {
     } else if args.listen {
         // Bind before opening the browser, so the redirect cannot arrive first.
         let listener = RedirectListener::bind(&pending.redirect_uri)?;
+        let concrete = listener.redirect_uri();
+        let (authorize_url, state) = if concrete == pending.redirect_uri {
+            (
+                pending.authorize_url.clone(),
+                pending.state.secret().to_string(),
+            )
+        } else {
+            // A loopback redirect URI without a port: the listener took a
+            // free port, which the authorize URL must carry; step 1's URL
+            // (without it) would send the browser elsewhere.
+            println!(
+                "{} has no port, so the listener bound a free one: {}.",
+                pending.redirect_uri,
+                listener.address()
+            );
+            println!("Spotify accepts any port for a loopback redirect URI registered without one, so the authorization starts again with {concrete} (same scopes{}):", if pending.code_verifier.is_some() { ", PKCE" } else { "" });
+            let options = AuthorizeOptions {
+                show_dialog: pending.authorize_url.contains("show_dialog=true"),
+                pkce: pending.code_verifier.is_some(),
+                scopes: Some(pending.scopes.clone()),
+            };
+            let request = auth.start_authorization_at(&options, &concrete)?;
+            println!(
+                "Authorize URL (open this one, not step 1's):\n{}",
+                request.url
+            );
+            (
+                request.url.clone(),
+                request.pending.state.secret().to_string(),
+            )
+        };
         if args.open {
-            println!("Authorize URL:\n{}", pending.authorize_url);
-            cli::open_in_browser(&pending.authorize_url);
+            if concrete == pending.redirect_uri {
+                println!("Authorize URL:\n{authorize_url}");
+            }
+            cli::open_in_browser(&authorize_url);
         }
-        let url =
-            cli::listen_for_redirect(listener, pending.state.secret().to_string(), args.timeout)?;
+        let url = cli::listen_for_redirect(listener, state, args.timeout)?;
         println!("The browser was redirected to:\n{url}");
         url
     } else {

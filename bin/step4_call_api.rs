@@ -27,11 +27,6 @@ use spotify_auth::walkthrough::{cli, setup};
 use spotify_auth::Endpoint;
 use spotify_auth::{now_secs, Error, Result, WebApi};
 
-/// Names come from the service: shown on one line, control characters escaped.
-fn shown(text: &str) -> String {
-    spotify_auth::core::error::printable(text, 80)
-}
-
 /// Default number of playlists and shows listed.
 const DEFAULT_LIMIT: u32 = 5;
 
@@ -41,34 +36,23 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<()> {
     let limit = parse_args(cli::args()?.into_iter())?;
-    let mut auth = setup::binary_session()?;
+    let auth = setup::binary_session()?;
 
     println!("== Step 4: call the Web API with the saved token ==");
     let saved = auth.saved_token()?;
-    let now = now_secs();
     // The secret is needed only to refresh: ask for it only when a refresh is due.
-    if !saved.pkce && auth.config().client_secret.is_none() && saved.needs_refresh(now) {
-        let secret = cli::client_secret(auth.config())?;
-        auth = auth.with_client_secret(secret);
-    }
+    let auth = cli::with_secret_if_refresh_due(auth, &saved)?;
     let token = auth.access_token()?;
-    let token_file = auth.store().token_location();
-    if token.access_token != saved.access_token {
-        println!(
-            "The access token had {} s left (less than {} s), so it was refreshed first:",
-            saved.expires_in_secs(now).max(0),
-            spotify_auth::core::token::REFRESH_MARGIN_SECS
-        );
-        println!(
-            "  POST {}/api/token grant_type=refresh_token -> new access token {}",
-            auth.config().accounts_url,
-            token.access_token.secret()
-        );
-        println!("  saved to {}", token_file);
-    }
-    println!("Token ({}):", token_file);
-    print!("{}", report::token_status(&token, now_secs()));
-    println!("  scopes: {}", scope_list(&token.scopes));
+    print!(
+        "{}",
+        report::token_in_use(
+            &saved,
+            &token,
+            &auth.config().accounts_url,
+            &auth.store().token_location(),
+            now_secs()
+        )
+    );
 
     let api = auth.api();
     let mut sections = Sections::default();
@@ -81,23 +65,8 @@ fn run() -> Result<()> {
     heading("Playlists", &api, Endpoint::Playlists { limit });
     sections.record(
         "playlists",
-        api.playlists(limit).map(|page| {
-            println!("  {} in total, the first {}:", page.total, page.items.len());
-            for playlist in &page.items {
-                println!(
-                    "  - {:<28} {:>4} tracks, by {}",
-                    shown(&playlist.name),
-                    playlist.tracks.as_ref().map_or(0, |t| t.total),
-                    shown(
-                        playlist
-                            .owner
-                            .as_ref()
-                            .and_then(|o| o.display_name.as_deref())
-                            .unwrap_or("?")
-                    )
-                );
-            }
-        }),
+        api.playlists(limit)
+            .map(|page| print!("{}", report::playlists(&page))),
     )?;
 
     heading(
@@ -107,60 +76,15 @@ fn run() -> Result<()> {
     );
     sections.record(
         "saved shows",
-        api.saved_shows(limit).map(|page| {
-            println!("  {} in total, the first {}:", page.total, page.items.len());
-            for saved in &page.items {
-                println!(
-                    "  - {:<28} by {}",
-                    shown(&saved.show.name),
-                    shown(saved.show.publisher.as_deref().unwrap_or("?"))
-                );
-            }
-        }),
+        api.saved_shows(limit)
+            .map(|page| print!("{}", report::saved_shows(&page))),
     )?;
 
     heading("Playback", &api, Endpoint::Playback);
     sections.record(
         "playback",
-        api.playback().map(|playback| match playback {
-            None => println!("  nothing is playing (204 No Content)"),
-            Some(playback) => {
-                let state = if playback.is_playing {
-                    "playing"
-                } else {
-                    "paused"
-                };
-                match &playback.item {
-                    Some(item) => match item.by() {
-                        Some(by) => println!("  {state}: {} by {}", shown(&item.name), shown(&by)),
-                        None => println!("  {state}: {}", shown(&item.name)),
-                    },
-                    None => println!("  {state}: (no item: an ad, or a private session)"),
-                }
-                if let Some(device) = &playback.device {
-                    let mut about = Vec::new();
-                    if let Some(kind) = &device.kind {
-                        about.push(shown(kind));
-                    }
-                    if let Some(volume) = device.volume_percent {
-                        about.push(format!("volume {volume}%"));
-                    }
-                    if about.is_empty() {
-                        println!("  device: {}", shown(&device.name));
-                    } else {
-                        println!("  device: {} ({})", shown(&device.name), about.join(", "));
-                    }
-                }
-                if let Some(progress) = playback.progress_ms {
-                    match playback.item.as_ref().and_then(|i| i.duration_ms) {
-                        Some(duration) => {
-                            println!("  progress: {} of {}", minutes(progress), minutes(duration))
-                        }
-                        None => println!("  progress: {}", minutes(progress)),
-                    }
-                }
-            }
-        }),
+        api.playback()
+            .map(|playback| print!("{}", report::playback(playback.as_ref()))),
     )?;
 
     sections.finish()
@@ -231,19 +155,6 @@ fn concerns_one_call(error: &Error) -> bool {
 
 fn heading(title: &str, api: &WebApi<'_>, endpoint: Endpoint) {
     println!("\n== {title}: GET {} ==", api.url(endpoint));
-}
-
-fn scope_list(scopes: &[String]) -> String {
-    if scopes.is_empty() {
-        "(none: public data only)".into()
-    } else {
-        scopes.join(" ")
-    }
-}
-
-fn minutes(ms: u64) -> String {
-    let secs = ms / 1000;
-    format!("{}:{:02}", secs / 60, secs % 60)
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<u32> {

@@ -39,12 +39,30 @@ fn run() -> Result<()> {
     }
 
     println!("\n== Step 1: the authorize URL ==");
-    let request = auth.start_authorization(&AuthorizeOptions::default())?;
-    print!("{}", report::authorize_request(&request));
+    // With a real app, bind the listener first: for a loopback redirect URI
+    // registered without a port it picks a free port, which the authorize
+    // URL must then carry (Spotify accepts any port for such a URI).
+    let registered = auth.config().redirect_uri.clone();
+    let listener = match sandbox {
+        Some(_) => None,
+        None => Some(RedirectListener::bind(&registered)),
+    };
+    let concrete = match &listener {
+        Some(Ok(listener)) if listener.redirect_uri() != registered => {
+            Some(listener.redirect_uri())
+        }
+        _ => None,
+    };
+    let request = match &concrete {
+        Some(uri) => auth.start_authorization_at(&AuthorizeOptions::default(), uri)?,
+        None => auth.start_authorization(&AuthorizeOptions::default())?,
+    };
+    print!("{}", report::authorize_request_for(&request, &registered));
 
     println!("\n== Consent: the user presses Agree ==");
-    let redirected = match &sandbox {
-        Some(_) => {
+    // No listener: the sandbox, whose consent page is approved here.
+    let redirected = match listener {
+        None => {
             let url = approve_consent(&request.url, true).map_err(|e| Error::Connection {
                 url: request.url.clone(),
                 detail: e,
@@ -53,22 +71,22 @@ fn run() -> Result<()> {
             println!("Fetched the sandbox's consent page and submitted Agree, as a browser would.");
             url
         }
-        None => match RedirectListener::bind(&request.pending.redirect_uri) {
-            Ok(listener) => {
-                println!("Press Agree in the browser; the listener catches the redirect.");
-                cli::open_in_browser(&request.url);
-                cli::listen_for_redirect(
-                    listener,
-                    request.pending.state.secret().to_string(),
-                    DEFAULT_LISTEN_TIMEOUT,
-                )?
-            }
-            Err(why) => {
-                eprintln!("note: {why}");
-                println!("Open the URL above in a browser, press Agree, and paste the address it lands on.");
-                cli::read_pasted_redirect()?
-            }
-        },
+        Some(Ok(listener)) => {
+            println!("Press Agree in the browser; the listener catches the redirect.");
+            cli::open_in_browser(&request.url);
+            cli::listen_for_redirect(
+                listener,
+                request.pending.state.secret().to_string(),
+                DEFAULT_LISTEN_TIMEOUT,
+            )?
+        }
+        Some(Err(why)) => {
+            eprintln!("note: {why}");
+            println!(
+                "Open the URL above in a browser, press Agree, and paste the address it lands on."
+            );
+            cli::read_pasted_redirect()?
+        }
     };
     println!("The browser was redirected to:\n{}", redirected.trim());
 

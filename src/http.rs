@@ -1,5 +1,5 @@
 //! The blocking HTTP transport around the protocol core: it sends a
-//! [`TokenRequest`] or a Web API `GET`, with time limits, retries with capped
+//! [`TokenRequest`] or a Web API request with a bearer token, with time limits, retries with capped
 //! back-off, and transport failures translated into [`Error`]s. It decides
 //! nothing about the protocol; the core parses what comes back.
 
@@ -92,13 +92,31 @@ impl Http {
         )
     }
 
-    /// `method url` with `Authorization: Bearer token`, retried like a read.
-    pub fn bearer(&self, method: reqwest::Method, url: &str, token: &str) -> Result<HttpAnswer> {
+    /// `method url` with `Authorization: Bearer token` and an empty body,
+    /// retried as `retry` allows (a `POST` player command only when surely
+    /// not sent: see [`crate::core::web_api::Method::retry`]).
+    pub fn bearer(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        token: &str,
+        retry: RetryPolicy,
+    ) -> Result<HttpAnswer> {
         let client = self.client()?;
+        let has_body = method != reqwest::Method::GET;
         self.send(
-            || client.request(method.clone(), url).bearer_auth(token),
+            || {
+                let builder = client.request(method.clone(), url).bearer_auth(token);
+                // PUT and POST without a body still say `Content-Length: 0`
+                // (Spotify answers 411 Length Required otherwise).
+                if has_body {
+                    builder.body(Vec::new())
+                } else {
+                    builder
+                }
+            },
             url,
-            RetryPolicy::Idempotent,
+            retry,
         )
     }
 

@@ -58,8 +58,9 @@ pub mod store;
 mod tls;
 pub mod walkthrough;
 
-pub use crate::api::{TokenSource, WebApi};
+pub use crate::api::{AppTokenSource, Bearer, CommandAnswer, TokenSource, WebApi};
 pub use crate::clock::{format_utc, now_secs};
+pub use crate::core::app_token::AppToken;
 pub use crate::core::config::Config;
 pub use crate::core::error::{Error, Result};
 pub use crate::core::scopes::SCOPES;
@@ -71,7 +72,10 @@ pub use crate::core::step1::{
 };
 pub use crate::core::step2::{parse_redirect, RedirectParams};
 pub use crate::core::token::{SavedToken, TokenResponse};
-pub use crate::core::web_api::{Endpoint, Page, Playback, Playlist, Profile, SavedShow, Show};
+pub use crate::core::web_api::{
+    Artist, Device, Devices, Endpoint, Page, Playback, Playlist, Profile, SavedShow, Show,
+    SpotifyId,
+};
 pub use crate::file_store::{AuthDir, FileStore};
 pub use crate::listener::RedirectListener;
 pub use crate::session::{Exchange, Refresh, SpotifyAuth};

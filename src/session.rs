@@ -2,14 +2,17 @@
 //! binaries and the notebooks. It keeps state in a [`TokenStore`], sends the
 //! core's requests with [`Http`], and applies the core's token policy.
 
-use crate::api::{TokenSource, WebApi};
+use crate::api::{AppTokenSource, Bearer, TokenSource, WebApi};
 use crate::clock::now_secs;
 use crate::core::accounts::parse_token_answer;
+use crate::core::app_token::{client_credentials_request, parse_app_token_answer, AppToken};
 use crate::core::config::Config;
 use crate::core::error::{Error, Result};
 use crate::core::secret::{AuthorizationCode, ClientSecret};
 use crate::core::step1::PendingAuthorization;
-use crate::core::step1::{build_authorize_request, AuthorizeOptions, AuthorizeRequest};
+use crate::core::step1::{
+    build_authorize_request, build_authorize_request_at, AuthorizeOptions, AuthorizeRequest,
+};
 use crate::core::step2::{check_redirect, exchange_request, parse_redirect};
 use crate::core::step3::refresh_request;
 use crate::core::token::{SavedToken, TokenResponse};
@@ -110,6 +113,20 @@ impl SpotifyAuth {
         Ok(request)
     }
 
+    /// Step 1 again with `redirect_uri`: the configured loopback URI without
+    /// a port, with the port of a bound listener put in (see
+    /// [`build_authorize_request_at`]). Replaces the pending authorization.
+    pub fn start_authorization_at(
+        &self,
+        options: &AuthorizeOptions,
+        redirect_uri: &str,
+    ) -> Result<AuthorizeRequest> {
+        let request =
+            build_authorize_request_at(&self.config, options, Some(redirect_uri), now_secs())?;
+        self.store.save_pending(&request.pending)?;
+        Ok(request)
+    }
+
     /// The pending authorization of step 1, if any.
     pub fn pending_authorization(&self) -> Result<Option<PendingAuthorization>> {
         self.store.load_pending()
@@ -192,6 +209,20 @@ impl SpotifyAuth {
         WebApi::new(self, &self.http, &self.config.api_url)
     }
 
+    /// The Client Credentials grant: an app-only token (no user, no scope, no
+    /// refresh token). Needs the client secret. Nothing is saved: when it
+    /// expires, ask for another.
+    pub fn app_token(&self) -> Result<AppToken> {
+        let request = client_credentials_request(&self.config)?;
+        let answer = self.http.send_token_request(&request)?;
+        parse_app_token_answer(answer.status, &answer.body)
+    }
+
+    /// The Web API calls with an app-only token (public catalogue data only).
+    pub fn app_api<'a>(&'a self, token: &'a AppTokenSource) -> WebApi<'a> {
+        WebApi::new(token, &self.http, &self.config.api_url)
+    }
+
     fn refresh_locked(&self, previous: SavedToken) -> Result<Refresh> {
         let request = refresh_request(&self.config, &previous)?;
         let answer = self.http.send_token_request(&request)?;
@@ -216,13 +247,13 @@ impl SpotifyAuth {
 }
 
 impl TokenSource for SpotifyAuth {
-    fn access_token(&self) -> Result<SavedToken> {
-        SpotifyAuth::access_token(self)
+    fn access_token(&self) -> Result<Bearer> {
+        SpotifyAuth::access_token(self).map(|token| Bearer::from(&token))
     }
 
-    fn refresh_after_rejection(&self) -> Result<Option<SavedToken>> {
+    fn refresh_after_rejection(&self) -> Result<Option<Bearer>> {
         match self.refresh() {
-            Ok(refresh) => Ok(Some(refresh.token)),
+            Ok(refresh) => Ok(Some(Bearer::from(&refresh.token))),
             Err(Error::MissingClientSecret) => Ok(None),
             Err(other) => Err(other),
         }

@@ -97,8 +97,41 @@ pub enum Error {
     ScopeNotGranted {
         /// The scope the endpoint needs.
         scope: String,
+        /// The HTTP method of the request that was not sent (`GET`, `PUT`, `POST`).
+        method: &'static str,
         /// The endpoint.
         url: String,
+    },
+    /// 403 `User not registered in the Developer Dashboard`: the app is in
+    /// development mode and this user is not on its allow-list.
+    UserNotRegistered,
+    /// 404 with `reason` `NO_ACTIVE_DEVICE`: a player command found no device
+    /// playing (or paused) for this user.
+    NoActiveDevice,
+    /// 403 with `reason` `PREMIUM_REQUIRED`: player commands need Spotify Premium.
+    PremiumRequired,
+    /// An app-only token (Client Credentials) was used where a user is needed
+    /// (`/v1/me...`): the service refused it, or it was caught before sending.
+    UserTokenRequired {
+        /// HTTP status of the refusal (401), or `None` when caught before sending.
+        status: Option<u16>,
+        /// The endpoint.
+        url: String,
+    },
+    /// A Spotify id (of an artist, ...) that is not 22 base-62 characters;
+    /// found before sending.
+    InvalidSpotifyId {
+        /// What kind of id (`artist`).
+        kind: &'static str,
+        /// The id as given (printable).
+        id: String,
+    },
+    /// 404 for a catalogue object (an artist id that Spotify does not know).
+    NotFound {
+        /// What kind of object (`artist`).
+        kind: &'static str,
+        /// Its id.
+        id: String,
     },
     /// The service answered 429 too many times in a row.
     RateLimited {
@@ -250,9 +283,34 @@ impl fmt::Display for Error {
                 f,
                 "the Web API answered {status} ({message}): run step 3 to refresh the token, or step 1 to authorize again"
             ),
-            Error::ScopeNotGranted { scope, url } => write!(
+            Error::ScopeNotGranted { scope, method, url } => write!(
                 f,
-                "GET {url} needs the scope `{scope}`, which the saved token was not granted (checked before sending): add {scope} to SPOTIFY_SCOPES and run step 1 again"
+                "{method} {url} needs the scope `{scope}`, which the saved token was not granted (checked before sending, nothing was sent): add {scope} to SPOTIFY_SCOPES and run step 1 again"
+            ),
+            Error::UserNotRegistered => f.write_str(
+                "the Web API answered 403 User not registered in the Developer Dashboard: the app is in development mode and serves only the users on its allow-list; in the app's dashboard (https://developer.spotify.com/dashboard) open User Management and add this user's name and Spotify e-mail address (at most 5 users; the app's owner needs Spotify Premium)",
+            ),
+            Error::NoActiveDevice => f.write_str(
+                "no active device (404 NO_ACTIVE_DEVICE): start playing something on a device first (the phone or desktop app, or the web player at https://open.spotify.com), then try again",
+            ),
+            Error::PremiumRequired => f.write_str(
+                "playback control needs Spotify Premium (403 PREMIUM_REQUIRED): this user's account is not Premium; reading the playback state and the devices works without it",
+            ),
+            Error::UserTokenRequired { status: Some(status), url } => write!(
+                f,
+                "{url} answered {status} (This request requires user authentication): an app-only token (Client Credentials) has no user, so it cannot read a user's data; get a user's token with the Authorization Code flow (steps 1 and 2)"
+            ),
+            Error::UserTokenRequired { status: None, url } => write!(
+                f,
+                "{url} is a user's data and an app-only token (Client Credentials) has no user (checked before sending): get a user's token with the Authorization Code flow (steps 1 and 2)"
+            ),
+            Error::InvalidSpotifyId { kind, id } => write!(
+                f,
+                "`{id}` is not a Spotify {kind} id (22 characters of 0-9, a-z, A-Z, e.g. 0OdUWJ0sBjDrqHygGUXeCF; the part after spotify:{kind}: or open.spotify.com/{kind}/)"
+            ),
+            Error::NotFound { kind, id } => write!(
+                f,
+                "the Web API answered 404: no {kind} has the id {id}; check it (copy it from open.spotify.com/{kind}/...)"
             ),
             Error::RateLimited { retry_after_secs } => match retry_after_secs {
                 Some(s) => write!(f, "rate limited (429, Retry-After {s} s) after several tries: wait and run again"),

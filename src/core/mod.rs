@@ -15,9 +15,12 @@
 //!
 //! Around them: [`config`] (the app's settings, checked), [`redirect_uri`]
 //! (Spotify's rules), [`scopes`], [`secret`] (redacted types), [`web_api`]
-//! (typed Web API answers) and the one [`error::Error`].
+//! (typed Web API answers, player commands) and the one [`error::Error`].
+//! Beside the three steps, [`app_token`] is the Client Credentials grant: an
+//! app-only token, with no user.
 
 pub mod accounts;
+pub mod app_token;
 pub mod config;
 pub mod error;
 pub mod redirect_uri;

@@ -63,9 +63,106 @@ pub fn loopback_socket(url: &Url) -> Option<std::net::SocketAddr> {
     Some((ip, url.port_or_known_default()?).into())
 }
 
+/// True for a loopback `http` redirect URI written without a port
+/// (`http://127.0.0.1/callback`): Spotify then accepts any port at run time,
+/// so a listener may bind a free port chosen by the system.
+pub fn is_portless_loopback(uri: &str) -> bool {
+    let Ok(url) = check_redirect_uri(uri) else {
+        return false;
+    };
+    if loopback_socket(&url).is_none() {
+        return false;
+    }
+    // `Url` drops an explicit default port (`:80`): look at the text itself.
+    let authority = uri.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    let after_host = authority
+        .rsplit_once(']')
+        .map_or(authority, |(_, tail)| tail);
+    !after_host.contains(':')
+}
+
+/// `uri` (a loopback URI without a port) with `port` put in.
+pub fn with_port(uri: &str, port: u16) -> Result<String> {
+    let mut url = check_redirect_uri(uri)?;
+    url.set_port(Some(port)).map_err(|()| {
+        Error::RedirectUri(format!("SPOTIFY_REDIRECT_URI `{uri}` cannot take a port"))
+    })?;
+    let mut text = url.to_string();
+    // `Url` writes `/` for an empty path: keep the configured text's form.
+    let has_path = uri
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.contains(['/', '?']));
+    if !has_path {
+        text = text.trim_end_matches('/').to_string();
+    }
+    Ok(text)
+}
+
+/// Checks that `concrete` is `configured` (a loopback URI without a port)
+/// with a port put in, and nothing else changed.
+pub fn check_concrete_loopback(configured: &str, concrete: &str) -> Result<()> {
+    let fits = is_portless_loopback(configured)
+        && check_redirect_uri(concrete)
+            .ok()
+            .and_then(|url| url.port())
+            .is_some_and(|port| with_port(configured, port).ok().as_deref() == Some(concrete));
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::RedirectUri(format!(
+            "the redirect URI {concrete} is not SPOTIFY_REDIRECT_URI ({configured}) with a port put in: only a loopback URI registered without a port takes one"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_without_a_port() {
+        assert!(is_portless_loopback("http://127.0.0.1/callback"));
+        assert!(is_portless_loopback("http://[::1]/callback"));
+        assert!(!is_portless_loopback("http://127.0.0.1:8888/callback"));
+        assert!(!is_portless_loopback("http://[::1]:8888/callback"));
+        assert!(!is_portless_loopback("http://127.0.0.1:80/callback"));
+        assert!(!is_portless_loopback("https://example.com/callback"));
+        assert!(!is_portless_loopback("http://localhost/callback"));
+        assert_eq!(
+            with_port("http://127.0.0.1/callback", 43123).unwrap(),
+            "http://127.0.0.1:43123/callback"
+        );
+        assert_eq!(
+            with_port("http://[::1]/cb?x=1", 5).unwrap(),
+            "http://[::1]:5/cb?x=1"
+        );
+        assert_eq!(
+            with_port("http://127.0.0.1", 5).unwrap(),
+            "http://127.0.0.1:5"
+        );
+        check_concrete_loopback(
+            "http://127.0.0.1/callback",
+            "http://127.0.0.1:43123/callback",
+        )
+        .unwrap();
+        for bad in [
+            "http://127.0.0.1:43123/other",
+            "http://127.0.0.1/callback",
+            "http://[::1]:43123/callback",
+        ] {
+            assert!(
+                check_concrete_loopback("http://127.0.0.1/callback", bad).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(check_concrete_loopback(
+            "http://127.0.0.1:8888/callback",
+            "http://127.0.0.1:43123/callback"
+        )
+        .is_err());
+    }
 
     #[test]
     fn loopback_ip_literals_over_http_pass() {

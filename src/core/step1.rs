@@ -80,12 +80,32 @@ pub fn build_authorize_request(
     options: &AuthorizeOptions,
     now: u64,
 ) -> Result<AuthorizeRequest> {
+    build_authorize_request_at(config, options, None, now)
+}
+
+/// Step 1 with `redirect_uri` sent instead of the configured one: the
+/// configured loopback URI registered without a port, with the port a
+/// listener bound put in (Spotify accepts any port for such a URI). Anything
+/// else than that port changed is refused.
+pub fn build_authorize_request_at(
+    config: &Config,
+    options: &AuthorizeOptions,
+    redirect_uri: Option<&str>,
+    now: u64,
+) -> Result<AuthorizeRequest> {
     let scopes = match &options.scopes {
         Some(scopes) => {
             super::scopes::validate_scopes(scopes)?;
             scopes.clone()
         }
         None => config.scopes.clone(),
+    };
+    let redirect_uri = match redirect_uri {
+        Some(uri) => {
+            super::redirect_uri::check_concrete_loopback(&config.redirect_uri, uri)?;
+            uri.to_string()
+        }
+        None => config.redirect_uri.clone(),
     };
     let state = State::new(random_urlsafe(24)?);
     let code_verifier = if options.pkce {
@@ -107,7 +127,7 @@ pub fn build_authorize_request(
         },
         QueryParameter {
             name: "redirect_uri",
-            value: config.redirect_uri.clone(),
+            value: redirect_uri.clone(),
             purpose: "where Spotify sends the browser back; must match the dashboard exactly",
         },
         QueryParameter {
@@ -157,7 +177,7 @@ pub fn build_authorize_request(
         pending: PendingAuthorization {
             state,
             code_verifier,
-            redirect_uri: config.redirect_uri.clone(),
+            redirect_uri,
             client_id: config.client_id.clone(),
             scopes,
             created_at: now,

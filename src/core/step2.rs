@@ -51,11 +51,18 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
         let url = url::Url::parse(text).map_err(|e| {
             Error::Paste(format!("the pasted text looks like a URL but is not one ({e}): copy the whole address bar again"))
         })?;
+        if let Some(fragment) = url.fragment() {
+            if fragment_has_access_token(fragment) {
+                return Err(implicit_grant_paste());
+            }
+        }
         match url.query() {
             Some(q) => q.to_string(),
-            // Implicit-grant style answers put the parameters in the fragment.
+            // Some clients put the parameters in the fragment.
             None => url.fragment().unwrap_or_default().to_string(),
         }
+    } else if text.starts_with('#') && fragment_has_access_token(&text[1..]) {
+        return Err(implicit_grant_paste());
     } else if let Some(q) = text.strip_prefix('?') {
         q.to_string()
     } else if text.contains('=') {
@@ -87,6 +94,18 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
         }
     }
     Ok(params)
+}
+
+/// True when a URL fragment carries `access_token=`: the implicit grant's answer.
+fn fragment_has_access_token(fragment: &str) -> bool {
+    url::form_urlencoded::parse(fragment.as_bytes()).any(|(name, _)| name == "access_token")
+}
+
+/// The implicit grant (`response_type=token`) was removed on 2025-11-27.
+fn implicit_grant_paste() -> Error {
+    Error::Paste(
+        "the pasted URL carries #access_token=..., the answer of the implicit grant (response_type=token), which Spotify removed on 2025-11-27: it comes from an old tutorial; use this flow's authorize URL (step 1, response_type=code) and paste the address with ?code=".into(),
+    )
 }
 
 /// Codes are long base64url-like strings; anything else is not a code.
@@ -246,6 +265,19 @@ mod tests {
                 "{input:?} gave {err:?}, wanted {expected:?}"
             );
             assert!(!err.contains('\n'), "one line: {err:?}");
+        }
+    }
+
+    #[test]
+    fn an_implicit_grant_url_is_named() {
+        for input in [
+            "http://127.0.0.1:8888/callback#access_token=BQxyz&token_type=Bearer&expires_in=3600&state=st4te-0123456789abcdef",
+            "https://example.com/cb?x=1#token_type=Bearer&access_token=BQxyz",
+            "#access_token=BQxyz&token_type=Bearer",
+        ] {
+            let err = parse_redirect(input).unwrap_err().to_string();
+            assert!(err.contains("implicit grant") && err.contains("2025-11-27"), "{err}");
+            assert!(!err.contains('\n') && !err.contains("BQxyz"), "{err}");
         }
     }
 

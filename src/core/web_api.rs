@@ -2,6 +2,7 @@
 //! reads with the scope each needs, the typed answers, and Spotify's error
 //! bodies parsed into [`Error`]s. Used after step 2 (and 3) with the access token.
 
+use super::accounts::RetryPolicy;
 use super::error::{printable, Error, Result};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -14,21 +15,36 @@ pub struct Profile {
     /// The name shown on the profile.
     #[serde(default)]
     pub display_name: Option<String>,
-    /// The email address (with `user-read-email`).
+    /// The email address (with `user-read-email`; never returned to apps in
+    /// development mode since February 2026).
     #[serde(default)]
     pub email: Option<String>,
-    /// The country (with `user-read-private`).
+    /// The country (with `user-read-private`; never returned to apps in
+    /// development mode since February 2026).
     #[serde(default)]
     pub country: Option<String>,
-    /// `premium`, `free`, ... (with `user-read-private`).
+    /// `premium`, `free`, ... (with `user-read-private`; never returned to
+    /// apps in development mode since February 2026).
     #[serde(default)]
     pub product: Option<String>,
     /// The `spotify:user:...` URI.
     #[serde(default)]
     pub uri: String,
-    /// Followers.
+    /// Followers (never returned to apps in development mode since February 2026).
     #[serde(default)]
     pub followers: Option<Followers>,
+}
+
+impl Profile {
+    /// True when the answer has the development-mode shape of February 2026:
+    /// none of `email`, `country`, `product`, `followers`. An extended-quota
+    /// answer always carries `followers`, whatever the scopes.
+    pub fn is_development_mode_shape(&self) -> bool {
+        self.followers.is_none()
+            && self.email.is_none()
+            && self.country.is_none()
+            && self.product.is_none()
+    }
 }
 
 /// A follower count.
@@ -62,9 +78,25 @@ pub struct Playlist {
     /// Its owner.
     #[serde(default)]
     pub owner: Option<Owner>,
-    /// The track count.
+    /// The track count in the extended-quota shape (`tracks.total`); `null`
+    /// for apps in development mode since February 2026.
     #[serde(default)]
     pub tracks: Option<TrackCount>,
+    /// The track count in the development-mode shape of February 2026
+    /// (`items.total`, the former `tracks`).
+    #[serde(default)]
+    pub items: Option<TrackCount>,
+}
+
+impl Playlist {
+    /// How many tracks: `items.total` (development mode since February 2026),
+    /// else `tracks.total` (extended quota), else `None`.
+    pub fn track_count(&self) -> Option<u64> {
+        self.items
+            .as_ref()
+            .or(self.tracks.as_ref())
+            .map(|count| count.total)
+    }
 }
 
 /// A playlist owner.
@@ -75,7 +107,7 @@ pub struct Owner {
     pub display_name: Option<String>,
 }
 
-/// `tracks.total` of a playlist.
+/// `items.total` (or `tracks.total`) of a playlist.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TrackCount {
     /// How many tracks.
@@ -98,7 +130,7 @@ pub struct SavedShow {
 pub struct Show {
     /// Its name.
     pub name: String,
-    /// Who publishes it.
+    /// Who publishes it (not returned to development-mode apps since February 2026).
     #[serde(default)]
     pub publisher: Option<String>,
     /// How many episodes.
@@ -126,6 +158,12 @@ pub struct Playback {
 /// A playback device.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Device {
+    /// Its id (`device_id` of the player commands), when it has one.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Whether it is the active device (the one the player commands act on).
+    #[serde(default)]
+    pub is_active: bool,
     /// Its name.
     #[serde(default)]
     pub name: String,
@@ -157,12 +195,107 @@ pub struct PlayingItem {
     pub show: Option<Show>,
 }
 
-/// An artist of a track.
+/// `GET /v1/me/player/devices`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Devices {
+    /// The user's devices.
+    #[serde(default)]
+    pub devices: Vec<Device>,
+}
+
+/// An artist: the name in a track's `artists`; `GET /v1/artists/{id}` adds
+/// the id and genres (and, outside development mode, followers and popularity).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Artist {
     /// The artist's name.
     #[serde(default)]
     pub name: String,
+    /// Its Spotify id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Its genres.
+    #[serde(default)]
+    pub genres: Vec<String>,
+    /// Followers (not returned to development-mode apps since February 2026).
+    #[serde(default)]
+    pub followers: Option<Followers>,
+    /// 0-100 (not returned to development-mode apps since February 2026).
+    #[serde(default)]
+    pub popularity: Option<u64>,
+}
+
+/// A Spotify id (of an artist, a track, ...): 22 base-62 characters, checked
+/// before it goes into a URL. `Copy`, so an [`Endpoint`] can hold it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpotifyId([u8; 22]);
+
+impl SpotifyId {
+    /// Checks `id` (surrounding whitespace trimmed); `kind` names it in the error.
+    pub fn parse(id: &str, kind: &'static str) -> Result<SpotifyId> {
+        let trimmed = id.trim();
+        let bytes: [u8; 22] = trimmed
+            .as_bytes()
+            .try_into()
+            .ok()
+            .filter(|b: &[u8; 22]| b.iter().all(u8::is_ascii_alphanumeric))
+            .ok_or_else(|| Error::InvalidSpotifyId {
+                kind,
+                id: printable(id, 40),
+            })?;
+        Ok(SpotifyId(bytes))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII alphanumerics get in.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for SpotifyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for SpotifyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SpotifyId({})", self.as_str())
+    }
+}
+
+/// The artist of the examples: Band of Horses.
+pub const EXAMPLE_ARTIST_ID: &str = "0OdUWJ0sBjDrqHygGUXeCF";
+
+/// The HTTP method of an [`Endpoint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// A read.
+    Get,
+    /// `PUT`: pause, play (idempotent: sending twice does no harm).
+    Put,
+    /// `POST`: next, previous (not idempotent: sending twice skips twice).
+    Post,
+}
+
+impl Method {
+    /// `GET`, `PUT`, `POST`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+        }
+    }
+
+    /// When a request may be sent again: a `POST` only when it surely did not
+    /// arrive (a skip sent twice skips two tracks), others after any failure.
+    pub fn retry(&self) -> RetryPolicy {
+        match self {
+            Method::Post => RetryPolicy::UnsentOnly,
+            Method::Get | Method::Put => RetryPolicy::Idempotent,
+        }
+    }
 }
 
 impl PlayingItem {
@@ -176,8 +309,10 @@ impl PlayingItem {
     }
 }
 
-/// Web API: the endpoints the walkthrough reads, with the scope each needs.
+/// Web API: the endpoints the walkthrough calls, with the method and the
+/// scope each needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Endpoint {
     /// `GET /v1/me`: the profile (no scope; `user-read-private` and
     /// `user-read-email` add fields).
@@ -195,6 +330,19 @@ pub enum Endpoint {
     /// `GET /v1/me/player`, the playback state (`user-read-playback-state`;
     /// 204 No Content when nothing plays).
     Playback,
+    /// `GET /v1/me/player/devices`, the user's devices (`user-read-playback-state`).
+    Devices,
+    /// `PUT /v1/me/player/pause` (`user-modify-playback-state`, Premium).
+    Pause,
+    /// `PUT /v1/me/player/play`, resume (`user-modify-playback-state`, Premium).
+    Play,
+    /// `POST /v1/me/player/next` (`user-modify-playback-state`, Premium).
+    Next,
+    /// `POST /v1/me/player/previous` (`user-modify-playback-state`, Premium).
+    Previous,
+    /// `GET /v1/artists/{id}`: public catalogue data, no scope, app-only
+    /// tokens welcome.
+    Artist(SpotifyId),
 }
 
 impl Endpoint {
@@ -214,7 +362,39 @@ impl Endpoint {
                 format!("/v1/me/shows?limit={}", (*limit).clamp(1, 50))
             }
             Endpoint::Playback => "/v1/me/player".into(),
+            Endpoint::Devices => "/v1/me/player/devices".into(),
+            Endpoint::Pause => "/v1/me/player/pause".into(),
+            Endpoint::Play => "/v1/me/player/play".into(),
+            Endpoint::Next => "/v1/me/player/next".into(),
+            Endpoint::Previous => "/v1/me/player/previous".into(),
+            Endpoint::Artist(id) => format!("/v1/artists/{id}"),
         }
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> Method {
+        match self {
+            Endpoint::Pause | Endpoint::Play => Method::Put,
+            Endpoint::Next | Endpoint::Previous => Method::Post,
+            _ => Method::Get,
+        }
+    }
+
+    /// Web API: the playback command named `pause`, `play`, `next` or
+    /// `previous` (a web app's route or a binary's subcommand).
+    pub fn player_command(name: &str) -> Option<Endpoint> {
+        match name {
+            "pause" => Some(Endpoint::Pause),
+            "play" => Some(Endpoint::Play),
+            "next" => Some(Endpoint::Next),
+            "previous" => Some(Endpoint::Previous),
+            _ => None,
+        }
+    }
+
+    /// True for a user's data (`/v1/me...`), which an app-only token cannot read.
+    pub fn needs_user(&self) -> bool {
+        !matches!(self, Endpoint::Artist(_))
     }
 
     /// The scope the endpoint needs, if any.
@@ -223,7 +403,11 @@ impl Endpoint {
             Endpoint::Me => None,
             Endpoint::Playlists { .. } => Some("playlist-read-private"),
             Endpoint::SavedShows { .. } => Some("user-library-read"),
-            Endpoint::Playback => Some("user-read-playback-state"),
+            Endpoint::Playback | Endpoint::Devices => Some("user-read-playback-state"),
+            Endpoint::Pause | Endpoint::Play | Endpoint::Next | Endpoint::Previous => {
+                Some("user-modify-playback-state")
+            }
+            Endpoint::Artist(_) => None,
         }
     }
 }
@@ -244,15 +428,34 @@ pub fn message_of(body: &str) -> String {
     printable(&message, 200)
 }
 
+/// Web API: Spotify's `error.reason` (player errors: `NO_ACTIVE_DEVICE`,
+/// `PREMIUM_REQUIRED`, ...), when the body has one.
+pub fn reason_of(body: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|j| j["error"]["reason"].as_str().map(|r| printable(r, 60)))
+}
+
 /// Web API: the [`Error`] for a non-2xx answer (5xx and 429 are handled by the sender).
 pub fn api_error(url: &str, endpoint: Endpoint, status: u16, body: &str) -> Error {
     let message = message_of(body);
+    let lower = message.to_ascii_lowercase();
+    match (status, reason_of(body).as_deref()) {
+        (_, Some("NO_ACTIVE_DEVICE")) => return Error::NoActiveDevice,
+        (_, Some("PREMIUM_REQUIRED")) => return Error::PremiumRequired,
+        _ => {}
+    }
+    if let (404, Endpoint::Artist(id)) = (status, endpoint) {
+        return Error::NotFound {
+            kind: "artist",
+            id: id.to_string(),
+        };
+    }
     match status {
-        403 if message.to_ascii_lowercase().contains("not registered") => Error::Api {
-            status: 403,
-            message: format!(
-                "{message}: the app is in development mode and serves only the users listed under User Management in its dashboard; add this user there (or ask the app's owner to)"
-            ),
+        403 if lower.contains("not registered") => Error::UserNotRegistered,
+        401 | 403 if lower.contains("user authentication") => Error::UserTokenRequired {
+            status: Some(status),
+            url: url.into(),
         },
         401 => Error::ApiUnauthorized {
             status: 401,
@@ -286,69 +489,161 @@ pub fn decode<T: DeserializeOwned>(url: &str, body: &str) -> Result<T> {
     })
 }
 
-/// Web API: the playback commands of a web player (`user-modify-playback-state`,
-/// Premium; 404 `NO_ACTIVE_DEVICE` when no device is active).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlayerCommand {
-    /// `PUT /v1/me/player/pause`.
-    Pause,
-    /// `PUT /v1/me/player/play` (resume).
-    Play,
-    /// `POST /v1/me/player/next`.
-    Next,
-    /// `POST /v1/me/player/previous`.
-    Previous,
-}
-
-impl PlayerCommand {
-    /// The command named `pause`, `play`, `next` or `previous`.
-    pub fn from_name(name: &str) -> Option<PlayerCommand> {
-        match name {
-            "pause" => Some(PlayerCommand::Pause),
-            "play" => Some(PlayerCommand::Play),
-            "next" => Some(PlayerCommand::Next),
-            "previous" => Some(PlayerCommand::Previous),
-            _ => None,
-        }
-    }
-
-    /// `PUT` for pause and play, `POST` for next and previous.
-    pub fn method(&self) -> &'static str {
-        match self {
-            PlayerCommand::Pause | PlayerCommand::Play => "PUT",
-            PlayerCommand::Next | PlayerCommand::Previous => "POST",
-        }
-    }
-
-    /// The path, e.g. `/v1/me/player/pause`.
-    pub fn path(&self) -> &'static str {
-        match self {
-            PlayerCommand::Pause => "/v1/me/player/pause",
-            PlayerCommand::Play => "/v1/me/player/play",
-            PlayerCommand::Next => "/v1/me/player/next",
-            PlayerCommand::Previous => "/v1/me/player/previous",
-        }
-    }
-
-    /// The scope every playback command needs.
-    pub fn needed_scope(&self) -> &'static str {
-        "user-modify-playback-state"
-    }
-}
-
 #[cfg(test)]
-mod player_command_tests {
+mod tests {
     use super::*;
 
+    const DEV_ME: &str = r#"{"display_name":"Sandbox Listener","external_urls":{"spotify":"https://open.spotify.com/user/sandbox-user"},"href":"http://x/v1/users/sandbox-user","id":"sandbox-user","images":[],"type":"user","uri":"spotify:user:sandbox-user"}"#;
+    const FULL_ME: &str = r#"{"display_name":"Sandbox Listener","id":"sandbox-user","uri":"spotify:user:sandbox-user","email":"s@example.com","country":"SE","product":"premium","explicit_content":{"filter_enabled":false,"filter_locked":false},"followers":{"href":null,"total":12}}"#;
+
     #[test]
-    fn commands_have_spotify_methods_and_paths() {
-        let pause = PlayerCommand::from_name("pause").unwrap();
-        assert_eq!(
-            (pause.method(), pause.path()),
-            ("PUT", "/v1/me/player/pause")
+    fn profiles_of_both_shapes() {
+        let dev: Profile = decode("u", DEV_ME).unwrap();
+        assert_eq!(dev.id, "sandbox-user");
+        assert!(dev.email.is_none() && dev.country.is_none() && dev.product.is_none());
+        assert!(dev.followers.is_none());
+        assert!(dev.is_development_mode_shape());
+        let full: Profile = decode("u", FULL_ME).unwrap();
+        assert_eq!(full.email.as_deref(), Some("s@example.com"));
+        assert_eq!(full.product.as_deref(), Some("premium"));
+        assert_eq!(full.followers.unwrap().total, 12);
+        // Extended quota without user-read-email: followers still there.
+        let no_email: Profile = decode(
+            "u",
+            r#"{"id":"a","uri":"spotify:user:a","followers":{"href":null,"total":0}}"#,
+        )
+        .unwrap();
+        assert!(!no_email.is_development_mode_shape());
+    }
+
+    #[test]
+    fn playlist_counts_of_both_shapes() {
+        let dev: Page<Playlist> = decode(
+            "u",
+            r#"{"items":[{"id":"p","name":"Road Trip","public":true,"owner":{"display_name":"L"},"tracks":null,"items":{"href":"h","total":23}}],"total":1}"#,
+        )
+        .unwrap();
+        assert_eq!(dev.items[0].track_count(), Some(23));
+        let old: Page<Playlist> = decode(
+            "u",
+            r#"{"items":[{"id":"p","name":"Road Trip","tracks":{"href":"h","total":42}}],"total":1}"#,
+        )
+        .unwrap();
+        assert_eq!(old.items[0].track_count(), Some(42));
+        let neither: Page<Playlist> =
+            decode("u", r#"{"items":[{"id":"p","name":"x"}],"total":1}"#).unwrap();
+        assert_eq!(neither.items[0].track_count(), None);
+    }
+
+    #[test]
+    fn shows_and_artists_without_the_removed_fields() {
+        let show: Show = decode("u", r#"{"name":"Talking Rust","total_episodes":3}"#).unwrap();
+        assert!(show.publisher.is_none());
+        let artist: Artist = decode(
+            "u",
+            r#"{"id":"0OdUWJ0sBjDrqHygGUXeCF","name":"Band of Horses","genres":["indie folk"],"images":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(artist.genres, ["indie folk"]);
+        assert!(artist.followers.is_none() && artist.popularity.is_none());
+        let old: Artist = decode(
+            "u",
+            r#"{"name":"B","genres":[],"followers":{"href":null,"total":5},"popularity":62}"#,
+        )
+        .unwrap();
+        assert_eq!(old.popularity, Some(62));
+    }
+
+    #[test]
+    fn player_errors_by_reason() {
+        let no_device = r#"{"error":{"status":404,"message":"Player command failed: No active device found","reason":"NO_ACTIVE_DEVICE"}}"#;
+        assert!(matches!(
+            api_error("u", Endpoint::Pause, 404, no_device),
+            Error::NoActiveDevice
+        ));
+        let premium = r#"{"error":{"status":403,"message":"Player command failed: Premium required","reason":"PREMIUM_REQUIRED"}}"#;
+        assert!(matches!(
+            api_error("u", Endpoint::Next, 403, premium),
+            Error::PremiumRequired
+        ));
+        let scope = r#"{"error":{"status":403,"message":"Insufficient client scope"}}"#;
+        match api_error("u", Endpoint::Play, 403, scope) {
+            Error::ApiUnauthorized { needed_scope, .. } => {
+                assert_eq!(needed_scope.as_deref(), Some("user-modify-playback-state"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn allow_list_app_tokens_and_unknown_artists() {
+        let body = r#"{"error":{"status":403,"message":"User not registered in the Developer Dashboard"}}"#;
+        let e = api_error("u", Endpoint::Me, 403, body);
+        assert!(matches!(e, Error::UserNotRegistered));
+        let text = e.to_string();
+        assert!(
+            text.contains("User Management") && text.contains("e-mail"),
+            "{text}"
         );
-        let next = PlayerCommand::from_name("next").unwrap();
-        assert_eq!((next.method(), next.path()), ("POST", "/v1/me/player/next"));
-        assert_eq!(PlayerCommand::from_name("stop"), None);
+        assert!(
+            text.contains("at most 5 users") && text.contains("Premium"),
+            "{text}"
+        );
+        let body =
+            r#"{"error":{"status":401,"message":"This request requires user authentication."}}"#;
+        assert!(matches!(
+            api_error("u", Endpoint::Me, 401, body),
+            Error::UserTokenRequired {
+                status: Some(401),
+                ..
+            }
+        ));
+        let id = SpotifyId::parse(EXAMPLE_ARTIST_ID, "artist").unwrap();
+        let body = r#"{"error":{"status":404,"message":"Resource not found"}}"#;
+        assert!(matches!(
+            api_error("u", Endpoint::Artist(id), 404, body),
+            Error::NotFound { kind: "artist", .. }
+        ));
+    }
+
+    #[test]
+    fn spotify_ids_are_checked() {
+        let id = SpotifyId::parse(" 0OdUWJ0sBjDrqHygGUXeCF ", "artist").unwrap();
+        assert_eq!(
+            Endpoint::Artist(id).path(),
+            "/v1/artists/0OdUWJ0sBjDrqHygGUXeCF"
+        );
+        for bad in [
+            "",
+            "0OdUWJ0sBjDrqHygGUXeC",
+            "0OdUWJ0sBjDrqHygGUXeCFx",
+            "0OdUWJ0sBjDrqHygGUXe/F",
+            "0OdUWJ0sBjDrqHygGUXeCé",
+        ] {
+            let e = SpotifyId::parse(bad, "artist").unwrap_err();
+            assert!(matches!(e, Error::InvalidSpotifyId { .. }), "{bad}");
+        }
+    }
+
+    #[test]
+    fn player_endpoints_and_their_scopes() {
+        assert_eq!(Endpoint::Pause.method(), Method::Put);
+        assert_eq!(Endpoint::Next.method(), Method::Post);
+        assert_eq!(Endpoint::Next.method().retry(), RetryPolicy::UnsentOnly);
+        assert_eq!(Endpoint::Devices.path(), "/v1/me/player/devices");
+        assert_eq!(
+            Endpoint::Previous.needed_scope(),
+            Some("user-modify-playback-state")
+        );
+        assert_eq!(
+            Endpoint::Devices.needed_scope(),
+            Some("user-read-playback-state")
+        );
+        let devices: Devices = decode(
+            "u",
+            r#"{"devices":[{"id":"d1","is_active":true,"name":"Sandbox Speaker","type":"Computer","volume_percent":64}]}"#,
+        )
+        .unwrap();
+        assert!(devices.devices[0].is_active);
     }
 }

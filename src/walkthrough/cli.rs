@@ -100,6 +100,23 @@ pub fn client_secret(config: &Config) -> Result<ClientSecret> {
     Ok(ClientSecret::new(secret))
 }
 
+/// Before Web API calls with `saved`: the client secret, asked for (from the
+/// environment, else the hidden prompt) only when a refresh is due and the
+/// token is not a PKCE one, so a fresh token never needs it.
+pub fn with_secret_if_refresh_due(
+    auth: crate::session::SpotifyAuth,
+    saved: &crate::core::token::SavedToken,
+) -> Result<crate::session::SpotifyAuth> {
+    if !saved.pkce
+        && auth.config().client_secret.is_none()
+        && saved.needs_refresh(crate::clock::now_secs())
+    {
+        let secret = client_secret(auth.config())?;
+        return Ok(auth.with_client_secret(secret));
+    }
+    Ok(auth)
+}
+
 /// Reads the pasted redirect: a prompt on a terminal, one plain line otherwise.
 /// At most a little more than [`MAX_PASTE_BYTES`] is read, so a huge paste is
 /// refused without filling memory.

@@ -2,29 +2,53 @@
 //! walkthrough so both show the protocol the same way.
 
 use crate::clock::format_utc;
+use crate::core::app_token::AppToken;
+use crate::core::error::printable;
+use crate::core::redirect_uri::is_portless_loopback;
 use crate::core::step1::AuthorizeRequest;
 use crate::core::token::{SavedToken, TokenResponse};
-use crate::core::web_api::Profile;
+use crate::core::web_api::{Artist, Device, Devices, Page, Playback, Playlist, Profile, SavedShow};
 use crate::session::{Exchange, Refresh};
 use std::fmt::Write;
 
-/// A profile, as `GET /v1/me` gave it.
+/// Text from the service, on one line, control characters escaped.
+fn shown(text: &str) -> String {
+    printable(text, 80)
+}
+
+/// A profile, as `GET /v1/me` gave it: what is there, and for what is not,
+/// why (the development-mode shape of February 2026, or a scope not granted).
 pub fn profile(me: &Profile) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  id           = {}", me.id);
+    let _ = writeln!(out, "  id           = {}", shown(&me.id));
     let _ = writeln!(
         out,
         "  display_name = {}",
-        me.display_name.as_deref().unwrap_or("(none)")
+        me.display_name.as_deref().map_or("(none)".into(), shown)
     );
-    let _ = writeln!(out, "  uri          = {}", me.uri);
-    for (name, value) in [
-        ("email", &me.email),
-        ("country", &me.country),
-        ("product", &me.product),
+    let _ = writeln!(out, "  uri          = {}", shown(&me.uri));
+    if me.is_development_mode_shape() {
+        let _ = writeln!(
+            out,
+            "  (email, country, product, followers: not in the answer: Spotify stopped returning them to development-mode apps in February 2026)"
+        );
+        return out;
+    }
+    for (name, value, scope) in [
+        ("email", &me.email, "user-read-email"),
+        ("country", &me.country, "user-read-private"),
+        ("product", &me.product, "user-read-private"),
     ] {
-        if let Some(value) = value {
-            let _ = writeln!(out, "  {name:<12} = {value}");
+        match value {
+            Some(value) => {
+                let _ = writeln!(out, "  {name:<12} = {}", shown(value));
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  {name:<12} = (not in the answer: it comes with the scope {scope})"
+                );
+            }
         }
     }
     if let Some(followers) = &me.followers {
@@ -33,15 +57,253 @@ pub fn profile(me: &Profile) -> String {
     out
 }
 
-/// Step 1: the redirect URI to register, each query parameter, then the URL
-/// alone on its own line.
-pub fn authorize_request(request: &AuthorizeRequest) -> String {
+/// A page of playlists: each one's name, track count and owner.
+pub fn playlists(page: &Page<Playlist>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Register this redirect URI in the app's dashboard, character for character: {}",
-        request.pending.redirect_uri
+        "  {} in total, the first {}:",
+        page.total,
+        page.items.len()
     );
+    for playlist in &page.items {
+        let count = match playlist.track_count() {
+            Some(n) => format!("{n:>4} tracks"),
+            None => "   ? tracks".into(),
+        };
+        let owner = playlist
+            .owner
+            .as_ref()
+            .and_then(|o| o.display_name.as_deref());
+        match owner {
+            Some(owner) => {
+                let _ = writeln!(
+                    out,
+                    "  - {:<28} {count}, by {}",
+                    shown(&playlist.name),
+                    shown(owner)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  - {:<28} {count}", shown(&playlist.name));
+            }
+        }
+    }
+    out
+}
+
+/// A page of saved shows (podcasts); the publisher when the answer has one
+/// (development-mode apps get none since February 2026).
+pub fn saved_shows(page: &Page<SavedShow>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  {} in total, the first {}:",
+        page.total,
+        page.items.len()
+    );
+    for saved in &page.items {
+        let show = &saved.show;
+        let mut about = Vec::new();
+        if let Some(publisher) = &show.publisher {
+            about.push(format!("by {}", shown(publisher)));
+        }
+        if let Some(episodes) = show.total_episodes {
+            about.push(format!("{episodes} episodes"));
+        }
+        let line = format!("  - {:<28} {}", shown(&show.name), about.join(", "));
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
+
+/// `GET /v1/me/player`'s answer: what plays, where, how far.
+pub fn playback(playback: Option<&Playback>) -> String {
+    let mut out = String::new();
+    let Some(playback) = playback else {
+        let _ = writeln!(out, "  nothing is playing (204 No Content)");
+        return out;
+    };
+    let state = if playback.is_playing {
+        "playing"
+    } else {
+        "paused"
+    };
+    match &playback.item {
+        Some(item) => match item.by() {
+            Some(by) => {
+                let _ = writeln!(out, "  {state}: {} by {}", shown(&item.name), shown(&by));
+            }
+            None => {
+                let _ = writeln!(out, "  {state}: {}", shown(&item.name));
+            }
+        },
+        None => {
+            let _ = writeln!(out, "  {state}: (no item: an ad, or a private session)");
+        }
+    }
+    if let Some(device) = &playback.device {
+        let _ = writeln!(out, "  device: {}", device_line(device));
+    }
+    if let Some(progress) = playback.progress_ms {
+        match playback.item.as_ref().and_then(|i| i.duration_ms) {
+            Some(duration) => {
+                let _ = writeln!(
+                    out,
+                    "  progress: {} of {}",
+                    minutes(progress),
+                    minutes(duration)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  progress: {}", minutes(progress));
+            }
+        }
+    }
+    out
+}
+
+fn device_line(device: &Device) -> String {
+    let mut about = Vec::new();
+    if let Some(kind) = &device.kind {
+        about.push(shown(kind));
+    }
+    if let Some(volume) = device.volume_percent {
+        about.push(format!("volume {volume}%"));
+    }
+    if about.is_empty() {
+        shown(&device.name)
+    } else {
+        format!("{} ({})", shown(&device.name), about.join(", "))
+    }
+}
+
+/// `GET /v1/me/player/devices`: each device, the active one marked.
+pub fn devices(devices: &Devices) -> String {
+    let mut out = String::new();
+    if devices.devices.is_empty() {
+        let _ = writeln!(
+            out,
+            "  no devices: open Spotify on a phone or computer, or the web player at https://open.spotify.com"
+        );
+        return out;
+    }
+    let _ = writeln!(out, "  {} device(s):", devices.devices.len());
+    for device in &devices.devices {
+        let _ = writeln!(
+            out,
+            "  {} {}{}",
+            if device.is_active { "*" } else { "-" },
+            device_line(device),
+            match &device.id {
+                Some(id) => format!(", id {}", shown(id)),
+                None => String::new(),
+            }
+        );
+    }
+    if devices.devices.iter().any(|d| d.is_active) {
+        let _ = writeln!(
+            out,
+            "  (* = the active device, the one the player commands act on)"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  none is active: the player commands would answer 404 NO_ACTIVE_DEVICE until something plays on one"
+        );
+    }
+    out
+}
+
+/// An app-only token's answer, field by field, with why two fields are absent.
+pub fn app_token(token: &AppToken, now: u64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "  access_token  = {}", token.access_token.secret());
+    let _ = writeln!(out, "  token_type    = {}", shown(&token.token_type));
+    let _ = writeln!(
+        out,
+        "  expires_in    = {} s (the token expires at {})",
+        token.expires_in,
+        format_utc(now.saturating_add(token.expires_in))
+    );
+    if token.has_refresh_token() {
+        let _ = writeln!(
+            out,
+            "  refresh_token = (present, unexpectedly: this grant needs none)"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  refresh_token = (none: when this token expires the app simply asks again; it needs no user to do so, so there is nothing to refresh)"
+        );
+    }
+    if token.has_scope() {
+        let _ = writeln!(out, "  scope         = (present, unexpectedly)");
+    } else {
+        let _ = writeln!(
+            out,
+            "  scope         = (none: scopes are what a user grants to an app, and no user took part)"
+        );
+    }
+    out
+}
+
+/// An artist from `GET /v1/artists/{id}`.
+pub fn artist(artist: &Artist) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "  name      = {}", shown(&artist.name));
+    let genres: Vec<String> = artist.genres.iter().map(|g| shown(g)).collect();
+    let _ = writeln!(
+        out,
+        "  genres    = {}",
+        if genres.is_empty() {
+            "(none listed)".into()
+        } else {
+            genres.join(", ")
+        }
+    );
+    if let Some(followers) = &artist.followers {
+        let _ = writeln!(out, "  followers = {}", followers.total);
+    }
+    if let Some(popularity) = artist.popularity {
+        let _ = writeln!(out, "  popularity = {popularity}");
+    }
+    out
+}
+
+/// `ms` as `m:ss`.
+pub fn minutes(ms: u64) -> String {
+    let secs = ms / 1000;
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// Step 1: the redirect URI to register, each query parameter, then the URL
+/// alone on its own line.
+pub fn authorize_request(request: &AuthorizeRequest) -> String {
+    authorize_request_for(request, &request.pending.redirect_uri)
+}
+
+/// Like [`authorize_request`] when the request's redirect URI is `registered`
+/// (the configured one) with the port of a listener put in.
+pub fn authorize_request_for(request: &AuthorizeRequest, registered: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Register this redirect URI in the app's dashboard, character for character: {registered}"
+    );
+    if is_portless_loopback(registered) {
+        let _ = writeln!(
+            out,
+            "note: it is loopback without a port: register exactly this in the dashboard; step 2 --listen will pick a free port (Spotify accepts any port for a loopback redirect URI registered without one)"
+        );
+    }
+    if request.pending.redirect_uri != registered {
+        let _ = writeln!(
+            out,
+            "This authorization uses it with the port the listener bound: {}",
+            request.pending.redirect_uri
+        );
+    }
     let _ = writeln!(out, "Query parameters of the authorize URL:");
     for p in &request.parameters {
         let _ = writeln!(out, "  {:<21} = {:<40}  # {}", p.name, p.value, p.purpose);
@@ -153,6 +415,44 @@ pub fn refresh(refresh: &Refresh, accounts_url: &str, saved_to: &str, now: u64) 
         let _ = writeln!(out, "warning: the token lacks {}, which SPOTIFY_SCOPES asks for: run step 1 again to authorize them", refresh.missing_scopes.join(" "));
     }
     let _ = writeln!(out, "Saved the refreshed token to {saved_to}.");
+    out
+}
+
+/// Before Web API calls: the refresh done first (when the token had less
+/// than a minute left), where the token is, its state and scopes.
+pub fn token_in_use(
+    saved: &SavedToken,
+    token: &SavedToken,
+    accounts_url: &str,
+    token_file: &str,
+    now: u64,
+) -> String {
+    let mut out = String::new();
+    if token.access_token != saved.access_token {
+        let _ = writeln!(
+            out,
+            "The access token had {} s left (less than {} s), so it was refreshed first:",
+            saved.expires_in_secs(now).max(0),
+            crate::core::token::REFRESH_MARGIN_SECS
+        );
+        let _ = writeln!(
+            out,
+            "  POST {accounts_url}/api/token grant_type=refresh_token -> new access token {}",
+            token.access_token.secret()
+        );
+        let _ = writeln!(out, "  saved to {token_file}");
+    }
+    let _ = writeln!(out, "Token ({token_file}):");
+    out += &token_status(token, now);
+    let _ = writeln!(
+        out,
+        "  scopes: {}",
+        if token.scopes.is_empty() {
+            "(none: public data only)".into()
+        } else {
+            token.scopes.join(" ")
+        }
+    );
     out
 }
 

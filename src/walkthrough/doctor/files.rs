@@ -2,7 +2,7 @@
 //! folder and its files (tightened when others could read them).
 
 use super::{Check, Checks, Status};
-use crate::core::redirect_uri::{check_redirect_uri, loopback_socket};
+use crate::core::redirect_uri::{check_redirect_uri, is_portless_loopback, loopback_socket};
 use crate::file_store::{mode_of, set_mode, AuthDir, TOKEN_FILE};
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,14 @@ pub(super) fn check_listener_port(redirect: Option<&str>, out: &mut Checks) {
         );
         return;
     };
+    if is_portless_loopback(uri) {
+        out.push(
+            Status::Ok,
+            TOPIC,
+            "none to check: the redirect URI is loopback without a port: register exactly this in the dashboard; step 2 --listen will pick a free port chosen by the system (Spotify accepts any port for a loopback redirect URI registered without one)",
+        );
+        return;
+    }
     let Some(address) = check_redirect_uri(uri)
         .ok()
         .as_ref()

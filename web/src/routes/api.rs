@@ -14,8 +14,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use spotify_auth::core::web_api::{api_error, decode, message_of, PlayerCommand};
-use spotify_auth::{Endpoint, Error};
+use spotify_auth::core::web_api::{api_error, decode};
+use spotify_auth::Endpoint;
 
 /// How many playlists and shows are listed.
 pub const LIST_LIMIT: u32 = 20;
@@ -102,20 +102,22 @@ pub async fn command(
     if !same_origin(&headers, &state.public_origin) {
         return Err(AppError::CrossSite);
     }
-    let Some(command) = PlayerCommand::from_name(&name) else {
+    let Some(command) = Endpoint::player_command(&name) else {
         return Ok((
             StatusCode::NOT_FOUND,
             Json(json!({"error": "unknown player command: use pause, play, next or previous"})),
         )
             .into_response());
     };
-    let method = Method::from_bytes(command.method().as_bytes()).unwrap_or(Method::PUT);
-    let result = match call(&state, &user.user_id, method, command.path()).await {
+    let method = Method::from_bytes(command.method().as_str().as_bytes()).unwrap_or(Method::PUT);
+    let result = match call(&state, &user.user_id, method, &command.path()).await {
         Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
-        Ok(answer) => Err(AppError::Spotify(Error::Api {
-            status: answer.status,
-            message: message_of(&answer.body),
-        })),
+        Ok(answer) => Err(AppError::Spotify(api_error(
+            &command.url(&state.spotify.config.api_url),
+            command,
+            answer.status,
+            &answer.body,
+        ))),
         Err(e) => Err(e),
     };
     match (result, wants_html(&headers)) {
