@@ -40,10 +40,12 @@ NOTEBOOKS = ROOT / "notebooks"
 
 
 def sandbox_default_secret():
-    """The sandbox's default client secret, read from its source."""
-    source = (ROOT / "sandbox" / "src" / "lib.rs").read_text(encoding="utf-8")
-    found = re.search(r'client_secret:\s*"([^"]+)"\.to_string\(\)', source)
-    return found.group(1) if found else None
+    """The sandbox's default client secret, read from its source (SandboxOptions::default)."""
+    for path in sorted((ROOT / "sandbox" / "src").glob("*.rs")):
+        found = re.search(r'client_secret:\s*"([^"]+)"\.to_string\(\)', path.read_text(encoding="utf-8"))
+        if found:
+            return found.group(1)
+    return None
 
 
 def dotenv_values(path):
@@ -126,6 +128,21 @@ def check_web_api(text, problems):
         problems.append('no "nothing is playing" (204)')
     if not re.search(r"new token\s*: true", text):
         problems.append("no automatic refresh to a new token")
+    if not re.search(r"PUT \S+/v1/me/player/play answered 204\n\s+playing: ", text):
+        problems.append("no play command answered 204, then playing")
+    if not re.search(r"PUT \S+/v1/me/player/pause answered 204\n\s+paused: ", text):
+        problems.append("no pause command answered 204, then paused")
+
+
+def check_app_token(text, problems):
+    if "SANDBOX MODE" not in text:
+        problems.append("no SANDBOX MODE banner")
+    if not re.search(r"access_token\s*=\s*\S{10,}", text):
+        problems.append("no app-only access token")
+    if "Band of Horses" not in text:
+        problems.append("no artist (Band of Horses)")
+    if "GET /v1/me with the app-only token:" not in text:
+        problems.append("no refusal of /v1/me with the app-only token")
 
 
 def check_expectations(name, text, problems):
@@ -139,6 +156,8 @@ def check_expectations(name, text, problems):
         check_flow(text, problems, pkce=True)
     elif name.startswith("03"):
         check_web_api(text, problems)
+    elif name.startswith("04"):
+        check_app_token(text, problems)
     else:
         problems.append("no expectations known for this notebook (add them to scripts/run-notebooks.py)")
 
@@ -154,6 +173,9 @@ def check_headless_stop(name, text, problems):
     elif name.startswith("03"):
         if "Run 01_authorization_code.ipynb or 02_pkce.ipynb first" not in text:
             problems.append("no 'run 01 or 02 first' message")
+    elif name.startswith("04"):
+        if "No app-only token:" not in text:
+            problems.append("no 'No app-only token' message")
 
 
 def main():
@@ -183,7 +205,7 @@ def main():
     if (s := sandbox_default_secret()):
         secrets.add(s)
     else:
-        print("warning: could not read the sandbox's default client secret from sandbox/src/lib.rs", file=sys.stderr)
+        sys.exit("run-notebooks: cannot find the sandbox's default client secret in sandbox/src/*.rs: the secret check would be blind")
     for source in (os.environ, dotenv_values(ROOT / ".env")):
         if source.get("SPOTIFY_CLIENT_SECRET"):
             secrets.add(source["SPOTIFY_CLIENT_SECRET"])

@@ -52,6 +52,16 @@ say "kernel binary: $kernel_bin"
 #    $JUPYTER_PATH/kernels/rust when JUPYTER_PATH is set. Re-run every time: cheap,
 #    and it keeps the absolute binary path in kernel.json current.
 JUPYTER_PATH="$venv/share/jupyter" "$kernel_bin" --install >/dev/null
+# Start it through scripts/evcxr-kernel.sh: a build folder kept between kernel
+# starts, so the project's own crates are not compiled again each time.
+"$venv/bin/python" - "$venv/share/jupyter/kernels/rust/kernel.json" "$root/scripts/evcxr-kernel.sh" "$kernel_bin" <<'PY'
+import json, sys
+path, wrapper, kernel = sys.argv[1:]
+spec = json.load(open(path))
+spec["argv"] = [wrapper, "--control_file", "{connection_file}"]
+spec["env"] = {"EVCXR_JUPYTER": kernel}
+json.dump(spec, open(path, "w"), indent=2)
+PY
 if ! "$venv/bin/jupyter" kernelspec list 2>/dev/null | grep -q "^ *rust "; then
     say "error: the venv's jupyter does not list the 'rust' kernel after installing it" >&2
     exit 1

@@ -29,6 +29,8 @@ pub enum Lesson {
     Pkce,
     /// `03_web_api.ipynb`: using a token.
     WebApi,
+    /// `04_client_credentials.ipynb`: an app-only token, no user.
+    ClientCredentials,
 }
 
 impl Lesson {
@@ -37,6 +39,7 @@ impl Lesson {
             Lesson::AuthorizationCode => "01-authorization-code",
             Lesson::Pkce => "02-pkce",
             Lesson::WebApi => "03-web-api",
+            Lesson::ClientCredentials => "04-client-credentials",
         }
     }
 }
@@ -80,7 +83,9 @@ pub fn start(lesson: Lesson, ask_secret: Prompt) -> Result<Notebook> {
     }
     notebook.announce();
     match lesson {
-        Lesson::AuthorizationCode => notebook.ask_secret_if_missing(ask_secret, false),
+        Lesson::AuthorizationCode | Lesson::ClientCredentials => {
+            notebook.ask_secret_if_missing(ask_secret, false)
+        }
         Lesson::Pkce => {}
         Lesson::WebApi => {
             notebook.ready = notebook.token_for_web_api()?;
