@@ -62,7 +62,8 @@ impl TokenStore for FileStore {
         self.dir.remove(TOKEN_FILE)
     }
     fn lock(&self) -> Result<StoreLock> {
-        Ok(Box::new(self.dir.lock()?))
+        // Held around a refresh: its save then costs a write and a rename.
+        Ok(Box::new(self.dir.lock_for(TOKEN_FILE)?))
     }
     fn token_location(&self) -> String {
         self.dir.absolute_file(TOKEN_FILE).display().to_string()
@@ -76,19 +77,39 @@ impl TokenStore for FileStore {
 #[derive(Debug, Clone)]
 pub struct AuthDir {
     path: PathBuf,
+    prepared: Prepared,
 }
 
+/// A temporary file created while the lock is taken, before the request, so
+/// that saving the answer is only a write and a rename: (file name, path, file).
+type Prepared = std::sync::Arc<std::sync::Mutex<Option<(String, PathBuf, File)>>>;
+
 /// Held while a process reads, refreshes and rewrites the token, so two
-/// refreshes at once cannot interleave. Released on drop.
+/// refreshes at once cannot interleave. Released on drop (with the temporary
+/// file prepared for the save, if it was not used).
 #[derive(Debug)]
 pub struct DirLock {
     _file: File,
+    prepared: Prepared,
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        if let Ok(mut prepared) = self.prepared.lock() {
+            if let Some((_, path, _)) = prepared.take() {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
 }
 
 impl AuthDir {
     /// The folder at `path` (created on first write).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        AuthDir { path: path.into() }
+        AuthDir {
+            path: path.into(),
+            prepared: Prepared::default(),
+        }
     }
 
     /// Where it is.
@@ -219,14 +240,21 @@ impl AuthDir {
             source: std::io::Error::other(e),
         })?;
         json.push(b'\n');
-        if durable {
-            self.ensure_private()?;
-        }
-        let temporary =
-            self.file(&temporary_name(name).map_err(|e| self.io_error("write", &target, e))?);
+        let (temporary, mut file) = match self.take_prepared(name) {
+            Some(prepared) => prepared,
+            None => {
+                if durable {
+                    self.ensure_private()?;
+                }
+                let temporary = self
+                    .file(&temporary_name(name).map_err(|e| self.io_error("write", &target, e))?);
+                let file =
+                    private_create(&temporary).map_err(|e| self.io_error("write", &target, e))?;
+                (temporary, file)
+            }
+        };
         let mut renamed = false;
         let written = (|| -> std::io::Result<()> {
-            let mut file = private_create(&temporary)?;
             file.write_all(&json)?;
             fail_point("before-rename")?;
             fs::rename(&temporary, &target)?;
@@ -245,6 +273,18 @@ impl AuthDir {
             return Err(self.io_error("write", &target, e));
         }
         Ok(())
+    }
+
+    /// The temporary file [`AuthDir::lock_for`] prepared for `name`, if any.
+    fn take_prepared(&self, name: &str) -> Option<(PathBuf, File)> {
+        let mut prepared = self.prepared.lock().ok()?;
+        match prepared.take() {
+            Some((for_name, path, file)) if for_name == name => Some((path, file)),
+            other => {
+                *prepared = other;
+                None
+            }
+        }
     }
 
     /// Reads `name` as JSON; `None` when the file does not exist. A symbolic
@@ -290,7 +330,27 @@ impl AuthDir {
         let path = self.file(".lock");
         let file = private_open(&path).map_err(|e| self.io_error("open", &path, e))?;
         file.lock().map_err(|e| self.io_error("lock", &path, e))?;
-        Ok(DirLock { _file: file })
+        Ok(DirLock {
+            _file: file,
+            prepared: self.prepared.clone(),
+        })
+    }
+
+    /// [`AuthDir::lock`], and the temporary file of the next save of `name`
+    /// created now: a refresh under rotation then saves its answer with a
+    /// write and a rename only (see SECURITY.md). Unused, it is removed when
+    /// the lock is released.
+    pub fn lock_for(&self, name: &str) -> Result<DirLock> {
+        let lock = self.lock()?;
+        if let Ok(file_name) = temporary_name(name) {
+            let path = self.file(&file_name);
+            if let (Ok(file), Ok(mut prepared)) = (private_create(&path), self.prepared.lock()) {
+                if let Some((_, old, _)) = prepared.replace((name.to_string(), path, file)) {
+                    let _ = fs::remove_file(old);
+                }
+            }
+        }
+        Ok(lock)
     }
 
     fn io_error(&self, action: &'static str, path: &Path, source: std::io::Error) -> Error {
@@ -564,6 +624,22 @@ mod tests {
         assert!(set_mode(&dir.file(".lock"), 0o600).is_err());
         assert_eq!(mode(&victim), 0o644);
         assert!(private_create(&dir.file(".lock")).is_err(), "O_EXCL");
+        // A save prepared under the lock: used once, the rest removed on release.
+        fs::remove_file(dir.file(".lock")).unwrap();
+        let lock = dir.lock_for("x.json").unwrap();
+        dir.write_json("x.json", &2).unwrap();
+        dir.write_json("x.json", &3).unwrap();
+        drop(lock);
+        assert_eq!(dir.read_json::<u32>("x.json").unwrap(), Some(3));
+        drop(dir.lock_for("x.json").unwrap());
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        // Only the link planted above is left.
+        assert_eq!(names, [format!(".x.json.tmp-{}", std::process::id())]);
         fs::remove_file(&victim).unwrap();
         fs::remove_dir_all(dir.path()).unwrap();
     }
