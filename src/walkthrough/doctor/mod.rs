@@ -195,9 +195,9 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
         "SPOTIFY_HTTP_TIMEOUT_SECS",
         set("SPOTIFY_HTTP_TIMEOUT_SECS"),
         &mut out,
-        |value, source| format!("{value} s per request ({source})"),
+        |value, source| format!("{value} s per call, retries included ({source})"),
         &format!(
-            "{} s per request (default)",
+            "{} s per call, retries included (default)",
             config::DEFAULT_HTTP_TIMEOUT_SECS
         ),
     );
