@@ -50,7 +50,10 @@ fn run() -> Result<()> {
         }
         let url =
             cli::listen_for_redirect(listener, pending.state.secret().to_string(), args.timeout)?;
-        println!("The browser was redirected to:\n{url}");
+        println!(
+            "The browser was redirected to:\n{}",
+            spotify_auth::core::error::printable(&url, 8192)
+        );
         url
     } else {
         cli::read_pasted_redirect()?

@@ -411,3 +411,18 @@ fn ctrl_d_at_the_prompt_puts_the_error_on_its_own_line() {
     );
     assert!(!run.stdout.contains("> error"), "{:?}", run.stdout);
 }
+
+#[test]
+fn ctrl_d_at_the_hidden_secret_prompt_puts_the_error_on_its_own_line() {
+    let mut world = World::new();
+    world.obtain_token();
+    world.unset("SPOTIFY_CLIENT_SECRET");
+    let run = world.run_in_terminal("step3_refresh", &[], "\u{4}");
+    assert!(
+        run.stdout
+            .contains("error: the client secret typed was empty"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("(hidden): error"), "{:?}", run.stdout);
+}

@@ -120,12 +120,20 @@ pub fn client_secret(config: &Config) -> Result<ClientSecret> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::MissingClientSecret);
     }
-    let secret = rpassword::prompt_password("SPOTIFY_CLIENT_SECRET is not set; type it (hidden): ")
-        .map_err(|e| {
-            Error::Config(format!(
+    let secret =
+        match rpassword::prompt_password("SPOTIFY_CLIENT_SECRET is not set; type it (hidden): ") {
+            Ok(secret) => secret,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                // Ctrl-D: nothing typed, and the terminal is still on the prompt's line.
+                eprintln!();
+                return Err(Error::EmptyClientSecret);
+            }
+            Err(e) => {
+                return Err(Error::Config(format!(
                 "cannot read the secret from the terminal ({e}): set SPOTIFY_CLIENT_SECRET instead"
-            ))
-        })?;
+            )))
+            }
+        };
     let secret = secret.trim();
     if secret.is_empty() {
         // Asked and answered with nothing: not the same as never set.

@@ -123,7 +123,12 @@ pub fn exchange(exchange: &Exchange, accounts_url: &str, saved_to: &str, now: u6
             "note: a bare code was pasted, so its state could not be checked against step 1's"
         );
     }
-    let _ = writeln!(out, "Code from the redirect: {}", exchange.code.secret());
+    // Printed in full, through the one sanitiser: it came from a URL.
+    let _ = writeln!(
+        out,
+        "Code from the redirect: {}",
+        printable(exchange.code.secret(), 4096)
+    );
     let auth = if exchange.token.pkce {
         "PKCE: client_id + code_verifier"
     } else {
