@@ -6,7 +6,7 @@
 //! authorize URL of step 1 first, `--timeout SECS` bounds the wait).
 
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
-use spotify_auth::walkthrough::{cli, report, setup};
+use spotify_auth::walkthrough::{cli, message, report, setup};
 use spotify_auth::{now_secs, AuthorizeOptions, Error, RedirectListener, Result};
 use std::time::Duration;
 
@@ -37,7 +37,9 @@ fn run() -> Result<()> {
     // Fail before asking for anything when step 1 has not run.
     let pending = auth
         .pending_authorization()?
-        .ok_or(Error::NoPendingAuthorization)?;
+        .ok_or_else(|| Error::NoPendingAuthorization {
+            location: auth.store().pending_location(),
+        })?;
     if pending.code_verifier.is_none() {
         let secret = cli::client_secret(auth.config())?;
         auth = auth.with_client_secret(secret);
@@ -85,13 +87,24 @@ fn run() -> Result<()> {
             cli::open_in_browser(&authorize_url);
         }
         let url = cli::listen_for_redirect(listener, state, args.timeout)?;
-        println!("The browser was redirected to:\n{url}");
+        println!(
+            "The browser was redirected to:\n{}",
+            spotify_auth::core::error::printable(&url, 8192)
+        );
         url
     } else {
         cli::read_pasted_redirect()?
     };
 
-    let exchange = auth.exchange_redirect(&pasted)?;
+    let exchange = auth.exchange_redirect(&pasted).inspect_err(|error| {
+        // Kept only when the code is not known to be spent: say what works next.
+        if let (Some(note), Ok(Some(_))) = (
+            message::after_failed_exchange(error),
+            auth.pending_authorization(),
+        ) {
+            cli::note_after_error(note);
+        }
+    })?;
     let saved_to = auth.store().token_location();
     print!(
         "{}",

@@ -1,6 +1,10 @@
 //! The file store: private files under `SPOTIFY_AUTH_DIR`, directory 0700,
-//! files 0600 whatever the umask, each written atomically (temporary file,
-//! fsync, rename), so a crash leaves the previous file whole.
+//! files 0600 whatever the umask, each written atomically (a new temporary
+//! file with an unpredictable name, rename, fsync), so a crash leaves the
+//! previous file whole or the new one. The folder is trusted only when it is
+//! the user's own and no one else may write in it; files are created with
+//! `O_EXCL | O_NOFOLLOW` and their modes set on the open file, so a link
+//! planted in the folder is never followed.
 
 use crate::core::error::{Error, Result};
 use crate::core::step1::PendingAuthorization;
@@ -58,13 +62,14 @@ impl TokenStore for FileStore {
         self.dir.remove(TOKEN_FILE)
     }
     fn lock(&self) -> Result<StoreLock> {
-        Ok(Box::new(self.dir.lock()?))
+        // Held around a refresh: its save then costs a write and a rename.
+        Ok(Box::new(self.dir.lock_for(TOKEN_FILE)?))
     }
     fn token_location(&self) -> String {
-        self.dir.file(TOKEN_FILE).display().to_string()
+        self.dir.absolute_file(TOKEN_FILE).display().to_string()
     }
     fn pending_location(&self) -> String {
-        self.dir.file(PENDING_FILE).display().to_string()
+        self.dir.absolute_file(PENDING_FILE).display().to_string()
     }
 }
 
@@ -72,19 +77,39 @@ impl TokenStore for FileStore {
 #[derive(Debug, Clone)]
 pub struct AuthDir {
     path: PathBuf,
+    prepared: Prepared,
 }
 
+/// A temporary file created while the lock is taken, before the request, so
+/// that saving the answer is only a write and a rename: (file name, path, file).
+type Prepared = std::sync::Arc<std::sync::Mutex<Option<(String, PathBuf, File)>>>;
+
 /// Held while a process reads, refreshes and rewrites the token, so two
-/// refreshes at once cannot interleave. Released on drop.
+/// refreshes at once cannot interleave. Released on drop (with the temporary
+/// file prepared for the save, if it was not used).
 #[derive(Debug)]
 pub struct DirLock {
     _file: File,
+    prepared: Prepared,
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        if let Ok(mut prepared) = self.prepared.lock() {
+            if let Some((_, path, _)) = prepared.take() {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
 }
 
 impl AuthDir {
     /// The folder at `path` (created on first write).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        AuthDir { path: path.into() }
+        AuthDir {
+            path: path.into(),
+            prepared: Prepared::default(),
+        }
     }
 
     /// Where it is.
@@ -97,8 +122,25 @@ impl AuthDir {
         self.path.join(name)
     }
 
-    /// Creates the folder if needed and makes it private (0700).
+    /// The absolute path of one file in it, for messages (the default folder
+    /// is relative to where the command runs).
+    pub fn absolute_file(&self, name: &str) -> PathBuf {
+        let file = self.file(name);
+        std::path::absolute(&file).unwrap_or(file)
+    }
+
+    /// Creates the folder if needed, refuses one that is not safe (owned by
+    /// another user, or writable by group or others), makes it private (0700),
+    /// and removes temporary files left by earlier saves that were killed.
     pub fn ensure(&self) -> Result<()> {
+        self.ensure_private()?;
+        self.remove_stale_temporaries();
+        Ok(())
+    }
+
+    /// [`AuthDir::ensure`] without the clean-up (the save of a token, where
+    /// every microsecond counts: see SECURITY.md on rotation).
+    fn ensure_private(&self) -> Result<()> {
         // Parents created here are private too, whatever the umask.
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true);
@@ -107,11 +149,75 @@ impl AuthDir {
         builder
             .create(&self.path)
             .map_err(|e| self.io_error("create", &self.path, e))?;
-        set_mode(&self.path, 0o700).map_err(|e| self.io_error("restrict", &self.path, e))
+        self.check_folder()
+    }
+
+    /// Looks at the folder through an open handle (so the checks and the
+    /// `chmod` are about the same folder): refuses it when another user owns
+    /// it or others may write in it, else tightens it to 0700.
+    fn check_folder(&self) -> Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+            let folder = OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+                .open(&self.path)
+                .map_err(|e| self.io_error("open", &self.path, e))?;
+            let metadata = folder
+                .metadata()
+                .map_err(|e| self.io_error("inspect", &self.path, e))?;
+            // Named absolutely: the default folder is relative to where the command runs.
+            let shown = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
+            if let Some(problem) = folder_problem(&shown, metadata.uid(), metadata.mode()) {
+                return Err(Error::UnsafeAuthDir {
+                    path: shown,
+                    problem,
+                });
+            }
+            if metadata.mode() & 0o777 != 0o700 {
+                folder
+                    .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                    .map_err(|e| self.io_error("restrict", &self.path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes this store's temporary files (`.NAME.tmp-PID-...`) left by a
+    /// save that was killed: each holds a live token. Stale means its process
+    /// is gone or it is older than a minute (a save takes milliseconds).
+    /// Best effort: a file that cannot be removed is left for the next time.
+    pub fn remove_stale_temporaries(&self) {
+        let Ok(entries) = fs::read_dir(&self.path) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = temporary_pid(&name.to_string_lossy()) else {
+                continue;
+            };
+            let Ok(metadata) = entry.path().symlink_metadata() else {
+                continue;
+            };
+            let old = metadata
+                .modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age > STALE_TEMPORARY_AGE);
+            if pid != std::process::id() && (old || !process_alive(pid)) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Writes `value` as JSON to `name`, atomically and privately (0600), and
-    /// durably: synced to disk before and after the rename.
+    /// durably: synced to disk after the rename.
+    ///
+    /// The order (write, rename, then sync) puts the new file in place as soon
+    /// as possible: a process killed after the rename leaves the new file, one
+    /// killed before it leaves the old one. The syncs then make it survive a
+    /// power cut (on ext4, a file replaced by rename is flushed anyway).
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
         self.write_json_with(name, value, true)
     }
@@ -121,45 +227,83 @@ impl AuthDir {
     /// files that are cheap to make again (step 1's pending authorization),
     /// where two fsyncs would be most of the step's time.
     pub fn write_json_fast<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
+        self.ensure()?;
         self.write_json_with(name, value, false)
     }
 
     fn write_json_with<T: Serialize>(&self, name: &str, value: &T, durable: bool) -> Result<()> {
-        self.ensure()?;
         let target = self.file(name);
-        let temporary = self.file(&format!(".{name}.tmp-{}", std::process::id()));
-        let json = serde_json::to_vec_pretty(value).map_err(|e| Error::Storage {
+        let mut json = serde_json::to_vec_pretty(value).map_err(|e| Error::Storage {
             action: "encode",
             path: target.clone(),
             dir: self.path.clone(),
             source: std::io::Error::other(e),
         })?;
-        let written = (|| -> std::io::Result<()> {
-            let mut file = private_create(&temporary)?;
-            file.write_all(&json)?;
-            file.write_all(b"\n")?;
-            if durable {
-                file.sync_all()?;
+        json.push(b'\n');
+        let (temporary, mut file) = match self.take_prepared(name) {
+            Some(prepared) => prepared,
+            None => {
+                if durable {
+                    self.ensure_private()?;
+                }
+                let temporary = self
+                    .file(&temporary_name(name).map_err(|e| self.io_error("write", &target, e))?);
+                let file =
+                    private_create(&temporary).map_err(|e| self.io_error("write", &target, e))?;
+                (temporary, file)
             }
+        };
+        let mut renamed = false;
+        let written = (|| -> std::io::Result<()> {
+            file.write_all(&json)?;
             fail_point("before-rename")?;
             fs::rename(&temporary, &target)?;
+            renamed = true;
             if durable {
+                file.sync_all()?;
                 // Make the rename itself durable.
                 File::open(&self.path)?.sync_all()?;
             }
             Ok(())
         })();
         if let Err(e) = written {
-            let _ = fs::remove_file(&temporary);
+            if !renamed {
+                let _ = fs::remove_file(&temporary);
+            }
             return Err(self.io_error("write", &target, e));
         }
         Ok(())
     }
 
-    /// Reads `name` as JSON; `None` when the file does not exist.
+    /// The temporary file [`AuthDir::lock_for`] prepared for `name`, if any.
+    fn take_prepared(&self, name: &str) -> Option<(PathBuf, File)> {
+        let mut prepared = self.prepared.lock().ok()?;
+        match prepared.take() {
+            Some((for_name, path, file)) if for_name == name => Some((path, file)),
+            other => {
+                *prepared = other;
+                None
+            }
+        }
+    }
+
+    /// Reads `name` as JSON; `None` when the file does not exist. A symbolic
+    /// link in its place is refused, not followed.
     pub fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
         let path = self.file(name);
-        let bytes = match fs::read(&path) {
+        let read = (|| -> std::io::Result<Vec<u8>> {
+            let mut options = OpenOptions::new();
+            options.read(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::custom_flags(
+                &mut options,
+                libc::O_NOFOLLOW | libc::O_CLOEXEC,
+            );
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut options.open(&path)?, &mut bytes)?;
+            Ok(bytes)
+        })();
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io_error("read", &path, e)),
@@ -186,7 +330,27 @@ impl AuthDir {
         let path = self.file(".lock");
         let file = private_open(&path).map_err(|e| self.io_error("open", &path, e))?;
         file.lock().map_err(|e| self.io_error("lock", &path, e))?;
-        Ok(DirLock { _file: file })
+        Ok(DirLock {
+            _file: file,
+            prepared: self.prepared.clone(),
+        })
+    }
+
+    /// [`AuthDir::lock`], and the temporary file of the next save of `name`
+    /// created now: a refresh under rotation then saves its answer with a
+    /// write and a rename only (see SECURITY.md). Unused, it is removed when
+    /// the lock is released.
+    pub fn lock_for(&self, name: &str) -> Result<DirLock> {
+        let lock = self.lock()?;
+        if let Ok(file_name) = temporary_name(name) {
+            let path = self.file(&file_name);
+            if let (Ok(file), Ok(mut prepared)) = (private_create(&path), self.prepared.lock()) {
+                if let Some((_, old, _)) = prepared.replace((name.to_string(), path, file)) {
+                    let _ = fs::remove_file(old);
+                }
+            }
+        }
+        Ok(lock)
     }
 
     fn io_error(&self, action: &'static str, path: &Path, source: std::io::Error) -> Error {
@@ -197,6 +361,77 @@ impl AuthDir {
             source,
         }
     }
+}
+
+/// A temporary file older than this is a leftover, whoever made it.
+const STALE_TEMPORARY_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `.NAME.tmp-PID-RANDOM`: the process that writes it, and 64 random bits so
+/// no one can guess the name and plant a file or link there first.
+fn temporary_name(name: &str) -> std::io::Result<String> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(format!(
+        ".{name}.tmp-{}-{:016x}",
+        std::process::id(),
+        u64::from_le_bytes(random)
+    ))
+}
+
+/// The PID in a temporary file's name (`.NAME.tmp-PID` or `.NAME.tmp-PID-RANDOM`).
+fn temporary_pid(file_name: &str) -> Option<u32> {
+    if !file_name.starts_with('.') {
+        return None;
+    }
+    let (_, rest) = file_name.rsplit_once(".tmp-")?;
+    rest.split('-').next()?.parse().ok()
+}
+
+/// True unless the process `pid` surely no longer exists.
+fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: kill with signal 0 sends nothing; it only checks the PID.
+        let result = unsafe { libc::kill(pid, 0) };
+        result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// The effective user id (0 off Unix).
+pub fn effective_uid() -> u32 {
+    #[cfg(unix)]
+    // SAFETY: geteuid cannot fail and touches no memory.
+    return unsafe { libc::geteuid() };
+    #[cfg(not(unix))]
+    return 0;
+}
+
+/// What makes a folder unsafe for tokens (owned by `uid`, with `mode`), with
+/// the fix; `None` when it is fine (or only readable by others: tightened).
+pub fn folder_problem(path: &Path, uid: u32, mode: u32) -> Option<String> {
+    let me = effective_uid();
+    if uid != me {
+        return Some(format!(
+            "it belongs to user id {uid}, not to you (user id {me}), so its owner could replace the files in it: use a folder of your own, or take it over with `chown {me} {}`",
+            path.display()
+        ));
+    }
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "it is {:04o}, writable by other users, who could plant files or links in it: run `chmod 700 {}` (and look at what is in it)",
+            mode & 0o7777,
+            path.display()
+        ));
+    }
+    None
 }
 
 /// Tests set `SPOTIFY_AUTH_FAIL_AT=before-rename` to stop a save between the
@@ -210,33 +445,80 @@ fn fail_point(name: &str) -> std::io::Result<()> {
     }
 }
 
+/// Creates a new file, 0600: never an existing file, never through a
+/// symbolic link (`O_EXCL | O_NOFOLLOW`); the mode is set on the open file.
 fn private_create(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
     let file = options.open(path)?;
     // The umask may have removed bits but never adds any; set 0600 exactly anyway.
-    set_mode(path, 0o600)?;
+    set_file_mode(&file, 0o600)?;
     Ok(file)
 }
 
+/// Opens (creating if needed) a file of ours, 0600, never through a symbolic
+/// link; refuses one owned by another user.
 fn private_open(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
     let file = options.open(path)?;
-    set_mode(path, 0o600)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = file.metadata()?;
+        if !metadata.is_file() || metadata.uid() != effective_uid() {
+            return Err(std::io::Error::other(format!(
+                "not a regular file of yours (owner user id {}): remove it",
+                metadata.uid()
+            )));
+        }
+        if metadata.mode() & 0o777 != 0o600 {
+            set_file_mode(&file, 0o600)?;
+        }
+    }
     Ok(file)
 }
 
-/// Sets the permission bits (no-op off Unix).
-pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+/// Sets the permission bits of an open file (no-op off Unix).
+pub fn set_file_mode(file: &File, mode: u32) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        file.set_permissions(fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, mode);
+        Ok(())
+    }
+}
+
+/// Sets the permission bits of `path` (no-op off Unix), never through a
+/// symbolic link: the file is opened with `O_NOFOLLOW` and changed through
+/// its handle. For a folder, use it with a folder path.
+pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+            .open(path)?;
+        set_file_mode(&file, mode)
     }
     #[cfg(not(unix))]
     {
@@ -297,6 +579,149 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("damaged") && err.contains("step 1"), "{err}");
+        fs::remove_dir_all(dir.path()).unwrap();
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// A link planted where the temporary file, the lock or the token goes is
+    /// never followed: the file it points to keeps its content and mode.
+    #[cfg(unix)]
+    #[test]
+    fn planted_links_are_not_followed() {
+        use std::os::unix::fs::{symlink, PermissionsExt};
+        let dir = temp_dir("links");
+        dir.ensure().unwrap();
+        let victim =
+            std::env::temp_dir().join(format!("spotify-auth-victim-{}", std::process::id()));
+        fs::write(&victim, "precious\n").unwrap();
+        fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
+        // The temporary name of old was `.NAME.tmp-PID`: guessable.
+        symlink(
+            &victim,
+            dir.file(&format!(".x.json.tmp-{}", std::process::id())),
+        )
+        .unwrap();
+        symlink(&victim, dir.file(".lock")).unwrap();
+        symlink(&victim, dir.file("x.json")).unwrap();
+        dir.write_json("x.json", &serde_json::json!({"a": 1}))
+            .unwrap();
+        assert!(dir.lock().is_err(), "a linked .lock is refused");
+        assert!(dir.read_json::<serde_json::Value>(".lock").is_err());
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert_eq!(mode(&victim), 0o644);
+        // The link at x.json was replaced by the file itself.
+        assert_eq!(mode(&dir.file("x.json")), 0o600);
+        assert!(!fs::symlink_metadata(dir.file("x.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        // set_mode (doctor's fixes) does not follow a link either.
+        assert!(set_mode(&dir.file(".lock"), 0o600).is_err());
+        assert_eq!(mode(&victim), 0o644);
+        assert!(private_create(&dir.file(".lock")).is_err(), "O_EXCL");
+        // A save prepared under the lock: used once, the rest removed on release.
+        fs::remove_file(dir.file(".lock")).unwrap();
+        let lock = dir.lock_for("x.json").unwrap();
+        dir.write_json("x.json", &2).unwrap();
+        dir.write_json("x.json", &3).unwrap();
+        drop(lock);
+        assert_eq!(dir.read_json::<u32>("x.json").unwrap(), Some(3));
+        drop(dir.lock_for("x.json").unwrap());
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        // Only the link planted above is left.
+        assert_eq!(names, [format!(".x.json.tmp-{}", std::process::id())]);
+        fs::remove_file(&victim).unwrap();
+        fs::remove_dir_all(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn temporary_names_are_unpredictable() {
+        let a = temporary_name("token.json").unwrap();
+        let b = temporary_name("token.json").unwrap();
+        assert_ne!(a, b);
+        assert!(
+            a.starts_with(&format!(".token.json.tmp-{}-", std::process::id())),
+            "{a}"
+        );
+        assert_eq!(temporary_pid(&a), Some(std::process::id()));
+        assert_eq!(temporary_pid(".token.json.tmp-42"), Some(42));
+        assert_eq!(temporary_pid("token.json"), None);
+    }
+
+    /// A folder others may write in, or another user's, is refused with the fix.
+    #[cfg(unix)]
+    #[test]
+    fn unsafe_folders_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("open-folder");
+        fs::create_dir_all(dir.path()).unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        let err = dir.write_json("x.json", &1).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("chmod 700 {}", dir.path().display())),
+            "{err}"
+        );
+        assert!(dir.lock().is_err());
+        assert!(!dir.file("x.json").exists());
+        assert_eq!(mode(dir.path()), 0o777, "not silently changed");
+        // Readable by others but writable by no one else: tightened.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        dir.write_json("x.json", &1).unwrap();
+        assert_eq!(mode(dir.path()), 0o700);
+        if effective_uid() == 0 {
+            std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).unwrap();
+            let err = dir.write_json("x.json", &2).unwrap_err().to_string();
+            assert!(
+                err.contains("belongs to user id 65534") && err.contains("chown"),
+                "{err}"
+            );
+            assert_eq!(dir.read_json::<u32>("x.json").unwrap(), Some(1));
+        }
+        fs::remove_dir_all(dir.path()).unwrap();
+    }
+
+    /// Temporary files of killed saves are removed at the next start: those of
+    /// dead processes and old ones; a live process's fresh one is kept.
+    #[test]
+    fn stale_temporaries_are_removed() {
+        let dir = temp_dir("stale");
+        dir.ensure().unwrap();
+        let dead = dir.file(".token.json.tmp-2147483000");
+        let dead_new_style = dir.file(".token.json.tmp-2147483001-0123456789abcdef");
+        let live = dir.file(&format!(".token.json.tmp-{}-00", std::process::id()));
+        let parent = dir.file(&format!(
+            ".token.json.tmp-{}-00",
+            std::os::unix::process::parent_id()
+        ));
+        let old = dir.file(&format!(
+            ".token.json.tmp-{}-01",
+            std::os::unix::process::parent_id()
+        ));
+        for f in [&dead, &dead_new_style, &live, &parent, &old] {
+            fs::write(f, "{}").unwrap();
+        }
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        fs::write(dir.file("other.tmp-1"), "").unwrap();
+        dir.ensure().unwrap();
+        assert!(!dead.exists() && !dead_new_style.exists() && !old.exists());
+        assert!(live.exists() && parent.exists());
+        assert!(dir.file("other.tmp-1").exists(), "not a file of this store");
         fs::remove_dir_all(dir.path()).unwrap();
     }
 }

@@ -7,7 +7,7 @@ use crate::core::accounts::{RetryPolicy, TokenRequest};
 use crate::core::error::{Error, Result};
 use reqwest::blocking::{Client, RequestBuilder};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Tries of one call, the first included.
 pub const MAX_ATTEMPTS: u32 = 4;
@@ -63,7 +63,7 @@ impl Http {
         }
     }
 
-    /// The time limit of one request.
+    /// The time limit of one call, every try and wait included.
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
@@ -76,10 +76,11 @@ impl Http {
         Ok(self.client.get_or_init(|| client))
     }
 
-    /// Sends a token request (steps 2 and 3) as its retry policy allows.
+    /// Sends a token request (steps 2 and 3) as its retry policy allows. A
+    /// body that is not UTF-8 is refused: its tokens would be saved and printed.
     pub fn send_token_request(&self, request: &TokenRequest) -> Result<HttpAnswer> {
         let client = self.client()?;
-        self.send(
+        send_checked(
             || {
                 let mut builder = client.post(&request.url).body(request.body.clone());
                 for (name, value) in &request.headers {
@@ -88,7 +89,10 @@ impl Http {
                 builder
             },
             &request.url,
+            self.timeout,
             request.retry,
+            self.notes,
+            true,
         )
     }
 
@@ -151,9 +155,47 @@ pub fn send(
     policy: RetryPolicy,
     notes: Option<NoteSink>,
 ) -> Result<HttpAnswer> {
+    send_checked(build, url, timeout, policy, notes, false)
+}
+
+/// The time one try may take: for a call that may be retried after a
+/// timeout, half the time limit (at least 1 s), so a stalled connection
+/// gets a second chance within the same limit; otherwise all of it.
+fn try_limit(timeout: Duration, policy: RetryPolicy) -> Duration {
+    match policy {
+        RetryPolicy::Idempotent => Duration::from_secs(timeout.as_secs().div_ceil(2).max(1)),
+        RetryPolicy::UnsentOnly => timeout,
+    }
+}
+
+/// [`send`], with `utf8_only`: a body that is not UTF-8 is refused instead of
+/// decoded lossily (token answers, whose tokens are saved and printed).
+///
+/// `timeout` bounds the whole call: every try and every wait between tries
+/// end by one deadline, and a timeout says how many tries it covered.
+fn send_checked(
+    build: impl Fn() -> RequestBuilder,
+    url: &str,
+    timeout: Duration,
+    policy: RetryPolicy,
+    notes: Option<NoteSink>,
+    utf8_only: bool,
+) -> Result<HttpAnswer> {
+    let deadline = Instant::now() + timeout;
+    let overall = |tries: u32| Error::Timeout {
+        url: url.into(),
+        secs: timeout.as_secs(),
+        tries,
+    };
     let mut attempt = 1;
     loop {
-        let outcome = build().send();
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(overall(attempt - 1));
+        }
+        let limit = try_limit(timeout, policy).min(left);
+        let try_deadline = Instant::now() + limit;
+        let outcome = build().timeout(limit).send();
         let (error, wait) = match outcome {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -162,7 +204,8 @@ pub fn send(
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok());
-                let body = read_body(response, url, timeout)?;
+                let body = read_body(response, url, try_deadline, limit)
+                    .map_err(|e| whole_call(e, timeout, attempt))?;
                 match status {
                     429 => {
                         let error = Error::RateLimited {
@@ -187,32 +230,57 @@ pub fn send(
                             url: url.into(),
                         })
                     }
-                    _ => return Ok(HttpAnswer { status, body }),
+                    _ => {
+                        let body = match String::from_utf8(body) {
+                            Ok(text) => text,
+                            Err(_) if utf8_only => {
+                                return Err(Error::UnexpectedResponse(format!(
+                                    "the answer of {url} (status {status}) is not UTF-8 text, as JSON must be: refused, nothing was saved; check SPOTIFY_ACCOUNTS_URL and try again"
+                                )))
+                            }
+                            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                        };
+                        return Ok(HttpAnswer { status, body });
+                    }
                 }
             }
             Err(e) => {
                 let connect = e.is_connect();
-                let error = transport_error(url, e, timeout);
+                let error = transport_error(url, e, limit, attempt);
                 if connect || policy == RetryPolicy::Idempotent {
                     (error, backoff(attempt))
                 } else {
-                    return Err(error);
+                    return Err(whole_call(error, timeout, attempt));
                 }
             }
         };
-        if attempt >= MAX_ATTEMPTS {
-            return Err(error);
+        let too_late = Instant::now() + wait >= deadline;
+        if attempt >= MAX_ATTEMPTS || too_late {
+            return Err(whole_call(error, timeout, attempt));
         }
         if let Some(note) = notes {
             note(&format!(
-                "note: {url}: {}; retrying in {:.1} s (try {} of {MAX_ATTEMPTS})",
+                "note: {url}: {}; retrying in {:.1} s (try {} of {MAX_ATTEMPTS}, all within {} s)",
                 short_reason(&error),
                 wait.as_secs_f32(),
-                attempt + 1
+                attempt + 1,
+                timeout.as_secs()
             ));
         }
         std::thread::sleep(wait);
         attempt += 1;
+    }
+}
+
+/// A timeout of one try, reported for the whole call: its time limit and tries.
+fn whole_call(error: Error, timeout: Duration, tries: u32) -> Error {
+    match error {
+        Error::Timeout { url, .. } => Error::Timeout {
+            url,
+            secs: timeout.as_secs(),
+            tries,
+        },
+        other => other,
     }
 }
 
@@ -231,21 +299,23 @@ fn short_reason(error: &Error) -> String {
     }
 }
 
-/// Reads the body within the time limit (a server dripping one byte at a time
-/// must not hold us forever) and refuses one larger than [`MAX_BODY_BYTES`].
+/// Reads the body by `deadline` (a server dripping one byte at a time must
+/// not hold us forever) and refuses one larger than [`MAX_BODY_BYTES`].
 fn read_body(
     mut response: reqwest::blocking::Response,
     url: &str,
-    timeout: Duration,
-) -> Result<String> {
+    deadline: Instant,
+    limit: Duration,
+) -> Result<Vec<u8>> {
     use std::io::Read;
-    let deadline = std::time::Instant::now() + timeout;
     let mut body = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     loop {
         let read = response.read(&mut chunk).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::TimedOut {
-                timeout_error(url, timeout)
+            // The try's own time limit ends a read with an error of its own kind.
+            let late = Instant::now() + Duration::from_millis(100) >= deadline;
+            if e.kind() == std::io::ErrorKind::TimedOut || late {
+                timeout_error(url, limit, 1)
             } else {
                 Error::Connection {
                     url: url.into(),
@@ -255,7 +325,7 @@ fn read_body(
             }
         })?;
         if read == 0 {
-            return Ok(String::from_utf8_lossy(&body).into_owned());
+            return Ok(body);
         }
         body.extend_from_slice(&chunk[..read]);
         if body.len() as u64 > MAX_BODY_BYTES {
@@ -263,8 +333,8 @@ fn read_body(
                 "the answer of {url} is larger than 1 MiB, far more than a token or API answer: check SPOTIFY_ACCOUNTS_URL and SPOTIFY_API_URL"
             )));
         }
-        if std::time::Instant::now() > deadline {
-            return Err(timeout_error(url, timeout));
+        if Instant::now() > deadline {
+            return Err(timeout_error(url, limit, 1));
         }
     }
 }
@@ -274,16 +344,17 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(500 << (attempt - 1).min(4))
 }
 
-fn timeout_error(url: &str, timeout: Duration) -> Error {
+fn timeout_error(url: &str, limit: Duration, tries: u32) -> Error {
     Error::Timeout {
         url: url.into(),
-        secs: timeout.as_secs(),
+        secs: limit.as_secs(),
+        tries,
     }
 }
 
-fn transport_error(url: &str, e: reqwest::Error, timeout: Duration) -> Error {
+fn transport_error(url: &str, e: reqwest::Error, limit: Duration, tries: u32) -> Error {
     if e.is_timeout() {
-        timeout_error(url, timeout)
+        timeout_error(url, limit, tries)
     } else {
         Error::Connection {
             url: url.into(),

@@ -133,33 +133,51 @@ impl SpotifyAuth {
     }
 
     /// Step 2: checks the pasted redirect against step 1 (no request is sent
-    /// when it fails), trades the code for tokens, saves them and clears the
-    /// pending authorization so the code is never sent twice.
+    /// when it fails), trades the code for tokens and saves them.
+    ///
+    /// The pending authorization is kept until its code is known to be spent:
+    /// the tokens were saved, or Spotify answered `invalid_grant`. After any
+    /// other failure (a 5xx, a timeout, a wrong secret) the same redirect may
+    /// be given again; if the code did reach Spotify, it then answers
+    /// `invalid_grant` and the pending authorization is cleared. Nothing here
+    /// sends a code twice by itself.
     pub fn exchange_redirect(&self, pasted: &str) -> Result<Exchange> {
-        let pending = self
-            .pending_authorization()?
-            .ok_or(Error::NoPendingAuthorization)?;
+        let pending =
+            self.pending_authorization()?
+                .ok_or_else(|| Error::NoPendingAuthorization {
+                    location: self.store.pending_location(),
+                })?;
         let params = parse_redirect(pasted)?;
         let bare_code = params.bare_code;
         let code = check_redirect(params, &pending, now_secs())?;
         let request = exchange_request(&self.config, &pending, &code)?;
-        // Whatever the answer, this code is spent once the request may have
-        // reached the service: forget it so it is never sent again.
-        let answer = self.http.send_token_request(&request);
-        if !matches!(answer, Err(Error::Connection { .. })) {
-            self.store.remove_pending()?;
+        let answered = self.http.send_token_request(&request).and_then(|answer| {
+            let response = parse_token_answer(answer.status, &answer.body)?;
+            let token = SavedToken::from_exchange(
+                &response,
+                &pending.scopes,
+                &pending.client_id,
+                pending.code_verifier.is_some(),
+                now_secs(),
+            )?;
+            Ok((response, token))
+        });
+        let (response, token) = match answered {
+            Ok(answer) => answer,
+            Err(error) => {
+                if spends_the_code(&error) {
+                    self.store.remove_pending()?;
+                }
+                return Err(error);
+            }
+        };
+        {
+            let _lock = self.store.lock()?;
+            self.store.save_token(&token)?;
         }
-        let answer = answer?;
-        let response = parse_token_answer(answer.status, &answer.body)?;
-        let token = SavedToken::from_exchange(
-            &response,
-            &pending.scopes,
-            &pending.client_id,
-            pending.code_verifier.is_some(),
-            now_secs(),
-        )?;
-        let _lock = self.store.lock()?;
-        self.store.save_token(&token)?;
+        // The code is spent. Failing to forget it is harmless: given again, it
+        // gets `invalid_grant`, which clears it.
+        let _ = self.store.remove_pending();
         let not_granted = token.missing_scopes(&pending.scopes);
         Ok(Exchange {
             code,
@@ -172,7 +190,9 @@ impl SpotifyAuth {
 
     /// The saved token, as it is in the store.
     pub fn saved_token(&self) -> Result<SavedToken> {
-        self.store.load_token()?.ok_or(Error::NoSavedToken)
+        self.store.load_token()?.ok_or_else(|| Error::NoSavedToken {
+            location: self.store.token_location(),
+        })
     }
 
     /// Step 3: refreshes the saved token now, whatever its expiry.
@@ -243,6 +263,19 @@ impl SpotifyAuth {
             token,
             missing_scopes,
         })
+    }
+}
+
+/// True when Spotify's answer shows the code can never be used again
+/// (`invalid_grant`, whatever its description).
+fn spends_the_code(error: &Error) -> bool {
+    match error {
+        Error::InvalidAuthorizationCode
+        | Error::RedirectUriMismatch
+        | Error::CodeVerifierIncorrect
+        | Error::RefreshTokenRevoked => true,
+        Error::AccountsError { error, .. } => error == "invalid_grant",
+        _ => false,
     }
 }
 

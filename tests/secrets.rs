@@ -401,7 +401,9 @@ fn open_permissions_left_behind_are_tightened() {
     let open = |p: &Path, mode: u32| {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
     };
-    open(&dir, 0o777);
+    // Readable by others, writable by no one else: tightened. (A folder others
+    // may write in is refused instead: tests/hardening.rs.)
+    open(&dir, 0o755);
     open(&dir.join("token.json"), 0o666);
     if dir.join(".lock").exists() {
         open(&dir.join(".lock"), 0o666);

@@ -3,7 +3,7 @@
 //! function supplies the values (`crate::settings` reads the environment and `.env`).
 
 use super::error::{Error, Result};
-use super::redirect_uri::{check_redirect_uri, DEFAULT_REDIRECT_URI};
+use super::redirect_uri::{check_redirect_uri, redirect_uri_warnings, DEFAULT_REDIRECT_URI};
 use super::scopes::{parse_scopes, validate_scopes};
 use super::secret::ClientSecret;
 use std::path::PathBuf;
@@ -66,6 +66,7 @@ impl Config {
             }
         };
         let client_id = get("SPOTIFY_CLIENT_ID")?.ok_or(Error::MissingClientId)?;
+        check_client_id(&client_id)?;
         let mut warnings = Vec::new();
         if client_id.len() != 32 || !client_id.bytes().all(|b| b.is_ascii_hexdigit()) {
             warnings.push(format!(
@@ -75,7 +76,8 @@ impl Config {
         let client_secret = get("SPOTIFY_CLIENT_SECRET")?.map(ClientSecret::new);
         let redirect_uri =
             get("SPOTIFY_REDIRECT_URI")?.unwrap_or_else(|| DEFAULT_REDIRECT_URI.into());
-        check_redirect_uri(&redirect_uri)?;
+        let parsed = check_redirect_uri(&redirect_uri)?;
+        warnings.extend(redirect_uri_warnings(&redirect_uri, &parsed));
         let scopes = parse_scopes(&get("SPOTIFY_SCOPES")?.unwrap_or_default());
         validate_scopes(&scopes)?;
         let accounts_url = base_url(
@@ -128,6 +130,11 @@ fn check_clean(name: &str, value: &str) -> Result<()> {
             "{name} has leading or trailing whitespace: remove the spaces around the value (they cause invalid_client at Spotify)"
         )));
     }
+    if value.contains(['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']) {
+        return Err(Error::Config(format!(
+            "{name} contains typographic quotes (“ ” ‘ ’), probably from copying out of a document: retype the value with plain characters, without quotes"
+        )));
+    }
     let quoted = |q: char| value.len() >= 2 && value.starts_with(q) && value.ends_with(q);
     if quoted('"') || quoted('\'') || value.starts_with(['"', '\'']) || value.ends_with(['"', '\''])
     {
@@ -141,6 +148,25 @@ fn check_clean(name: &str, value: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A client id is 32 hex characters; one holding a space, a quote or a
+/// non-ASCII character was surely mangled on the way (copied from a document
+/// or a chat). The same rule fails every step and `doctor`; an id that is
+/// only of another length or alphabet is a warning (Spotify's format could change).
+fn check_client_id(id: &str) -> Result<()> {
+    let what = if id.chars().any(char::is_whitespace) {
+        "a space"
+    } else if id.contains(['"', '\'', '`']) {
+        "a quote"
+    } else if !id.is_ascii() {
+        "a character that is not plain ASCII"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Config(format!(
+        "SPOTIFY_CLIENT_ID contains {what}, which no client id has (they are 32 hex characters): copy it again from the app's dashboard"
+    )))
 }
 
 fn base_url(name: &str, value: Option<String>, default: &str) -> Result<String> {
@@ -188,6 +214,42 @@ mod tests {
                 .to_string();
             assert!(err.starts_with("SPOTIFY_CLIENT_SECRET "), "{bad:?}: {err}");
         }
+    }
+
+    #[test]
+    fn a_client_id_with_a_space_or_quotes_is_refused() {
+        for bad in [
+            "\u{201c}0123456789abcdef0123456789abcdef\u{201d}",
+            "01234567 89abcdef0123456789abcdef",
+            "0123456789abcdef\"0123456789abcdef",
+            "0123456789abcdéf0123456789abcdef",
+        ] {
+            let err = config(&[("SPOTIFY_CLIENT_ID", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("SPOTIFY_CLIENT_ID contains"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn unusual_redirect_uris_are_warned_about() {
+        for uri in [
+            "http://127.0.0.1:8888/callback/",
+            "https://127.0.0.1:8888/callback",
+        ] {
+            let c = config(&[("SPOTIFY_CLIENT_ID", ID), ("SPOTIFY_REDIRECT_URI", uri)]).unwrap();
+            assert_eq!(c.warnings.len(), 1, "{uri}: {:?}", c.warnings);
+            assert!(
+                c.warnings[0].contains("registered exactly"),
+                "{:?}",
+                c.warnings
+            );
+        }
+        let c = config(&[("SPOTIFY_CLIENT_ID", ID)]).unwrap();
+        assert!(c.warnings.is_empty());
     }
 
     #[test]

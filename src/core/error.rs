@@ -23,6 +23,8 @@ pub enum Error {
     MissingClientId,
     /// The client secret is needed (a grant without PKCE) and none was given.
     MissingClientSecret,
+    /// The client secret was asked for and the answer was empty.
+    EmptyClientSecret,
     /// The redirect URI breaks one of Spotify's rules (since 2025: `http` only
     /// for `127.0.0.1` or `[::1]`, never `localhost`, `https` otherwise).
     RedirectUri(String),
@@ -45,14 +47,20 @@ pub enum Error {
         error: String,
     },
     /// Step 2 ran without a pending authorization from step 1.
-    NoPendingAuthorization,
+    NoPendingAuthorization {
+        /// Where it was looked for (the store's location, e.g. an absolute file path).
+        location: String,
+    },
     /// Step 2: the pending authorization is older than 10 minutes: its code has expired.
     PendingAuthorizationExpired {
         /// Its age in seconds.
         age_secs: u64,
     },
     /// No saved token: step 2 has not completed (or its token was discarded).
-    NoSavedToken,
+    NoSavedToken {
+        /// Where it was looked for (the store's location, e.g. an absolute file path).
+        location: String,
+    },
     /// The saved token lacks scopes that the configuration asks for.
     MissingScopes(Vec<String>),
     /// `invalid_client`: the client id or secret is wrong.
@@ -147,12 +155,15 @@ pub enum Error {
     },
     /// The answer was not the JSON expected (an HTML page, missing fields).
     UnexpectedResponse(String),
-    /// The request took longer than the time limit.
+    /// No answer within the time limit, which bounds the whole call: every
+    /// try and every wait between tries.
     Timeout {
         /// The endpoint.
         url: String,
         /// The limit in seconds.
         secs: u64,
+        /// How many tries were made within it.
+        tries: u32,
     },
     /// The service could not be reached or dropped the connection.
     Connection {
@@ -175,6 +186,14 @@ pub enum Error {
         dir: PathBuf,
         /// What the operating system said.
         source: std::io::Error,
+    },
+    /// The store's folder is not safe to keep tokens in: owned by another
+    /// user, or writable by others (who could plant files or links in it).
+    UnsafeAuthDir {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong, and the command that fixes it.
+        problem: String,
     },
     /// A file of the token store is not the JSON it should be.
     DamagedFile {
@@ -223,6 +242,9 @@ impl fmt::Display for Error {
             Error::MissingClientSecret => f.write_str(
                 "SPOTIFY_CLIENT_SECRET is not set: put it in .env or the environment (from the app's dashboard), or use PKCE, which needs no secret",
             ),
+            Error::EmptyClientSecret => f.write_str(
+                "the client secret typed was empty: type it again (copy it from the app's dashboard, View client secret), or set SPOTIFY_CLIENT_SECRET, or use PKCE, which needs no secret",
+            ),
             Error::UnknownScope { scope, suggestion: Some(s) } => write!(
                 f,
                 "unknown scope `{scope}`: did you mean `{s}`? Fix SPOTIFY_SCOPES"
@@ -240,15 +262,19 @@ impl fmt::Display for Error {
                 "Spotify redirected back with error={}: check the app settings in the dashboard and run step 1 again",
                 printable(error, 60)
             ),
-            Error::NoPendingAuthorization => f.write_str(
-                "no pending authorization: run step 1 first, open its URL, then give step 2 the redirect (each step 1 allows one exchange: a code works once)",
+            Error::NoPendingAuthorization { location } => write!(
+                f,
+                "no pending authorization: run step 1 first (from the same folder, or with the same SPOTIFY_AUTH_DIR), open its URL, then give step 2 the redirect; none is in {location}"
             ),
             Error::PendingAuthorizationExpired { age_secs } => write!(
                 f,
                 "the authorization from step 1 is {} min old and its code has expired (codes last 10 min): run step 1 again",
                 age_secs / 60
             ),
-            Error::NoSavedToken => f.write_str("no saved token: run step 1 and step 2 first"),
+            Error::NoSavedToken { location } => write!(
+                f,
+                "no saved token: run step 1 and step 2 first (from the same folder, or with the same SPOTIFY_AUTH_DIR); none is in {location}"
+            ),
             Error::MissingScopes(scopes) => write!(
                 f,
                 "the saved token was not granted {}, which SPOTIFY_SCOPES asks for: run step 1 again to authorize them",
@@ -321,9 +347,10 @@ impl fmt::Display for Error {
                 "{url} answered {status}, a server error: the service has trouble, try again in a minute"
             ),
             Error::UnexpectedResponse(m) => write!(f, "unexpected answer: {m}"),
-            Error::Timeout { url, secs } => write!(
+            Error::Timeout { url, secs, tries } => write!(
                 f,
-                "{url} did not answer within {secs} s: check the network (or SPOTIFY_ACCOUNTS_URL / SPOTIFY_API_URL) and try again"
+                "{url} did not answer within {secs} s ({tries} {}): check the network (or SPOTIFY_ACCOUNTS_URL / SPOTIFY_API_URL) and try again",
+                if *tries == 1 { "try" } else { "tries" }
             ),
             Error::Connection { url, detail, .. } => write!(
                 f,
@@ -338,6 +365,11 @@ impl fmt::Display for Error {
                 "cannot {action} {} ({source}): check that SPOTIFY_AUTH_DIR ({}) is a folder you can write",
                 path.display(),
                 dir.display()
+            ),
+            Error::UnsafeAuthDir { path, problem } => write!(
+                f,
+                "refusing the auth folder {} (SPOTIFY_AUTH_DIR): {problem}",
+                path.display()
             ),
             Error::DamagedFile { path, source } => write!(
                 f,
@@ -396,8 +428,13 @@ mod tests {
     #[test]
     fn core_messages_name_no_binary_or_flag() {
         let errors = [
-            Error::NoPendingAuthorization,
-            Error::NoSavedToken,
+            Error::NoPendingAuthorization {
+                location: "/x/pending_authorization.json".into(),
+            },
+            Error::NoSavedToken {
+                location: "/x/token.json".into(),
+            },
+            Error::EmptyClientSecret,
             Error::CodeVerifierIncorrect,
             Error::MissingClientSecret,
             Error::MissingClientId,

@@ -49,6 +49,32 @@ pub fn check_redirect_uri(uri: &str) -> Result<Url> {
     }
 }
 
+/// Steps 1 and 2: what is unusual about a redirect URI that passes [`check_redirect_uri`]:
+/// it works only if registered exactly so, and is more often a typo.
+pub fn redirect_uri_warnings(uri: &str, url: &Url) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let loopback = match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    };
+    if url.scheme() == "https" && loopback {
+        warnings.push(format!(
+            "SPOTIFY_REDIRECT_URI `{uri}` uses https on a loopback address, which is unusual (the listener of step 2 speaks plain http): it works only if registered exactly so in the dashboard; usually http://{}{}{} is meant",
+            url.host_str().unwrap_or(""),
+            url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+            url.path()
+        ));
+    }
+    if matches!(url.scheme(), "http" | "https") && url.path().len() > 1 && url.path().ends_with('/')
+    {
+        warnings.push(format!(
+            "SPOTIFY_REDIRECT_URI `{uri}` ends with a slash, which is unusual: it must be registered exactly so in the dashboard (Spotify compares every character)"
+        ));
+    }
+    warnings
+}
+
 /// Step 2: the loopback address and port a listener must bind for this redirect URI,
 /// or `None` when the URI is not a loopback `http` URI.
 pub fn loopback_socket(url: &Url) -> Option<std::net::SocketAddr> {

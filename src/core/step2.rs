@@ -22,6 +22,9 @@ pub struct RedirectParams {
     pub error: Option<String>,
     /// True when only a bare code was pasted (no state to check).
     pub bare_code: bool,
+    /// True when the text ends right after `code=...` with no `state`: the
+    /// shape of a URL cut at `&` by a shell (unquoted) or broken over two lines.
+    pub cut_after_code: bool,
 }
 
 /// Step 2: parses a full redirected URL, a bare query string (`code=...&state=...`,
@@ -73,6 +76,7 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
             state: None,
             error: None,
             bare_code: true,
+            cut_after_code: false,
         });
     } else {
         return Err(Error::Paste(
@@ -84,8 +88,11 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
         state: None,
         error: None,
         bare_code: false,
+        cut_after_code: false,
     };
+    let mut last_was_code = false;
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        last_was_code = name == "code" && !value.is_empty();
         match name.as_ref() {
             "code" if !value.is_empty() => params.code = Some(AuthorizationCode::new(value)),
             "state" => params.state = Some(value.into_owned()),
@@ -93,6 +100,7 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
             _ => {}
         }
     }
+    params.cut_after_code = last_was_code && params.state.is_none() && params.error.is_none();
     Ok(params)
 }
 
@@ -131,6 +139,11 @@ pub fn check_redirect(
             Some(_) => {
                 return Err(Error::Paste(
                     "the state in the pasted URL does not match step 1's: this redirect was not started by your step 1 (possible forgery) or comes from an older run; run step 1 again and paste the URL from that tab".into(),
+                ))
+            }
+            None if params.cut_after_code => {
+                return Err(Error::Paste(
+                    "the pasted URL has no state: it ends right after `code=...`, so it was cut, by a shell at `&` (put the whole address in single quotes: '...') or over two lines; or paste it whole at the prompt".into(),
                 ))
             }
             None => {
@@ -246,7 +259,15 @@ mod tests {
                 "http://127.0.0.1:8888/callback?code=abc&state=forged",
                 "does not match",
             ),
-            ("http://127.0.0.1:8888/callback?code=abc", "has no state"),
+            (
+                "http://127.0.0.1:8888/callback?code=abc",
+                "it ends right after `code=...`, so it was cut",
+            ),
+            ("code=abc", "single quotes: '...'"),
+            (
+                "http://127.0.0.1:8888/callback?code=abc&x=1",
+                "it is not the redirect of your step 1",
+            ),
             (
                 "http://127.0.0.1:8888/callback?state=st4te-0123456789abcdef",
                 "has no code",

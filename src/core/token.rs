@@ -66,12 +66,48 @@ pub fn parse_token_response(body: &str) -> Result<TokenResponse> {
             response.expires_in
         )));
     }
-    if response.access_token.secret().is_empty() {
-        return Err(Error::UnexpectedResponse(
-            "the token answer has an empty `access_token`; try again".into(),
-        ));
+    check_token_value("access_token", response.access_token.secret())?;
+    if let Some(refresh_token) = &response.refresh_token {
+        check_token_value("refresh_token", refresh_token.secret())?;
     }
     Ok(response)
+}
+
+/// Steps 2 and 3: the longest token accepted. Spotify's are a few hundred
+/// characters; anything near this is not a token.
+pub const MAX_TOKEN_BYTES: usize = 2048;
+
+/// Steps 2 and 3: true when `value` is an RFC 6750 `b64token`:
+/// `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+pub fn is_b64token(value: &str) -> bool {
+    let body = value.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+/// Steps 2 and 3: a token from an answer is saved and printed, so it must be
+/// one: non-empty, at most [`MAX_TOKEN_BYTES`], RFC 6750's character set (no
+/// space, quote, control character or escape sequence). The value is never
+/// shown in the error (it may be a real token, or hostile text).
+fn check_token_value(field: &str, value: &str) -> Result<()> {
+    let problem = if value.is_empty() {
+        "is empty".to_string()
+    } else if value.len() > MAX_TOKEN_BYTES {
+        format!(
+            "is {} bytes long, more than any token (at most {} KiB)",
+            value.len(),
+            MAX_TOKEN_BYTES / 1024
+        )
+    } else if !is_b64token(value) {
+        "holds characters a token cannot have (RFC 6750 allows letters, digits, - . _ ~ + / and a trailing =)".to_string()
+    } else {
+        return Ok(());
+    };
+    Err(Error::UnexpectedResponse(format!(
+        "the token answer's `{field}` {problem}: the answer was refused and nothing was saved (a saved token is kept as it was); try again"
+    )))
 }
 
 /// Steps 2 and 3: the token kept between steps (never with the client secret).
@@ -248,11 +284,52 @@ mod tests {
                 r#"{"access_token":"x","token_type":"Bearer","expires_in":-5}"#,
                 "wrong type",
             ),
+            (
+                r#"{"access_token":"BQa","token_type":"Bearer","expires_in":1,"refresh_token":""}"#,
+                "`refresh_token` is empty",
+            ),
+            (
+                r#"{"access_token":"BQa\u001b[2J\nerror: x","token_type":"Bearer","expires_in":1}"#,
+                "`access_token` holds characters",
+            ),
+            (
+                r#"{"access_token":"BQa","token_type":"Bearer","expires_in":1,"refresh_token":"AQé"}"#,
+                "`refresh_token` holds characters",
+            ),
+            (
+                r#"{"access_token":"BQ a","token_type":"Bearer","expires_in":1}"#,
+                "holds characters",
+            ),
+            (
+                r#"{"access_token":"===","token_type":"Bearer","expires_in":1}"#,
+                "holds characters",
+            ),
         ];
         for (body, expected) in cases {
             let err = parse_token_response(body).unwrap_err().to_string();
             assert!(err.contains(expected), "{body}: {err}");
         }
+    }
+
+    #[test]
+    fn token_values_follow_rfc_6750() {
+        for good in ["BQa", "a-b.c_d~e+f/g", "AQ==", "x="] {
+            assert!(is_b64token(good), "{good}");
+        }
+        for bad in ["", "=", "a b", "a=b", "a\u{1b}", "é", "a\n", "\"a\""] {
+            assert!(!is_b64token(bad), "{bad:?}");
+        }
+        let long = format!(
+            r#"{{"access_token":"{}","token_type":"Bearer","expires_in":1}}"#,
+            "A".repeat(MAX_TOKEN_BYTES + 1)
+        );
+        let err = parse_token_response(&long).unwrap_err().to_string();
+        assert!(err.contains("bytes long"), "{err}");
+        let fine = format!(
+            r#"{{"access_token":"{}","token_type":"Bearer","expires_in":1}}"#,
+            "A".repeat(MAX_TOKEN_BYTES)
+        );
+        parse_token_response(&fine).unwrap();
     }
 
     #[test]

@@ -17,8 +17,25 @@ pub fn main(run: impl FnOnce() -> Result<()>) -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {}", message(&error));
+            for note in NOTES_AFTER_ERROR
+                .lock()
+                .map(|n| n.clone())
+                .unwrap_or_default()
+            {
+                eprintln!("{note}");
+            }
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+static NOTES_AFTER_ERROR: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// A line [`main`] prints after the `error: ...` line if the run fails (what
+/// will work next, when the message alone cannot know).
+pub fn note_after_error(note: impl Into<String>) {
+    if let Ok(mut notes) = NOTES_AFTER_ERROR.lock() {
+        notes.push(note.into());
     }
 }
 
@@ -87,15 +104,24 @@ pub fn client_secret(config: &Config) -> Result<ClientSecret> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::MissingClientSecret);
     }
-    let secret = rpassword::prompt_password("SPOTIFY_CLIENT_SECRET is not set; type it (hidden): ")
-        .map_err(|e| {
-            Error::Config(format!(
+    let secret =
+        match rpassword::prompt_password("SPOTIFY_CLIENT_SECRET is not set; type it (hidden): ") {
+            Ok(secret) => secret,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                // Ctrl-D: nothing typed, and the terminal is still on the prompt's line.
+                eprintln!();
+                return Err(Error::EmptyClientSecret);
+            }
+            Err(e) => {
+                return Err(Error::Config(format!(
                 "cannot read the secret from the terminal ({e}): set SPOTIFY_CLIENT_SECRET instead"
-            ))
-        })?;
+            )))
+            }
+        };
     let secret = secret.trim();
     if secret.is_empty() {
-        return Err(Error::MissingClientSecret);
+        // Asked and answered with nothing: not the same as never set.
+        return Err(Error::EmptyClientSecret);
     }
     Ok(ClientSecret::new(secret))
 }
@@ -127,7 +153,7 @@ pub fn read_pasted_redirect() -> Result<String> {
         let _ = std::io::stderr().flush();
     }
     let mut line = Vec::new();
-    stdin
+    let read = stdin
         .lock()
         .take(MAX_PASTE_BYTES as u64 + 2)
         .read_until(b'\n', &mut line)
@@ -136,6 +162,11 @@ pub fn read_pasted_redirect() -> Result<String> {
                 "cannot read standard input ({e}): pass the URL as the first argument instead"
             ))
         })?;
+    if stdin.is_terminal() && !line.ends_with(b"\n") && read <= MAX_PASTE_BYTES {
+        // Ctrl-D: the terminal is still on the prompt's line; what follows
+        // (the error) starts on its own.
+        eprintln!();
+    }
     Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
@@ -175,10 +206,24 @@ pub fn listen_for_redirect(
     })
 }
 
-/// Opens `url` in the system browser (`$BROWSER` first); says what happened.
+/// Opens `url` in the system browser (`$BROWSER` first); says what really
+/// happened (each command that was not found or failed). The caller prints
+/// the URL anyway.
 pub fn open_in_browser(url: &str) {
-    match super::browser::open(url) {
-        Some(command) => eprintln!("Opened the authorize URL with {command}."),
-        None => eprintln!("note: no browser could be started: open the URL above by hand."),
+    let opened = super::browser::open(url);
+    let failures = opened.failures.join("; ");
+    match opened.command {
+        Some(command) if failures.is_empty() => {
+            eprintln!("Opened the authorize URL with {command}.")
+        }
+        Some(command) => {
+            eprintln!("Opened the authorize URL with {command} (before it: {failures}).")
+        }
+        None if failures.is_empty() => {
+            eprintln!("note: no browser could be started: open the URL above by hand.")
+        }
+        None => {
+            eprintln!("note: no browser could be started ({failures}): open the URL above by hand.")
+        }
     }
 }

@@ -327,14 +327,21 @@ pub fn token_response(
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "  access_token  = {}", response.access_token.secret());
-    let _ = writeln!(out, "  token_type    = {}", response.token_type);
+    // Tokens are checked (RFC 6750's characters) before they get here; the
+    // other text of the answer goes through the one sanitiser.
+    let _ = writeln!(
+        out,
+        "  token_type    = {}",
+        printable(&response.token_type, 40)
+    );
     let _ = writeln!(
         out,
         "  scope         = {}",
         response
             .scope
             .as_deref()
-            .unwrap_or("(not in the answer: unchanged)")
+            .map(|scope| printable(scope, 2000))
+            .unwrap_or_else(|| "(not in the answer: unchanged)".into())
     );
     let _ = writeln!(
         out,
@@ -377,7 +384,12 @@ pub fn exchange(exchange: &Exchange, accounts_url: &str, saved_to: &str, now: u6
             "note: a bare code was pasted, so its state could not be checked against step 1's"
         );
     }
-    let _ = writeln!(out, "Code from the redirect: {}", exchange.code.secret());
+    // Printed in full, through the one sanitiser: it came from a URL.
+    let _ = writeln!(
+        out,
+        "Code from the redirect: {}",
+        printable(exchange.code.secret(), 4096)
+    );
     let auth = if exchange.token.pkce {
         "PKCE: client_id + code_verifier"
     } else {
@@ -398,7 +410,7 @@ pub fn exchange(exchange: &Exchange, accounts_url: &str, saved_to: &str, now: u6
     let _ = writeln!(out, "Saved the token to {saved_to} (readable by you only).");
     let _ = writeln!(
         out,
-        "The pending authorization was cleared: this code can never be sent twice."
+        "The pending authorization was cleared: this code is spent (a code works once)."
     );
     out
 }

@@ -146,6 +146,7 @@ impl Spotify {
                         return Err(Error::Timeout {
                             url: url.to_string(),
                             secs: self.config.http_timeout.as_secs(),
+                            tries: attempt,
                         });
                     }
                     return Err(connection(url, e));

@@ -3,7 +3,7 @@
 
 use super::{Check, Checks, Status};
 use crate::core::redirect_uri::{check_redirect_uri, is_portless_loopback, loopback_socket};
-use crate::file_store::{mode_of, set_mode, AuthDir, TOKEN_FILE};
+use crate::file_store::{effective_uid, folder_problem, mode_of, set_mode, AuthDir, TOKEN_FILE};
 use std::path::{Path, PathBuf};
 
 pub(super) fn check_listener_port(redirect: Option<&str>, out: &mut Checks) {
@@ -114,6 +114,21 @@ pub(super) fn check_permissions(dir: &AuthDir, out: &mut Checks) {
         );
         return;
     }
+    // Whose it is comes first: another user's folder is reported, never
+    // changed (a chmod there would act for its owner).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if metadata.uid() != effective_uid() {
+            let problem = folder_problem(path, metadata.uid(), metadata.mode()).unwrap_or_default();
+            out.push(
+                Status::Fail,
+                TOPIC,
+                format!("{}: {problem}; nothing in it was touched", path.display()),
+            );
+            return;
+        }
+    }
     let mut fine = true;
     match mode_of(path) {
         Ok(0o700) => {}
@@ -131,13 +146,12 @@ pub(super) fn check_permissions(dir: &AuthDir, out: &mut Checks) {
         }
         Ok(mode) => {
             fine = false;
-            out.add(tighten(
-                path,
-                mode,
-                0o700,
-                TOPIC,
-                "other users could list it",
-            ));
+            let why = if mode & 0o022 != 0 {
+                "other users could plant files or links in it, and every step refuses it so; check what is in it"
+            } else {
+                "other users could list it"
+            };
+            out.add(tighten(path, mode, 0o700, TOPIC, why));
         }
         Err(e) => {
             fine = false;
@@ -149,39 +163,65 @@ pub(super) fn check_permissions(dir: &AuthDir, out: &mut Checks) {
         }
     }
     let mut files = 0;
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+    let mut entries: Vec<(PathBuf, std::fs::Metadata)> = std::fs::read_dir(path)
         .into_iter()
         .flatten()
         .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
+        .filter_map(|e| Some((e.path(), e.path().symlink_metadata().ok()?)))
+        .filter(|(_, m)| !m.is_dir())
         .collect();
-    entries.sort();
-    for file in entries {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (file, metadata) in entries {
         files += 1;
         let topic = file
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+            .map(|n| crate::core::error::printable(&n.to_string_lossy(), 80))
             .unwrap_or_default();
-        match mode_of(&file) {
-            Ok(mode) if mode & 0o077 == 0 => {}
-            Ok(mode) => {
-                fine = false;
-                let why = if topic == TOKEN_FILE {
-                    "other users could read the tokens; if someone may have, remove the app's access at https://www.spotify.com/account/apps and authorize again with step 1"
-                } else {
-                    "other users could read it"
-                };
-                out.add(tighten(&file, mode, 0o600, &topic, why));
-            }
-            Err(e) => {
+        // Links and other users' files are reported, never followed or changed.
+        if !metadata.is_file() {
+            fine = false;
+            out.push(
+                Status::Fail,
+                &topic,
+                format!(
+                    "{} is not a regular file (a symbolic link?): no file of this tool is; remove it",
+                    file.display()
+                ),
+            );
+            continue;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if metadata.uid() != effective_uid() {
                 fine = false;
                 out.push(
                     Status::Fail,
                     &topic,
-                    format!("cannot read its permissions ({e})"),
+                    format!(
+                        "{} belongs to user id {}, not to you: someone else put it there; remove it",
+                        file.display(),
+                        metadata.uid()
+                    ),
                 );
+                continue;
             }
+        }
+        #[cfg(unix)]
+        let mode = {
+            use std::os::unix::fs::PermissionsExt;
+            metadata.permissions().mode() & 0o777
+        };
+        #[cfg(not(unix))]
+        let mode = 0;
+        if mode & 0o077 != 0 {
+            fine = false;
+            let why = if topic == TOKEN_FILE {
+                "other users could read the tokens; if someone may have, remove the app's access at https://www.spotify.com/account/apps and authorize again with step 1"
+            } else {
+                "other users could read it"
+            };
+            out.add(tighten(&file, mode, 0o600, &topic, why));
         }
     }
     if fine {

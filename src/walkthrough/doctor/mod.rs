@@ -16,6 +16,7 @@ use crate::clock::now_secs;
 use crate::core::config;
 use crate::core::scopes::parse_scopes;
 use crate::file_store::AuthDir;
+use crate::walkthrough::setup::DEFAULT_SCOPES;
 use files::{check_listener_port, check_permissions};
 use saved::{check_pending, check_token};
 use settings::{check_client_id, check_client_secret, check_dotenv, check_redirect, check_simple};
@@ -155,8 +156,16 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
                 format!("{} ({} scopes, {source})", scopes.join(" "), scopes.len())
             }
         },
-        "none asked for: only public data (the profile) can be read; step 4 wants user-read-private user-read-email playlist-read-private user-library-read user-read-playback-state",
+        &format!(
+            "{DEFAULT_SCOPES} (default: what every step asks for when SPOTIFY_SCOPES is unset)"
+        ),
     );
+    // Unset means the default scopes, as in the steps; a bad value was
+    // reported above (FAIL), and the token's scopes are then not compared.
+    let scopes = match set("SPOTIFY_SCOPES") {
+        None => Some(DEFAULT_SCOPES.to_string()),
+        Some(_) => scopes,
+    };
     for (name, default) in [
         ("SPOTIFY_ACCOUNTS_URL", config::DEFAULT_ACCOUNTS_URL),
         ("SPOTIFY_API_URL", config::DEFAULT_API_URL),
@@ -186,9 +195,9 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
         "SPOTIFY_HTTP_TIMEOUT_SECS",
         set("SPOTIFY_HTTP_TIMEOUT_SECS"),
         &mut out,
-        |value, source| format!("{value} s per request ({source})"),
+        |value, source| format!("{value} s per call, retries included ({source})"),
         &format!(
-            "{} s per request (default)",
+            "{} s per call, retries included (default)",
             config::DEFAULT_HTTP_TIMEOUT_SECS
         ),
     );

@@ -61,7 +61,7 @@ pub(super) fn check_token(
             Status::Note,
             "token scopes",
             format!(
-                "{} (not compared: fix SPOTIFY_SCOPES first)",
+                "{} (not compared: SPOTIFY_SCOPES failed its check above; fix it first)",
                 token.scopes.join(" ")
             ),
         ),

@@ -186,11 +186,6 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
 /// Checks one variable alone with the same rules as [`Config::from_lookup`]
 /// (a valid client id stands in for the others), so each is reported.
 fn alone(name: &str, value: &str) -> Result<Config, String> {
-    if value.contains(['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']) {
-        return Err(format!(
-            "{name} contains typographic quotes (“ ” ‘ ’), probably from copying out of a document: retype the value with plain characters, without quotes"
-        ));
-    }
     const STAND_IN_ID: &str = "00000000000000000000000000000000";
     Config::from_lookup(|n| {
         if n == name {
@@ -216,8 +211,10 @@ pub(super) fn check_client_id(value: Option<(String, &str)>, out: &mut Checks) {
     };
     match alone(NAME, &value) {
         Err(message) => out.push(Status::Fail, NAME, message),
+        // The steps' rule: a space, quote or non-ASCII character fails (above);
+        // another length or alphabet is a warning, in the steps as here.
         Ok(_) if value.len() != 32 || !value.bytes().all(|b| b.is_ascii_hexdigit()) => out.push(
-            Status::Fail,
+            Status::Warn,
             NAME,
             format!(
                 "`{value}` ({} characters, {source}) is not 32 hex characters like the dashboard's client ids: copy it again, whole",
@@ -269,12 +266,23 @@ pub(super) fn check_redirect(value: Option<(String, &str)>, out: &mut Checks) ->
             out.push(Status::Fail, NAME, message);
             None
         }
-        Ok(_) => {
-            out.push(
-                Status::Ok,
-                NAME,
-                format!("{value} ({source}): register exactly this string in the app's dashboard (Redirect URIs)"),
-            );
+        Ok(config) => {
+            // The same warnings as the steps print (trailing slash, https loopback).
+            let warnings: Vec<&String> = config
+                .warnings
+                .iter()
+                .filter(|w| w.starts_with(NAME))
+                .collect();
+            if warnings.is_empty() {
+                out.push(
+                    Status::Ok,
+                    NAME,
+                    format!("{value} ({source}): register exactly this string in the app's dashboard (Redirect URIs)"),
+                );
+            }
+            for warning in warnings {
+                out.push(Status::Warn, NAME, warning.clone());
+            }
             Some(value)
         }
     }
@@ -342,7 +350,7 @@ mod tests {
         let checks = run(&inputs(
             &dir,
             &[
-                ("SPOTIFY_CLIENT_ID", "abc"),
+                ("SPOTIFY_CLIENT_ID", "ab c"),
                 ("SPOTIFY_CLIENT_SECRET", " s3cr3t-value"),
                 ("SPOTIFY_REDIRECT_URI", "http://localhost:8888/callback"),
                 ("SPOTIFY_SCOPES", "user-read-privat"),
@@ -371,6 +379,61 @@ mod tests {
             "{text}"
         );
         assert!(must_fix(&checks));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// One rule for the steps and doctor: a client id with typographic quotes
+    /// or a space fails both; one of another length only warns in both; an
+    /// unusual redirect URI warns in both.
+    #[test]
+    fn doctor_and_the_steps_agree() {
+        let dir = temp("agree");
+        let auth = dir.join("auth");
+        let auth = auth.to_str().unwrap();
+        let cases: &[(&str, &str, Status)] = &[
+            (
+                "SPOTIFY_CLIENT_ID",
+                "\u{201c}0123456789abcdef0123456789abcdef\u{201d}",
+                Status::Fail,
+            ),
+            (
+                "SPOTIFY_CLIENT_ID",
+                "01234567 89abcdef0123456789abcdef",
+                Status::Fail,
+            ),
+            ("SPOTIFY_CLIENT_ID", "abc", Status::Warn),
+            (
+                "SPOTIFY_REDIRECT_URI",
+                "http://127.0.0.1:8888/callback/",
+                Status::Warn,
+            ),
+            (
+                "SPOTIFY_REDIRECT_URI",
+                "https://127.0.0.1:8888/callback",
+                Status::Warn,
+            ),
+        ];
+        for (name, value, status) in cases {
+            let mut env = vec![("SPOTIFY_AUTH_DIR", auth), (*name, *value)];
+            if *name != "SPOTIFY_CLIENT_ID" {
+                env.push(("SPOTIFY_CLIENT_ID", "0123456789abcdef0123456789abcdef"));
+            }
+            let checks = run(&inputs(&dir, &env));
+            assert_eq!(
+                find(&checks, name)[0].status,
+                *status,
+                "{value}: {checks:?}"
+            );
+            let steps = Config::from_lookup(|n| {
+                env.iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| v.to_string())
+            });
+            match status {
+                Status::Fail => assert!(steps.is_err(), "{value}"),
+                _ => assert!(!steps.unwrap().warnings.is_empty(), "{value}"),
+            }
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
