@@ -1,8 +1,8 @@
 //! Answering the consent page the way a browser would.
 
-use std::time::Duration;
-
 use url::Url;
+
+use crate::http_client::{send, Answer};
 
 /// Approve the consent as a browser would: GET `authorize_url` (the consent page),
 /// find its form, submit "Agree" (or "Cancel" when `agree` is false) without
@@ -30,25 +30,16 @@ pub fn approve_consent_as(
 }
 
 fn submit_consent(authorize_url: &str, user: Option<&str>, agree: bool) -> Result<String, String> {
-    let client = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| format!("could not build an HTTP client: {e}"))?;
     let page_url =
         Url::parse(authorize_url).map_err(|e| format!("not a URL: {authorize_url}: {e}"))?;
-    let response = client
-        .get(page_url.clone())
-        .send()
+    let response = send("GET", &page_url, None)
         .map_err(|e| format!("could not open the authorize URL: {e}"))?;
-    let status = response.status();
-    if status.is_redirection() {
+    let status = response.status;
+    if (300..400).contains(&status) {
         return location(&response, &page_url);
     }
-    let page = response
-        .text()
-        .map_err(|e| format!("could not read the authorize page: {e}"))?;
-    if !status.is_success() {
+    let page = response.body;
+    if !(200..300).contains(&status) {
         return Err(format!(
             "the authorize page answered {status}: {}",
             page.trim()
@@ -80,30 +71,23 @@ fn submit_consent(authorize_url: &str, user: Option<&str>, agree: bool) -> Resul
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields.iter())
         .finish();
-    let response = client
-        .post(action.clone())
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
+    let response = send("POST", &action, Some(&body))
         .map_err(|e| format!("could not submit the consent form: {e}"))?;
-    if response.status().is_redirection() {
+    if (300..400).contains(&response.status) {
         return location(&response, &action);
     }
-    let status = response.status();
-    let text = response.text().unwrap_or_default();
     Err(format!(
-        "the consent form answered {status} instead of a redirect: {}",
-        text.trim()
+        "the consent form answered {} instead of a redirect: {}",
+        response.status,
+        response.body.trim()
     ))
 }
 
-fn location(response: &reqwest::blocking::Response, base: &Url) -> Result<String, String> {
+fn location(response: &Answer, base: &Url) -> Result<String, String> {
     let value = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .ok_or_else(|| format!("a {} redirect without Location", response.status()))?
-        .to_str()
-        .map_err(|_| "a Location header that is not text".to_string())?;
+        .location
+        .as_deref()
+        .ok_or_else(|| format!("a {} redirect without Location", response.status))?;
     // Absolute (the usual case) stays as it is; a relative one is resolved.
     match Url::parse(value) {
         Ok(_) => Ok(value.to_string()),

@@ -37,6 +37,7 @@ mod consent;
 mod consent_page;
 mod control;
 mod fault_parse;
+mod http_client;
 mod library;
 mod me;
 mod options;
