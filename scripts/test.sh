@@ -16,6 +16,10 @@ fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== no import cycles between the library's modules, no root re-export imports"
+python3 scripts/module-cycles.py
+echo "== cargo doc (no warnings)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test (every test, the browser test included)"

@@ -1,6 +1,6 @@
 //! Every failure of a route, turned into a response in one place: JSON for
 //! `/api/*` (`{"error": ..., "login": "/login"}` when nobody is signed in).
-//! The pages render their own errors with [`crate::page`].
+//! The pages render their own errors with [`crate::routes::page`] and [`crate::html::message_page`].
 
 use crate::store::StoreError;
 use axum::http::StatusCode;
