@@ -180,5 +180,5 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== report"
 python3 scripts/bench/web_report.py "$OUT" "$USERS" "$STORM_USERS" "$LOCK_USERS" "$DURATION" "$LOAD_START" "$LOAD_END" \
   "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)" \
-  "$("$VENV/bin/python" -c 'import flask, spotipy, gunicorn, sys; from importlib.metadata import version as v; print(f"Python {sys.version.split()[0]}, Flask {v(\"flask\")}, spotipy {v(\"spotipy\")}, gunicorn {v(\"gunicorn\")}")')" \
+  "$("$VENV/bin/python" -c 'import sys; from importlib.metadata import version as v; print("Python %s, Flask %s, spotipy %s, gunicorn %s" % (sys.version.split()[0], v("flask"), v("spotipy"), v("gunicorn")))')" \
   "$(psql -tA "$PGURL" -c 'SHOW server_version' | cut -d' ' -f1)"

@@ -87,6 +87,8 @@ lines = [
     line("web_app, PostgreSQL, 2 replicas (2 × 32 connections, sum; worse p50/p99 of the two)", two, rss("pg2a")),
     line(f"Flask + spotipy `FlaskSessionCacheHandler`, gunicorn {os.cpu_count()} workers", rows["flask"], None),
     "",
+    "The two-replica row is two wrk processes (one thread, 32 connections each) run at the same time, one per replica, not one wrk through a balancer: its sum is not comparable with the single-wrk rows (wrk itself is a bottleneck at these rates), and its p99 was taken while other builds loaded the machine; it shows that both replicas serve every session, not that two replicas on 2 cores are faster than one.",
+    "",
     "| target | wanted | measured | |",
     "| --- | --- | --- | --- |",
     f"| web_app (SQLite) vs Flask + spotipy | ≥ 5× | {sqlite['rps'] / flask:.1f}× | {verdict(sqlite['rps'] >= 5 * flask)} |",
