@@ -22,8 +22,12 @@ echo "== cargo doc (no warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
-echo "== cargo test (every test, the browser test included)"
-cargo test --workspace -- --include-ignored
+echo "== cargo test (every test, the browser test and the web app's replicas on PostgreSQL included)"
+# scripts/postgres.sh installs Debian's postgresql when missing, starts a
+# throwaway cluster under target/pg (127.0.0.1, a free port, trust on
+# loopback, no system service), exports WEB_APP_TEST_POSTGRES_URL for
+# web/tests/replicas.rs and stops it at the end, whatever happens.
+bash scripts/postgres.sh run cargo test --workspace -- --include-ignored
 
 echo "== notebooks (Jupyter + evcxr, headless, against the sandbox)"
 bash scripts/setup-notebooks.sh

@@ -1,6 +1,7 @@
 //! The app's state and its routes (the contract other tests rely on).
 
 use crate::routes::{api, auth, page};
+use crate::session::SessionCache;
 use crate::spotify::Spotify;
 use crate::store::Store;
 use crate::tokens::Tokens;
@@ -15,6 +16,8 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     /// Access tokens, refreshed once.
     pub tokens: Tokens,
+    /// Signed-in sessions read recently (a short time to live).
+    pub sessions: Arc<SessionCache>,
     /// The calls to Spotify, with the app's settings.
     pub spotify: Spotify,
     /// `scheme://host:port` of `SPOTIFY_REDIRECT_URI`: the app's public origin.

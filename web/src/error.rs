@@ -3,6 +3,7 @@
 //! The pages render their own errors with [`crate::routes::page`] and [`crate::html::message_page`].
 
 use crate::store::StoreError;
+use axum::http::header::RETRY_AFTER;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -55,7 +56,9 @@ impl AppError {
             ),
             AppError::Spotify(e) => {
                 let status = match e {
-                    Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    // Spotify's limit is the app's, not this browser's: 503, with
+                    // the time left in `Retry-After` (see `ratelimit`).
+                    Error::RateLimited { .. } => StatusCode::SERVICE_UNAVAILABLE,
                     Error::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
                     Error::Api { status, .. } | Error::ApiUnauthorized { status, .. }
                         if (400..500).contains(status) && *status != 401 =>
@@ -81,7 +84,14 @@ impl IntoResponse for AppError {
         } else {
             json!({"error": message})
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::Spotify(Error::RateLimited { retry_after_secs }) = &self {
+            let secs = retry_after_secs.unwrap_or(1).max(1);
+            if let Ok(value) = secs.to_string().parse() {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }
 
@@ -111,5 +121,11 @@ mod tests {
             url: "u".into(),
         });
         assert_eq!(down.status_and_message().0, StatusCode::BAD_GATEWAY);
+        let limited = AppError::Spotify(Error::RateLimited {
+            retry_after_secs: Some(30),
+        })
+        .into_response();
+        assert_eq!(limited.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(limited.headers()[RETRY_AFTER], "30");
     }
 }

@@ -4,9 +4,11 @@
 //! axum serves the routes ([`app::router`]); every protocol decision (the
 //! authorize URL, the redirect check, the token requests and answers, when to
 //! refresh, the Web API's errors) is the core's; [`spotify`] only sends.
-//! Sessions and tokens live behind the [`store::Store`] trait (SQLite), the
-//! tokens sealed by [`cipher::TokenCipher`]; [`tokens::Tokens`] refreshes each
-//! user's token once however many requests need it.
+//! Sessions and tokens live behind the [`store::Store`] trait (SQLite for one
+//! process, PostgreSQL for several replicas), the tokens sealed by
+//! [`cipher::TokenCipher`]; [`tokens::Tokens`] refreshes each user's token
+//! once however many requests (and replicas) need it; [`ratelimit`] makes a
+//! 429 from Spotify pause the whole app.
 #![deny(missing_docs)]
 
 pub mod app;
@@ -14,6 +16,7 @@ pub mod cipher;
 pub mod error;
 pub mod home;
 pub mod html;
+pub mod ratelimit;
 pub mod routes;
 pub mod session;
 pub mod spotify;

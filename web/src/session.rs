@@ -11,6 +11,9 @@ use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
 use spotify_auth::core::step1::random_urlsafe;
 use spotify_auth::now_secs;
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
 /// The cookie's name (on 127.0.0.1 every port shares one cookie jar: the
 /// sandbox's cookies must not collide with it).
@@ -26,10 +29,14 @@ pub fn new_id() -> Result<String, AppError> {
 /// The key a session is stored under: SHA-256 of its id, hex. A copy of the
 /// database gives no cookie that works.
 pub fn hash(id: &str) -> String {
-    Sha256::digest(id.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(id.as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// The session id of the request's cookie, when it looks like one of ours.
@@ -117,10 +124,72 @@ pub async fn signed_in(
         return Ok(None);
     };
     let id_hash = hash(&id);
+    if let Some(user_id) = state.sessions.get(&id_hash) {
+        return Ok(Some(SignedIn { user_id, id_hash }));
+    }
     let session = state.store.session(&id_hash, now_secs()).await?;
-    Ok(session
-        .and_then(|s| s.user_id)
-        .map(|user_id| SignedIn { user_id, id_hash }))
+    let user_id = session.and_then(|s| s.user_id);
+    if let Some(user_id) = &user_id {
+        state.sessions.put(&id_hash, user_id);
+    }
+    Ok(user_id.map(|user_id| SignedIn { user_id, id_hash }))
+}
+
+/// Signed-in sessions recently read from the database, kept for a short
+/// time (`WEB_APP_SESSION_CACHE_MS`, 1 s by default; 0 turns it off) so that
+/// a busy session costs one query per second instead of one per request.
+/// This process forgets a session at once when it ends it (logout) or when
+/// its user's tokens go; a session ended by *another* replica may still be
+/// honoured here for up to the time to live.
+pub struct SessionCache {
+    ttl: Duration,
+    map: RwLock<HashMap<String, (String, Instant)>>,
+}
+
+/// Beyond this many entries, the expired ones are swept at the next insertion.
+const SESSION_CACHE_SWEEP: usize = 50_000;
+
+impl SessionCache {
+    /// A cache keeping entries for `ttl` (zero: nothing is kept).
+    pub fn new(ttl: Duration) -> SessionCache {
+        SessionCache {
+            ttl,
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The user of a cached session still within its time to live.
+    pub fn get(&self, id_hash: &str) -> Option<String> {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        map.get(id_hash)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(user, _)| user.clone())
+    }
+
+    /// Remembers that `id_hash` is signed in as `user_id`.
+    pub fn put(&self, id_hash: &str, user_id: &str) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= SESSION_CACHE_SWEEP {
+            let ttl = self.ttl;
+            map.retain(|_, (_, at)| at.elapsed() < ttl);
+        }
+        map.insert(id_hash.to_string(), (user_id.to_string(), Instant::now()));
+    }
+
+    /// Forgets one session (ended by this process).
+    pub fn remove(&self, id_hash: &str) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.remove(id_hash);
+    }
+
+    /// Forgets every session of `user_id` (their tokens are gone).
+    pub fn remove_user(&self, user_id: &str) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, (user, _)| user != user_id);
+    }
 }
 
 #[cfg(test)]
@@ -149,7 +218,10 @@ mod tests {
         assert_eq!(cookie_id(&headers).as_deref(), Some(id.as_str()));
         headers.insert(COOKIE, HeaderValue::from_static("webapp_session=short"));
         assert_eq!(cookie_id(&headers), None);
-        assert_eq!(hash("x").len(), 64);
+        assert_eq!(
+            hash("x"),
+            "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+        );
     }
 
     #[test]

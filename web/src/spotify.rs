@@ -2,14 +2,14 @@
 //! answer; this module only sends (with reqwest) and retries as the request's
 //! [`RetryPolicy`] allows. Nothing here logs a token.
 
+use crate::ratelimit::RateLimits;
 use spotify_auth::core::accounts::{parse_token_answer, RetryPolicy, TokenRequest};
 use spotify_auth::{AccessToken, Config, Error, TokenResponse};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// At most this many tries of one request.
 const ATTEMPTS: u32 = 3;
-/// A longer `Retry-After` is not waited for: the error goes back to the browser.
-const MAX_RETRY_AFTER_SECS: u64 = 5;
 
 /// A Web API answer: status and body (empty for 204).
 #[derive(Debug)]
@@ -26,6 +26,8 @@ pub struct Spotify {
     http: reqwest::Client,
     /// The app's settings (client id and secret, URLs, scopes).
     pub config: Config,
+    /// Spotify's 429 pauses, for the whole app.
+    pub limits: Arc<RateLimits>,
 }
 
 impl std::fmt::Debug for Spotify {
@@ -44,13 +46,23 @@ impl Spotify {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::HttpClient(Box::new(e)))?;
-        Ok(Spotify { http, config })
+        Ok(Spotify {
+            http,
+            config,
+            limits: Arc::new(RateLimits::new(None)),
+        })
+    }
+
+    /// The same client with `limits` (shared by the replicas through the store).
+    pub fn with_limits(mut self, limits: Arc<RateLimits>) -> Spotify {
+        self.limits = limits;
+        self
     }
 
     /// Steps 2 and 3: sends a token request built by the core; its answer parsed by the core.
     pub async fn send_token(&self, request: &TokenRequest) -> Result<TokenResponse, Error> {
         let answer = self
-            .send(&request.url, request.retry, || {
+            .send("accounts", &request.url, request.retry, || {
                 let mut builder = self.http.post(&request.url).body(request.body.clone());
                 for (name, value) in &request.headers {
                     builder = builder.header(*name, value);
@@ -75,7 +87,7 @@ impl Spotify {
         } else {
             RetryPolicy::UnsentOnly
         };
-        self.send(&url, retry, || {
+        self.send("api", &url, retry, || {
             let builder = self
                 .http
                 .request(method.clone(), &url)
@@ -91,6 +103,7 @@ impl Spotify {
 
     async fn send(
         &self,
+        kind: &str,
         url: &str,
         retry: RetryPolicy,
         build: impl Fn() -> reqwest::RequestBuilder,
@@ -99,6 +112,8 @@ impl Spotify {
         loop {
             attempt += 1;
             let last = attempt >= ATTEMPTS;
+            // A 429 seen by any request (of any replica) holds this one back.
+            self.limits.wait(kind).await?;
             match build().send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -110,19 +125,26 @@ impl Spotify {
                     let body = match response.text().await {
                         Ok(body) => body,
                         Err(e) if !last && retry == RetryPolicy::Idempotent => {
-                            pause(attempt, None).await;
+                            pause(attempt).await;
                             let _ = e;
                             continue;
                         }
                         Err(e) => return Err(connection(url, e)),
                     };
+                    if status == 429 {
+                        // Not retried on its own: the pause is the app's, and
+                        // the next try waits for it (or gives up) in `wait`.
+                        self.limits.record(kind, retry_after).await;
+                    }
                     let again = match status {
-                        429 => retry_after.is_none_or(|s| s <= MAX_RETRY_AFTER_SECS),
+                        429 => true,
                         500..=599 => retry == RetryPolicy::Idempotent,
                         _ => false,
                     };
                     if again && !last {
-                        pause(attempt, retry_after).await;
+                        if status != 429 {
+                            pause(attempt).await;
+                        }
                         continue;
                     }
                     return match status {
@@ -139,7 +161,7 @@ impl Spotify {
                 Err(e) => {
                     let unsent = e.is_connect();
                     if !last && (unsent || retry == RetryPolicy::Idempotent) {
-                        pause(attempt, None).await;
+                        pause(attempt).await;
                         continue;
                     }
                     if e.is_timeout() {
@@ -169,10 +191,6 @@ fn connection(url: &str, e: reqwest::Error) -> Error {
     }
 }
 
-async fn pause(attempt: u32, retry_after: Option<u64>) {
-    let wait = match retry_after {
-        Some(secs) => Duration::from_secs(secs.min(MAX_RETRY_AFTER_SECS)),
-        None => Duration::from_millis(200 * u64::from(attempt)),
-    };
-    tokio::time::sleep(wait).await;
+async fn pause(attempt: u32) {
+    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
 }

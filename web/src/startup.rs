@@ -4,8 +4,10 @@
 
 use crate::app::{router, AppState, Shared};
 use crate::cipher::TokenCipher;
+use crate::ratelimit::RateLimits;
+use crate::session::SessionCache;
 use crate::spotify::Spotify;
-use crate::store::{SqliteStore, Store};
+use crate::store::{LockMode, PgStore, SqliteStore, Store, StoreError};
 use crate::tokens::Tokens;
 use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;
 use spotify_auth::Config;
@@ -13,6 +15,7 @@ use spotify_sandbox::{Sandbox, SandboxOptions};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A configured app, ready to serve.
 pub struct Prepared {
@@ -90,7 +93,7 @@ pub async fn prepare(
     };
     let database_url = lookup("DATABASE_URL")
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("web_app.sqlite").display()));
-    let store: Arc<dyn Store> = open_store(&database_url, cipher).await?;
+    let store: Arc<dyn Store> = open_store(&database_url, cipher, &lookup).await?;
     if sandbox.is_some() {
         // A new sandbox knows none of the tokens of an earlier run.
         store.clear().await.map_err(|e| e.to_string())?;
@@ -100,9 +103,21 @@ pub async fn prepare(
         redacted_url(&database_url)
     ));
 
-    let spotify = Spotify::new(config).map_err(|e| e.to_string())?;
+    let cache_ms = match lookup("WEB_APP_SESSION_CACHE_MS") {
+        Some(text) => text.trim().parse::<u64>().map_err(|_| {
+            format!("WEB_APP_SESSION_CACHE_MS `{text}` is not a number of milliseconds (0 turns the cache off)")
+        })?,
+        None => DEFAULT_SESSION_CACHE_MS,
+    };
+    let sessions = Arc::new(SessionCache::new(Duration::from_millis(cache_ms)));
+    // 429 pauses shared by every replica through the database.
+    let limits = Arc::new(RateLimits::new(Some(Arc::clone(&store))));
+    let spotify = Spotify::new(config)
+        .map_err(|e| e.to_string())?
+        .with_limits(limits);
     let state = AppState(Arc::new(Shared {
-        tokens: Tokens::new(Arc::clone(&store), spotify.clone()),
+        tokens: Tokens::new(Arc::clone(&store), spotify.clone(), Arc::clone(&sessions)),
+        sessions,
         store,
         spotify,
         public_origin,
@@ -117,15 +132,46 @@ pub async fn prepare(
     })
 }
 
-async fn open_store(url: &str, cipher: TokenCipher) -> Result<Arc<dyn Store>, String> {
+/// How long a signed-in session read from the database is trusted without asking again.
+pub const DEFAULT_SESSION_CACHE_MS: u64 = 1_000;
+/// Connections per replica to PostgreSQL.
+pub const DEFAULT_PG_POOL: u32 = 16;
+
+async fn open_store(
+    url: &str,
+    cipher: TokenCipher,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Arc<dyn Store>, String> {
+    let cannot = |e: StoreError| format!("cannot open DATABASE_URL {}: {e}", redacted_url(url));
     if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url, cipher)
+        let store = SqliteStore::open(url, cipher).await.map_err(cannot)?;
+        return Ok(Arc::new(store));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let mode = match lookup("WEB_APP_REFRESH_LOCK") {
+            Some(text) => LockMode::parse(text.trim()).ok_or_else(|| {
+                format!("WEB_APP_REFRESH_LOCK `{text}` is neither `row` (SELECT ... FOR UPDATE) nor `lease`")
+            })?,
+            None => LockMode::RowLock,
+        };
+        let pool = match lookup("WEB_APP_DB_POOL") {
+            Some(text) => text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 2)
+                .ok_or_else(|| {
+                    format!("WEB_APP_DB_POOL `{text}` is not a number of connections (2 or more)")
+                })?,
+            None => DEFAULT_PG_POOL,
+        };
+        let store = PgStore::open(url, cipher, pool, mode)
             .await
-            .map_err(|e| format!("cannot open DATABASE_URL {}: {e}", redacted_url(url)))?;
+            .map_err(cannot)?;
         return Ok(Arc::new(store));
     }
     Err(format!(
-        "DATABASE_URL {} is not supported: use sqlite://path/file.sqlite (PostgreSQL comes with issue 14)",
+        "DATABASE_URL {} is not supported: use sqlite://path/file.sqlite or postgres://user@host:port/database",
         redacted_url(url)
     ))
 }

@@ -2,15 +2,18 @@
 //!
 //! A refresh happens when less than 60 s remain (the core's
 //! [`SavedToken::needs_refresh`]) or after the Web API answered 401 to a
-//! token. Per user, one async mutex lets one task refresh while the others
-//! wait; each waiter then re-reads the database and finds the new token, so
-//! 50 requests after one 401 cause one refresh request. Across replicas the
-//! database's `version` column is the arbiter ([`Store::replace_token`] is a
-//! compare-and-swap); PostgreSQL can take a row lock in the same place.
+//! token. Per user, one async mutex lets one task of this process go to the
+//! database while the others wait; across processes
+//! [`Store::lock_for_refresh`] lets one process refresh (a row lock on
+//! PostgreSQL, a lease elsewhere) and hands the others the new row once it is
+//! committed. So 50 requests after one 401, on any number of replicas, cause
+//! one refresh request, and a rotated refresh token is committed before the
+//! new access token is used anywhere.
 
 use crate::error::AppError;
+use crate::session::SessionCache;
 use crate::spotify::Spotify;
-use crate::store::{Store, TokenRow};
+use crate::store::{RefreshLock, RefreshTurn, Store};
 use spotify_auth::core::step3::refresh_request;
 use spotify_auth::{now_secs, AccessToken, Error, SavedToken};
 use std::collections::HashMap;
@@ -35,17 +38,20 @@ pub struct Tokens {
     cache: RwLock<HashMap<String, SavedToken>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     refreshes: AtomicU64,
+    sessions: Arc<SessionCache>,
 }
 
 impl Tokens {
     /// Tokens from `store`, refreshed through `spotify`.
-    pub fn new(store: Arc<dyn Store>, spotify: Spotify) -> Tokens {
+    /// `sessions` is the session cache, emptied of a user whose tokens go.
+    pub fn new(store: Arc<dyn Store>, spotify: Spotify, sessions: Arc<SessionCache>) -> Tokens {
         Tokens {
             store,
             spotify,
             cache: RwLock::new(HashMap::new()),
             locks: Mutex::new(HashMap::new()),
             refreshes: AtomicU64::new(0),
+            sessions,
         }
     }
 
@@ -76,9 +82,10 @@ impl Tokens {
             .await
     }
 
-    /// Forgets the cached token (after logout or deletion).
+    /// Forgets the cached token and sessions of `user_id` (after logout or deletion).
     pub fn forget(&self, user_id: &str) {
         self.cache_write().remove(user_id);
+        self.sessions.remove_user(user_id);
     }
 
     /// Remembers a token just saved (at login).
@@ -98,29 +105,51 @@ impl Tokens {
             self.forget(user_id);
             return Err(AppError::SignedOut);
         };
-        let now = now_secs();
-        if !rejected(&row.token) && !row.token.needs_refresh(now) {
+        let usable = |token: &SavedToken| !rejected(token) && !token.needs_refresh(now_secs());
+        if usable(&row.token) {
             self.remember(user_id, row.token.clone());
             return Ok(fresh(&row.token));
         }
-        self.refresh(row, now).await
+        // One process refreshes; the others wait here for its committed row.
+        let mut seen = row.version;
+        loop {
+            match self.store.lock_for_refresh(user_id, seen).await? {
+                RefreshTurn::Gone => {
+                    self.forget(user_id);
+                    return Err(AppError::SignedOut);
+                }
+                RefreshTurn::Changed(row) if usable(&row.token) => {
+                    self.remember(user_id, row.token.clone());
+                    return Ok(fresh(&row.token));
+                }
+                // Changed, and still not usable (a login replaced it, say): try again.
+                RefreshTurn::Changed(row) => seen = row.version,
+                RefreshTurn::Mine(locked) => {
+                    if usable(&locked.row().token) {
+                        let token = locked.row().token.clone();
+                        locked.release().await?;
+                        self.remember(user_id, token.clone());
+                        return Ok(fresh(&token));
+                    }
+                    return self.refresh(locked, now_secs()).await;
+                }
+            }
+        }
     }
 
-    async fn refresh(&self, row: TokenRow, now: u64) -> Result<Fresh, AppError> {
+    async fn refresh(&self, locked: Box<dyn RefreshLock>, now: u64) -> Result<Fresh, AppError> {
+        let row = locked.row().clone();
         let user_id = row.user_id.as_str();
         let request = refresh_request(&self.spotify.config, &row.token)?;
         self.refreshes.fetch_add(1, Ordering::SeqCst);
         match self.spotify.send_token(&request).await {
             Ok(response) => {
                 let token = row.token.merge_refresh(&response, now);
-                // Saved (with a rotated refresh token) before anyone uses it.
-                let saved = self
-                    .store
-                    .replace_token(user_id, row.version, &token, now)
-                    .await?;
+                // Committed (with a rotated refresh token) before anyone uses it.
+                let saved = locked.save(&token, now).await?;
                 let token = match saved {
                     Some(_) => token,
-                    // Another replica refreshed first: its token is the one kept.
+                    // Another process replaced it meanwhile (a new login): that one is kept.
                     None => match self.store.load_token(user_id).await? {
                         Some(row) => row.token,
                         None => return Err(AppError::SignedOut),
@@ -130,12 +159,16 @@ impl Tokens {
                 Ok(fresh(&token))
             }
             Err(Error::RefreshTokenRevoked) => {
+                locked.release().await?;
                 self.store.delete_token(user_id).await?;
                 self.forget(user_id);
                 eprintln!("web_app: the refresh token of user {user_id} was revoked; the user must log in again");
                 Err(AppError::SignedOut)
             }
-            Err(e) => Err(AppError::Spotify(e)),
+            Err(e) => {
+                locked.release().await?;
+                Err(AppError::from(e))
+            }
         }
     }
 

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::html::{failure_page, Failure};
 use crate::routes::wants_html;
 use crate::session::{self, clear_cookie, cookie_id, hash, new_id, same_origin, set_cookie};
+use crate::store::Login;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
@@ -149,38 +150,49 @@ async fn finish_login(
         )));
     }
     let profile: Profile = decode(&url, &me.body).map_err(Failure::exchange)?;
-    state
-        .store
-        .upsert_token(&profile.id, profile.display_name.as_deref(), &token, now)
-        .await
-        .map_err(Failure::internal)?;
-    state.tokens.remember(&profile.id, token);
     // A new id for the signed-in session: an id known before login is worth nothing now.
-    // (Made before the old one ends, so the tokens just saved stay held.)
+    // The token, the new session and the end of the old one are one transaction:
+    // a process killed meanwhile leaves all or nothing.
     let new = new_id().map_err(|e| Failure::internal(format!("{e:?}")))?;
-    state
+    let old_hash = hash(&id);
+    let previous = state
         .store
-        .create_session(
-            &hash(&new),
-            Some(&profile.id),
+        .sign_in(&Login {
+            user_id: &profile.id,
+            display_name: profile.display_name.as_deref(),
+            token: &token,
+            session_hash: &hash(&new),
+            old_session_hash: &old_hash,
             now,
-            now + session::SESSION_LIFETIME_SECS,
-        )
+            expires_at: now + session::SESSION_LIFETIME_SECS,
+        })
         .await
         .map_err(Failure::internal)?;
-    end_session(state, &hash(&id))
-        .await
-        .map_err(|e| Failure::internal(format!("{e:?}")))?;
+    state.sessions.remove(&old_hash);
+    state.tokens.remember(&profile.id, token);
+    // The browser was signed in as someone else: their tokens go with their last session.
+    if let Some(previous) = previous.filter(|p| *p != profile.id) {
+        forget_if_unused(state, &previous)
+            .await
+            .map_err(|e| Failure::internal(format!("{e:?}")))?;
+    }
     Ok(new)
 }
 
 /// Deletes a session; its user's tokens go too when no other session holds them.
 async fn end_session(state: &AppState, id_hash: &str) -> Result<(), AppError> {
+    state.sessions.remove(id_hash);
     if let Some(user_id) = state.store.delete_session(id_hash).await? {
-        if state.store.user_sessions(&user_id).await? == 0 {
-            state.store.delete_token(&user_id).await?;
-            state.tokens.forget(&user_id);
-        }
+        forget_if_unused(state, &user_id).await?;
+    }
+    Ok(())
+}
+
+/// Deletes `user_id`'s tokens when no session holds them any more.
+async fn forget_if_unused(state: &AppState, user_id: &str) -> Result<(), AppError> {
+    if state.store.user_sessions(user_id).await? == 0 {
+        state.store.delete_token(user_id).await?;
+        state.tokens.forget(user_id);
     }
     Ok(())
 }

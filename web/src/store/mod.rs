@@ -1,15 +1,26 @@
-//! Where sessions and tokens live, behind one trait: SQLite today
-//! ([`SqliteStore`]); PostgreSQL (several replicas) implements the same trait.
+//! Where sessions and tokens live, behind one trait: an embedded SQLite file
+//! ([`SqliteStore`], one machine) or PostgreSQL ([`PgStore`], any number of
+//! replicas sharing sessions, tokens and Spotify's rate limit).
 //!
 //! Tokens are keyed by Spotify user id, one row per user shared by that
 //! user's sessions, with a `version` that every refresh increments
 //! ([`Store::replace_token`] is a compare-and-swap on it). Sessions are keyed
 //! by the SHA-256 of the cookie. Tokens and step-1 state are sealed by a
 //! [`TokenCipher`](crate::cipher::TokenCipher) before they reach the database.
+//!
+//! One refresh across processes: [`Store::lock_for_refresh`] gives one
+//! process at a time the right to refresh a user's token (a row lock held by
+//! a transaction on PostgreSQL, or a lease written with a compare-and-swap);
+//! the others get the row once it changed.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+use crate::cipher::TokenCipher;
+use spotify_auth::{AccessToken, RefreshToken};
 
 use async_trait::async_trait;
 use spotify_auth::core::step1::PendingAuthorization;
@@ -49,6 +60,76 @@ pub struct TokenRow {
 pub struct SessionInfo {
     /// The signed-in Spotify user, if any.
     pub user_id: Option<String>,
+}
+
+/// How a process gets the right to refresh a user's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// `SELECT ... FOR UPDATE` in a transaction spanning the refresh request
+    /// (PostgreSQL): released at once when the holder's connection dies.
+    RowLock,
+    /// A lease (`refreshing_until`, `refresh_owner`) taken with a
+    /// compare-and-swap, no connection held; a killed holder's lease ends by itself.
+    Lease,
+}
+
+impl LockMode {
+    /// `row` or `lease` (the value of `WEB_APP_REFRESH_LOCK`).
+    pub fn parse(text: &str) -> Option<LockMode> {
+        match text {
+            "row" => Some(LockMode::RowLock),
+            "lease" => Some(LockMode::Lease),
+            _ => None,
+        }
+    }
+}
+
+/// How long a lease lasts: longer than any refresh request (three tries of
+/// the HTTP time limit), so it only ends by itself when its holder died.
+pub const LEASE_MS: u64 = 45_000;
+/// How often a process waiting for another's refresh looks at the row.
+pub const LEASE_POLL_MS: u64 = 15;
+
+/// What [`Store::lock_for_refresh`] found.
+pub enum RefreshTurn {
+    /// This process refreshes: the row, locked until saved or released.
+    Mine(Box<dyn RefreshLock>),
+    /// The token's version is no longer the one seen: another process refreshed it.
+    Changed(TokenRow),
+    /// The user has no token any more.
+    Gone,
+}
+
+/// The right to refresh one user's token; dropped without `save` or
+/// `release`, it is released (a transaction rolled back, a lease cleared).
+#[async_trait]
+pub trait RefreshLock: Send {
+    /// The row as locked.
+    fn row(&self) -> &TokenRow;
+    /// Saves the refreshed token (committed before this returns); its new
+    /// version, or `None` when another process replaced the token meanwhile.
+    async fn save(self: Box<Self>, token: &SavedToken, now: u64) -> StoreResult<Option<i64>>;
+    /// Gives the turn back without a change.
+    async fn release(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// A finished login, written in one transaction: the token, the new session, the old one gone.
+#[derive(Debug)]
+pub struct Login<'a> {
+    /// The Spotify user id.
+    pub user_id: &'a str,
+    /// The name shown.
+    pub display_name: Option<&'a str>,
+    /// The tokens of the exchange.
+    pub token: &'a SavedToken,
+    /// The new session's key.
+    pub session_hash: &'a str,
+    /// The session that started the login (deleted).
+    pub old_session_hash: &'a str,
+    /// Now (Unix seconds).
+    pub now: u64,
+    /// When the new session ends.
+    pub expires_at: u64,
 }
 
 /// Sessions and tokens.
@@ -95,4 +176,108 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_token(&self, user_id: &str) -> StoreResult<()>;
     /// Deletes every session and token (the in-process sandbox forgot them all).
     async fn clear(&self) -> StoreResult<()>;
+    /// The right to refresh `user_id`'s token, whose version this process saw
+    /// as `seen_version`: waits while another process holds it.
+    async fn lock_for_refresh(&self, user_id: &str, seen_version: i64) -> StoreResult<RefreshTurn>;
+    /// Saves a login atomically; returns the user the old session was signed in as.
+    async fn sign_in(&self, login: &Login<'_>) -> StoreResult<Option<String>>;
+    /// No request of `kind` to Spotify before `until_ms` (ms since the epoch);
+    /// an earlier pause never shortens a later one.
+    async fn pause(&self, kind: &str, until_ms: u64) -> StoreResult<()>;
+    /// Every pause recorded (kind, until_ms).
+    async fn pauses(&self) -> StoreResult<Vec<(String, u64)>>;
+}
+
+/// A token row as read, still sealed.
+pub(crate) struct SealedRow {
+    pub display_name: Option<String>,
+    pub access_token: Vec<u8>,
+    pub refresh_token: Vec<u8>,
+    pub token_type: String,
+    pub scopes: String,
+    pub expires_at: i64,
+    pub consented_at: i64,
+    pub obtained_at: i64,
+    pub client_id: String,
+    pub pkce: bool,
+    pub version: i64,
+}
+
+impl SealedRow {
+    /// The row with its tokens opened by `cipher`.
+    pub(crate) fn open(self, cipher: &TokenCipher, user_id: &str) -> StoreResult<TokenRow> {
+        let secs = |n: i64| u64::try_from(n).unwrap_or(0);
+        let token = SavedToken {
+            access_token: AccessToken::new(open_secret(
+                cipher,
+                user_id,
+                "access",
+                &self.access_token,
+            )?),
+            token_type: self.token_type,
+            scopes: self.scopes.split_whitespace().map(str::to_string).collect(),
+            expires_at: secs(self.expires_at),
+            refresh_token: RefreshToken::new(open_secret(
+                cipher,
+                user_id,
+                "refresh",
+                &self.refresh_token,
+            )?),
+            consented_at: secs(self.consented_at),
+            obtained_at: secs(self.obtained_at),
+            client_id: self.client_id,
+            pkce: self.pkce,
+        };
+        Ok(TokenRow {
+            user_id: user_id.to_string(),
+            display_name: self.display_name,
+            token,
+            version: self.version,
+        })
+    }
+}
+
+fn open_secret(
+    cipher: &TokenCipher,
+    user_id: &str,
+    column: &str,
+    sealed: &[u8],
+) -> StoreResult<String> {
+    let plain = cipher
+        .open(&format!("{user_id}|{column}"), sealed)
+        .ok_or_else(|| {
+            StoreError(format!(
+                "the {column} of user {user_id} does not open with this key (SPOTIFY_TOKEN_KEY or the key file changed?)"
+            ))
+        })?;
+    String::from_utf8(plain).map_err(db)
+}
+
+/// `secret` sealed for `user_id`'s `column`.
+pub(crate) fn seal(cipher: &TokenCipher, user_id: &str, column: &str, secret: &str) -> Vec<u8> {
+    cipher.seal(&format!("{user_id}|{column}"), secret.as_bytes())
+}
+
+pub(crate) fn db(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+pub(crate) fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// A name for this process's leases: its pid and random bytes.
+pub(crate) fn owner_name() -> String {
+    let mut bytes = [0u8; 6];
+    let _ = getrandom::fill(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hex}", std::process::id())
 }
