@@ -144,6 +144,30 @@ fn listen_on_a_terminal_also_takes_a_paste() {
     assert_eq!(world.token_requests(), 1);
 }
 
+/// On a terminal, when the listener catches the redirect before anything is
+/// pasted, what follows starts on a new line, not after the `> ` prompt.
+#[test]
+fn listen_on_a_terminal_ends_the_prompt_line_when_the_listener_wins() {
+    let (world, redirect_uri) = listening_world();
+    let (_, redirected) = world.authorize(&[], true);
+    let port = url::Url::parse(&redirect_uri).unwrap().port().unwrap();
+    let browser = std::thread::spawn(move || {
+        wait_for_port(port);
+        std::thread::sleep(Duration::from_millis(300));
+        reqwest::blocking::get(&redirected).map(|r| r.status().as_u16())
+    });
+    // Nothing is typed: the listener wins the race.
+    let run = world.run_in_terminal("step2_get_tokens", &["--listen", "--timeout", "30"], "");
+    assert_eq!(browser.join().unwrap().unwrap(), 200);
+    assert!(run.stdout.contains("access_token  = BQ"), "{}", run.stdout);
+    let prompt_line = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("> "))
+        .unwrap_or_default();
+    assert_eq!(prompt_line.trim_end(), ">", "{}", run.stdout);
+}
+
 // ---------------------------------------------------------------------------
 // Hostile or broken clients on the listener's port: the real redirect is
 // still answered at once, `--timeout` still holds, the process never panics,

@@ -194,16 +194,24 @@ pub fn listen_for_redirect(
     let (sender, receiver) = std::sync::mpsc::channel();
     let from_listener = sender.clone();
     std::thread::spawn(move || {
-        let _ = from_listener.send(listener.wait(&state, timeout));
+        let _ = from_listener.send((true, listener.wait(&state, timeout)));
     });
     std::thread::spawn(move || {
-        let _ = sender.send(read_pasted_redirect());
+        let _ = sender.send((false, read_pasted_redirect()));
     });
-    receiver.recv().unwrap_or_else(|_| {
-        Err(Error::Listener(
+    match receiver.recv() {
+        Ok((from_listener, answer)) => {
+            if from_listener {
+                // The `> ` prompt still waits on its line: end it, so what
+                // follows starts on a line of its own.
+                eprintln!();
+            }
+            answer
+        }
+        Err(_) => Err(Error::Listener(
             "the listener stopped: paste the redirect instead".into(),
-        ))
-    })
+        )),
+    }
 }
 
 /// Opens `url` in the system browser (`$BROWSER` first); says what really
