@@ -6,7 +6,7 @@
 //! user's sessions, with a `version` that every refresh increments
 //! ([`Store::replace_token`] is a compare-and-swap on it). Sessions are keyed
 //! by the SHA-256 of the cookie. Tokens and step-1 state are sealed by a
-//! [`TokenCipher`](crate::cipher::TokenCipher) before they reach the database.
+//! [`TokenCipher`] before they reach the database.
 //!
 //! One refresh across processes: [`Store::lock_for_refresh`] gives one
 //! process at a time the right to refresh a user's token (a row lock held by
