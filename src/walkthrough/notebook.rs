@@ -73,6 +73,9 @@ pub fn start(lesson: Lesson, ask_secret: Prompt) -> Result<Notebook> {
         sandbox: SandboxChoice::WhenUnconfigured,
         subfolder: Some(folder.into()),
     })?;
+    // A notebook shows stdout; evcxr reports anything on stderr as a failure.
+    let mut session = session;
+    session.auth = session.auth.with_notes(print_note_on_stdout);
     let mut notebook = Notebook {
         session,
         ready: false,
@@ -534,6 +537,10 @@ fn browser_follows(authorize_url: &str) {
 
 #[cfg(not(feature = "sandbox"))]
 fn browser_follows(_authorize_url: &str) {}
+
+fn print_note_on_stdout(note: &str) {
+    println!("{note}");
+}
 
 /// Escapes text for HTML, so a URL can sit safely inside `<a href="...">`.
 pub fn html_escape(text: &str) -> String {
