@@ -191,30 +191,40 @@ EOF
   echo 'pub use rspotify;' > "$SCRATCH/src/lib.rs"
   (cd "$SCRATCH" && cargo generate-lockfile -q && cargo fetch -q)
   RSPOTIFY_VERSION=$(cargo tree --manifest-path "$SCRATCH/Cargo.toml" -e normal --depth 1 --prefix none -f '{p}' | grep '^rspotify ' | head -1)
-  cold() { # name, dir to build in, cargo args... -> seconds
+  cold() { # name, dir to build in, cargo args... -> "wall-seconds cpu-seconds"
+    # CPU = user + system time of cargo and every rustc / build script it waited for:
+    # much less sensitive to other people's load than the wall clock.
     local target; target=$(mktemp -d "${TMPDIR:-/tmp}/cold-target.XXXXXX")
-    local start end
-    start=$(date +%s.%N)
-    (cd "$2" && CARGO_TARGET_DIR=$target cargo build --release -j2 -q "${@:3}") >&2
-    end=$(date +%s.%N)
+    (cd "$2" && CARGO_TARGET_DIR=$target python3 -c '
+import resource, subprocess, sys, time
+start = time.monotonic()
+subprocess.run(sys.argv[1:], check=True, stdout=sys.stderr)
+wall = time.monotonic() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.1f} {usage.ru_utime + usage.ru_stime:.1f}")' cargo build --release -j2 -q "${@:3}") \
+      || { rm -rf "$target"; return 1; }
     rm -rf "$target"
-    python3 -c "print(round($end - $start, 1))"
   }
   echo "load before the builds: $(cat /proc/loadavg)"
+  LOAD_BEFORE=$(cat /proc/loadavg)
   # -p: the web app is a default member of the workspace; this row is the library's package.
-  OURS=$(cold ours "$ROOT" -p spotify-auth)
-  echo "spotify-auth, default features, lib + binaries: ${OURS}s"
-  OURS_LIB=$(cold ours-lib "$ROOT" -p spotify-auth --lib --no-default-features)
-  echo "spotify-auth --lib --no-default-features: ${OURS_LIB}s"
-  RSP=$(cold rspotify "$SCRATCH")
-  echo "rspotify scratch crate: ${RSP}s"
+  T=$(cold ours "$ROOT" -p spotify-auth); read -r OURS OURS_CPU <<< "$T"
+  echo "spotify-auth, default features, lib + binaries: ${OURS}s (CPU ${OURS_CPU}s)"
+  T=$(cold ours-lib "$ROOT" -p spotify-auth --lib --no-default-features); read -r OURS_LIB OURS_LIB_CPU <<< "$T"
+  echo "spotify-auth --lib --no-default-features: ${OURS_LIB}s (CPU ${OURS_LIB_CPU}s)"
+  T=$(cold rspotify "$SCRATCH"); read -r RSP RSP_CPU <<< "$T"
+  echo "rspotify scratch crate: ${RSP}s (CPU ${RSP_CPU}s)"
   cat > "$OUT/build.json" <<EOF
 {
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "load_before": "$LOAD_BEFORE",
   "load": "$(cat /proc/loadavg)",
   "ours_secs": $OURS,
   "ours_lib_secs": $OURS_LIB,
   "rspotify_secs": $RSP,
+  "ours_cpu_secs": $OURS_CPU,
+  "ours_lib_cpu_secs": $OURS_LIB_CPU,
+  "rspotify_cpu_secs": $RSP_CPU,
   "rspotify_version": "$RSPOTIFY_VERSION",
   "ours_default_normal": $(count_deps "$ROOT/Cargo.toml" normal -p spotify-auth),
   "ours_default_build": $(count_deps "$ROOT/Cargo.toml" normal,build -p spotify-auth),
