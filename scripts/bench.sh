@@ -201,8 +201,10 @@ start = time.monotonic()
 subprocess.run(sys.argv[1:], check=True, stdout=sys.stderr)
 wall = time.monotonic() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(f"{wall:.1f} {usage.ru_utime + usage.ru_stime:.1f}")' cargo build --release -j2 -q "${@:3}") \
+print(f"{wall:.1f} {usage.ru_utime + usage.ru_stime:.1f}")' cargo build --release -j2 -q --timings "${@:3}") \
       || { rm -rf "$target"; return 1; }
+    # cargo's per-crate times (--timings costs nothing measurable): what dominates.
+    cp "$target/cargo-timings/cargo-timing.html" "$OUT/timings-$1.html" 2>/dev/null || true
     rm -rf "$target"
   }
   echo "load before the builds: $(cat /proc/loadavg)"
