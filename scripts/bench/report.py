@@ -386,8 +386,19 @@ def write(out, target):
                 "client, which starts a thread running a tokio runtime and blocks until that thread is up (`strace "
                 "-f`: one `clone3`, then a futex wait). The min is that work on a free core; the median is higher "
                 "because the new thread must be scheduled before the constructor returns, which on a loaded machine "
-                "takes turns. The rest of a fresh exchange is the new connection and the same durable save as the "
-                "kept rows."
+                "takes turns. "
+                + (
+                    "The rest of a fresh exchange is the new connection and the same durable save as the kept rows."
+                    if ef.median - cn.median - er.median <= 1.0
+                    else (
+                        f"A fresh exchange's median ({fmt(ef.median)} ms) is {fmt(ef.median - cn.median - er.median)} ms "
+                        f"above a client construction plus a kept exchange; its min ({fmt(ef.min)} ms) is close to "
+                        f"their mins' sum ({fmt(cn.min + er.min)} ms) and its samples reach {fmt(ef.max)} ms (a fresh "
+                        f"refresh: {fmt(rf.min)}–{fmt(rf.max)} ms, median {fmt(rf.median)}). The fresh rows vary far "
+                        "more than the kept ones, which points at waiting (the new connection, the fsyncs, the "
+                        "scheduler) rather than work; they were not broken down further."
+                    )
+                )
             )
             s.append("")
     else:
@@ -726,8 +737,8 @@ def timings_sentence(t):
     grouped = "; ".join(f"{label} {secs:.0f} s" for secs, label in sorted(groups, reverse=True))
     return (
         f"`cargo build --timings` of the first row (per crate, all its units: lib, build script, binaries) "
-        f"sums to {t['total']:.0f} s of compile time over {len(t['crates'])} crates, {t['end']:.0f} s of wall "
-        f"time in that run; the largest: {top}. By group: {grouped}; the other crates the rest. "
+        f"sums to {t['total']:.0f} s over {len(t['crates'])} crates (each unit's own wall time, so more than the "
+        f"CPU column when two units share a busy core), {t['end']:.0f} s from start to end; the largest: {top}. By group: {grouped}; the other crates the rest. "
         + (
             f"This crate's own units start at {t['own_start']:.0f} s, once every dependency is built, and "
             f"take the last {t['end'] - t['own_start']:.0f} s. "
