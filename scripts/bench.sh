@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The benchmark command: `bash scripts/bench.sh [--with-notebooks] [--runs N] [--skip-cold-build]`
 #
-# Regenerates BENCHMARKS.md (every section but the notebook one, which is kept as
-# it is; --with-notebooks also runs scripts/bench-notebooks.sh, which rewrites it
-# and takes minutes). Installs what it needs when missing: hyperfine and curl
-# (Debian packages), a Python virtual environment with requests and spotipy from
-# PyPI in target/bench-venv. Takes about 10 minutes on 2 cores, most of it the three
-# cold builds (--skip-cold-build reuses the last build numbers from target/bench/).
+# Regenerates BENCHMARKS.md: sections 1, 2 and 4 and the targets. Every block between
+# `<!-- NAME:begin -->` and `<!-- NAME:end -->` is kept verbatim: the notebook section
+# (scripts/bench-notebooks.sh; --with-notebooks runs it afterwards, which takes minutes),
+# section 5, https (by hand from scripts/bench-https.sh, which needs root), and any other.
+# Installs what it needs when missing: hyperfine and curl (Debian packages), a Python
+# virtual environment with requests and spotipy from PyPI in target/bench-venv. Takes
+# 10-15 minutes on 2 cores, most of it the three cold builds (--skip-cold-build reuses
+# the last build numbers from target/bench/). --runs N: timed runs per command (20).
 #
 # Every timing is against this machine's loopback only: the `sandbox` binary
 # stands in for accounts.spotify.com. Raw results go to target/bench/.
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
     --with-notebooks) WITH_NOTEBOOKS=1 ;;
     --skip-cold-build) SKIP_BUILD=1 ;;
     --runs) RUNS=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -32,7 +34,7 @@ if [ "$RUNS" -lt 10 ]; then echo "--runs must be at least 10" >&2; exit 2; fi
 
 OUT=$ROOT/target/bench
 VENV=$ROOT/target/bench-venv
-REL=$ROOT/target/release
+REL=${CARGO_TARGET_DIR:-$ROOT/target}/release
 mkdir -p "$OUT"
 say() { printf '\n== %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -61,8 +63,9 @@ python3 "$ROOT/scripts/bench/report.py" machine > "$OUT/machine.json"
 cat /proc/loadavg > "$OUT/load-start.txt"
 
 say "release build of the binaries and the in-process bench"
-cargo build --release --bins
-cargo bench --bench in_process --no-run 2>&1 | tail -1
+# -p: the workspace's default members include the web app, which nothing here runs.
+cargo build --release -p spotify-auth --bins
+cargo bench -p spotify-auth --bench in_process --no-run 2>&1 | tail -1
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/spotify-auth-bench.XXXXXX")
 SANDBOX_PID=
@@ -112,36 +115,48 @@ REFRESH_TOKEN=$(curl "${CURL_AUTH[@]}" -d grant_type=authorization_code --data-u
 
 say "2b. in process (benches/in_process.rs), same sandbox"
 (cd "$ROOT" && BENCH_SANDBOX_URL=$SPOTIFY_ACCOUNTS_URL BENCH_JSON=$OUT/in-process.json \
-  BENCH_RUNS=$((RUNS > 30 ? RUNS : 30)) BENCH_WARMUP=$WARMUP cargo bench --bench in_process)
+  BENCH_RUNS=$((RUNS > 30 ? RUNS : 30)) BENCH_WARMUP=$WARMUP cargo bench -p spotify-auth --bench in_process)
 
 say "2c. step2_get_tokens / step3_refresh as whole processes vs curl"
 # Shell mode for every command (step 2 reads the redirected URL from stdin);
-# hyperfine subtracts the shell's own start-up. The "https configured" rows make
-# the binaries load the system CA bundle as they do against real Spotify (the
-# sandbox is plain http, so they otherwise skip it; see src/cli.rs).
+# hyperfine subtracts the shell's own start-up. The sandbox is plain http, so no
+# trust root is read (src/tls.rs); https is measured by scripts/bench-https.sh.
 CURL_EXCHANGE="curl ${CURL_AUTH[*]} -d grant_type=authorization_code --data-urlencode code@$WORK/code --data-urlencode redirect_uri=$SPOTIFY_REDIRECT_URI $TOKEN_URL"
 CURL_REFRESH="curl ${CURL_AUTH[*]} -d grant_type=refresh_token -d refresh_token=$REFRESH_TOKEN $TOKEN_URL"
 "${HF[@]}" --export-json "$OUT/process-exchange.json" \
   --prepare "$CONSENT step1 $WORK/redirect" \
   -n "step2_get_tokens (Rust, release)" "$REL/step2_get_tokens < $WORK/redirect" \
-  --prepare "$CONSENT step1 $WORK/redirect" \
-  -n "step2_get_tokens, CA bundle loaded as for https" "SPOTIFY_API_URL=https://api.spotify.com $REL/step2_get_tokens < $WORK/redirect" \
   --prepare "$CONSENT code $WORK/code" \
   -n "curl code exchange" "$CURL_EXCHANGE"
 "${HF[@]}" --export-json "$OUT/process-refresh.json" \
   -n "step3_refresh (Rust, release)" "$REL/step3_refresh" \
-  -n "step3_refresh, CA bundle loaded as for https" "SPOTIFY_API_URL=https://api.spotify.com $REL/step3_refresh" \
   -n "curl refresh" "$CURL_REFRESH"
 
-say "2d. where step 3's process time goes (perf stat, for the paragraph)"
+say "2d. where step 3's process time goes (perf, strace: for the paragraph)"
 if command -v perf >/dev/null; then
   perf stat -r 10 -e task-clock -o "$OUT/perf-step3.txt" "$REL/step3_refresh" > /dev/null 2>&1 || true
-  perf stat -r 10 -e task-clock -o "$OUT/perf-step3-nocafile.txt" env SPOTIFY_API_URL=https://api.spotify.com "$REL/step3_refresh" > /dev/null 2>&1 || true
   perf stat -r 10 -e task-clock -o "$OUT/perf-curl.txt" curl "${CURL_AUTH[@]}" -o /dev/null \
     -d grant_type=refresh_token -d "refresh_token=$REFRESH_TOKEN" "$TOKEN_URL" > /dev/null 2>&1 || true
-  perf record -q -o "$WORK/perf.data" "$REL/step3_refresh" > /dev/null 2>&1 \
-    && perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null \
-    | grep -E '^ +[0-9.]+%' | head -8 > "$OUT/perf-step3-dso.txt" || true
+  # One run is ~20 samples at perf's default rate: 20 runs at 20 kHz, the loop's own
+  # shell left out (its samples are those of comm bash), every thread of step3_refresh in.
+  rm -f "$OUT/perf-step3-dso.txt" "$OUT/perf-step3-crypto.txt"
+  if perf record -q -F 20000 -o "$WORK/perf.data" -- \
+      bash -c 'for _ in $(seq 20); do "$1" > /dev/null 2>&1; done' _ "$REL/step3_refresh" 2>/dev/null; then
+    perf report -i "$WORK/perf.data" --no-children --sort comm,dso --stdio 2>/dev/null \
+      | python3 "$ROOT/scripts/bench/report.py" dso > "$OUT/perf-step3-dso.txt" || true
+    perf report -i "$WORK/perf.data" --no-children --dsos libcrypto.so.3 --sort sym --stdio 2>/dev/null \
+      | grep -E '^ +[0-9.]+%' | head -6 > "$OUT/perf-step3-crypto.txt" || true
+  fi
+fi
+
+if command -v strace >/dev/null; then
+  # Syscalls of 10 step3_refresh runs: fsync time (the durable save), threads started,
+  # and every TLS-related file opened (none expected over http: no trust root read).
+  for i in $(seq 10); do
+    strace -f -T -e trace=fsync,fdatasync,clone,clone3,openat -o "$WORK/strace-$i.txt" \
+      "$REL/step3_refresh" > /dev/null 2>&1 || true
+  done
+  python3 "$ROOT/scripts/bench/report.py" strace "$WORK"/strace-*.txt > "$OUT/strace-step3.json" || true
 fi
 
 kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; SANDBOX_PID=
@@ -167,7 +182,8 @@ edition = "2021"
 publish = false
 
 [dependencies]
-# async reqwest client with native TLS: the closest to this crate's reqwest + native-tls
+# async reqwest client with native TLS (the system OpenSSL, as this crate's rustls-openssl
+# uses): rspotify's rustls features would compile ring or aws-lc on top
 rspotify = { version = "0.16", default-features = false, features = ["client-reqwest", "reqwest-native-tls"] }
 
 [workspace]
@@ -175,29 +191,42 @@ EOF
   echo 'pub use rspotify;' > "$SCRATCH/src/lib.rs"
   (cd "$SCRATCH" && cargo generate-lockfile -q && cargo fetch -q)
   RSPOTIFY_VERSION=$(cargo tree --manifest-path "$SCRATCH/Cargo.toml" -e normal --depth 1 --prefix none -f '{p}' | grep '^rspotify ' | head -1)
-  cold() { # name, dir to build in, cargo args... -> seconds
+  cold() { # name, dir to build in, cargo args... -> "wall-seconds cpu-seconds"
+    # CPU = user + system time of cargo and every rustc / build script it waited for:
+    # much less sensitive to other people's load than the wall clock.
     local target; target=$(mktemp -d "${TMPDIR:-/tmp}/cold-target.XXXXXX")
-    local start end
-    start=$(date +%s.%N)
-    (cd "$2" && CARGO_TARGET_DIR=$target cargo build --release -j2 -q "${@:3}") >&2
-    end=$(date +%s.%N)
+    (cd "$2" && CARGO_TARGET_DIR=$target python3 -c '
+import resource, subprocess, sys, time
+start = time.monotonic()
+subprocess.run(sys.argv[1:], check=True, stdout=sys.stderr)
+wall = time.monotonic() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.1f} {usage.ru_utime + usage.ru_stime:.1f}")' cargo build --release -j2 -q --timings "${@:3}") \
+      || { rm -rf "$target"; return 1; }
+    # cargo's per-crate times (--timings costs nothing measurable): what dominates.
+    cp "$target/cargo-timings/cargo-timing.html" "$OUT/timings-$1.html" 2>/dev/null || true
     rm -rf "$target"
-    python3 -c "print(round($end - $start, 1))"
   }
   echo "load before the builds: $(cat /proc/loadavg)"
-  OURS=$(cold ours "$ROOT")
-  echo "spotify-auth, default features, lib + binaries: ${OURS}s"
-  OURS_LIB=$(cold ours-lib "$ROOT" --lib --no-default-features)
-  echo "spotify-auth --lib --no-default-features: ${OURS_LIB}s"
-  RSP=$(cold rspotify "$SCRATCH")
-  echo "rspotify scratch crate: ${RSP}s"
+  LOAD_BEFORE=$(cat /proc/loadavg)
+  # -p: the web app is a default member of the workspace; this row is the library's package.
+  T=$(cold ours "$ROOT" -p spotify-auth); read -r OURS OURS_CPU <<< "$T"
+  echo "spotify-auth, default features, lib + binaries: ${OURS}s (CPU ${OURS_CPU}s)"
+  T=$(cold ours-lib "$ROOT" -p spotify-auth --lib --no-default-features); read -r OURS_LIB OURS_LIB_CPU <<< "$T"
+  echo "spotify-auth --lib --no-default-features: ${OURS_LIB}s (CPU ${OURS_LIB_CPU}s)"
+  T=$(cold rspotify "$SCRATCH"); read -r RSP RSP_CPU <<< "$T"
+  echo "rspotify scratch crate: ${RSP}s (CPU ${RSP_CPU}s)"
   cat > "$OUT/build.json" <<EOF
 {
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "load_before": "$LOAD_BEFORE",
   "load": "$(cat /proc/loadavg)",
   "ours_secs": $OURS,
   "ours_lib_secs": $OURS_LIB,
   "rspotify_secs": $RSP,
+  "ours_cpu_secs": $OURS_CPU,
+  "ours_lib_cpu_secs": $OURS_LIB_CPU,
+  "rspotify_cpu_secs": $RSP_CPU,
   "rspotify_version": "$RSPOTIFY_VERSION",
   "ours_default_normal": $(count_deps "$ROOT/Cargo.toml" normal -p spotify-auth),
   "ours_default_build": $(count_deps "$ROOT/Cargo.toml" normal,build -p spotify-auth),
