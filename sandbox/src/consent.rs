@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::http_client::{send, Answer};
+use crate::http_client::{get, send, Answer};
 
 /// Approve the consent as a browser would: GET `authorize_url` (the consent page),
 /// find its form, submit "Agree" (or "Cancel" when `agree` is false) without
@@ -32,8 +32,7 @@ pub fn approve_consent_as(
 fn submit_consent(authorize_url: &str, user: Option<&str>, agree: bool) -> Result<String, String> {
     let page_url =
         Url::parse(authorize_url).map_err(|e| format!("not a URL: {authorize_url}: {e}"))?;
-    let response = send("GET", &page_url, None)
-        .map_err(|e| format!("could not open the authorize URL: {e}"))?;
+    let response = get(&page_url).map_err(|e| format!("could not open the authorize URL: {e}"))?;
     let status = response.status;
     if (300..400).contains(&status) {
         return location(&response, &page_url);

@@ -19,8 +19,22 @@ pub(crate) struct Answer {
     pub body: String,
 }
 
+/// `GET url`, tried up to three times: a read may be sent again, and a busy
+/// machine (thousands of logins at once in a benchmark) can drop one.
+pub(crate) fn get(url: &Url) -> Result<Answer, String> {
+    let mut last = String::new();
+    for _ in 0..3 {
+        match send("GET", url, None) {
+            Ok(answer) => return Ok(answer),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 /// Sends `method url` (with a form `body` for a POST) and reads the whole answer.
-/// HTTP/1.0 asks the server to close after answering and never to chunk.
+/// HTTP/1.0 asks the server to close after answering and never to chunk; a
+/// body shorter than its `Content-Length` is an error, never a short page.
 pub(crate) fn send(method: &str, url: &Url, form: Option<&str>) -> Result<Answer, String> {
     if url.scheme() != "http" {
         return Err(format!("{url}: the sandbox speaks plain http"));
@@ -62,15 +76,30 @@ fn parse(raw: &[u8]) -> Result<Answer, String> {
         Ok(httparse::Status::Partial) => return Err("the head is cut short".into()),
         Err(e) => return Err(e.to_string()),
     };
-    let location = response
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("location"))
-        .map(|h| String::from_utf8_lossy(h.value).into_owned());
+    let header = |name: &str| {
+        response
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).into_owned())
+    };
+    let body = &raw[head_len..];
+    if let Some(length) = header("content-length") {
+        let length: usize = length
+            .trim()
+            .parse()
+            .map_err(|_| format!("a Content-Length that is not a number: {length:?}"))?;
+        if body.len() < length {
+            return Err(format!(
+                "the body is cut short ({} of {length} bytes)",
+                body.len()
+            ));
+        }
+    }
     Ok(Answer {
         status: response.code.unwrap_or(0),
-        location,
-        body: String::from_utf8_lossy(&raw[head_len..]).into_owned(),
+        location: header("location"),
+        body: String::from_utf8_lossy(body).into_owned(),
     })
 }
 
@@ -86,6 +115,8 @@ mod tests {
         assert_eq!(answer.location.as_deref(), Some("http://x/cb?code=1"));
         assert_eq!(answer.body, "bye");
         assert!(parse(b"garbage\r\n\r\n").is_err());
+        let cut = parse(b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+        assert!(cut.is_err_and(|e| e.contains("cut short")));
         assert!(parse(b"HTTP/1.0 200 OK\r\n").is_err());
     }
 }
