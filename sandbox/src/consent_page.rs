@@ -2,11 +2,14 @@
 
 use crate::scopes::scope_description;
 use crate::state::State;
-use crate::users::DEFAULT_USER_ID;
+use crate::users::{DEFAULT_USER_ID, USER_IDS};
 use crate::util::html_escape;
 
 /// The page for authorize request `request_id`: the app, the scopes asked in
 /// plain words, the signed-in user, Agree and Cancel.
+/// How many typed (not built-in) users the consent page offers, newest last.
+const RECENT_TYPED_USERS: usize = 5;
+
 pub(crate) fn consent_page(
     state: &State,
     request_id: &str,
@@ -14,8 +17,19 @@ pub(crate) fn consent_page(
     redirect_uri: &str,
 ) -> String {
     let app = html_escape(&state.app_name);
+    // The built-in users and the last few typed ones: listing every typed id
+    // would grow the page with each login (a benchmark signs in thousands);
+    // older ones stay reachable through the text field.
+    let built_in = |id: &str| USER_IDS.contains(&id);
+    let typed: Vec<_> = state.users.iter().filter(|u| !built_in(&u.id)).collect();
+    let recent = &typed[typed.len().saturating_sub(RECENT_TYPED_USERS)..];
+    let listed = state
+        .users
+        .iter()
+        .filter(|u| built_in(&u.id))
+        .chain(recent.iter().copied());
     let mut users = String::new();
-    for user in &state.users {
+    for user in listed {
         let id = html_escape(&user.id);
         let checked = if user.id == DEFAULT_USER_ID {
             " checked"

@@ -116,3 +116,25 @@ fn a_malformed_user_id_is_refused_and_the_request_stays_open() {
     let location = approve_consent_as(&url, "ok-id", true).unwrap();
     assert!(param(&location, "code").is_some());
 }
+
+/// Typed ids become users, but the consent page lists only the built-in ones
+/// and the last few typed: it must not grow with every login.
+#[test]
+fn the_consent_page_lists_a_bounded_number_of_users() {
+    let sb = start();
+    for i in 0..8 {
+        tokens_as(&sb, &format!("typed{i}"));
+    }
+    let page = client()
+        .get(authorize_url(&sb, "", "s"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("value=\"ada\"") && page.contains("value=\"typed7\""));
+    assert!(
+        !page.contains("value=\"typed2\""),
+        "the oldest typed ids are left out"
+    );
+    assert_eq!(page.matches("type=\"radio\"").count(), 5 + 5);
+}
