@@ -7,7 +7,6 @@ use crate::core::error::{printable, Error, Result};
 use crate::core::secret::ClientSecret;
 use crate::core::step2::MAX_PASTE_BYTES;
 use crate::listener::RedirectListener;
-use crate::settings::Settings;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
 /// Runs `run`, prints `error: ...` on failure and exits 1 (0 on success).
@@ -74,17 +73,6 @@ pub fn args() -> Result<Vec<String>> {
             })
         })
         .collect()
-}
-
-/// Loads the configuration (environment, then `.env`) and prints its
-/// warnings on stderr.
-pub fn load_config() -> Result<Config> {
-    config_from(&Settings::read(std::path::Path::new(".env"))?)
-}
-
-/// Like [`load_config`], from settings already read.
-pub fn config_from(settings: &Settings) -> Result<Config> {
-    Ok(with_warnings_shown(Config::from_settings(settings)?))
 }
 
 /// Prints the configuration's warnings on stderr.

@@ -12,6 +12,7 @@ use crate::core::step1::{AuthorizeOptions, AuthorizeRequest};
 use crate::core::token::SavedToken;
 use crate::file_store::FileStore;
 use crate::session::{Exchange, Refresh, SpotifyAuth};
+use crate::settings::Settings;
 use crate::store::TokenStore;
 use std::path::PathBuf;
 
@@ -62,20 +63,24 @@ pub fn start(lesson: Lesson, ask_secret: Prompt) -> Result<Notebook> {
     let dotenv = std::env::var_os("SPOTIFY_NOTEBOOK_DOTENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("../.env"));
-    let real = setup::client_id_configured(&dotenv)?;
+    let settings = Settings::read(&dotenv)?;
     let folder = match lesson {
         // A real app's notebook 3 uses the token notebook 1 or 2 saved.
-        Lesson::WebApi if real => newest_saved_token_folder(&dotenv)?,
+        Lesson::WebApi if settings.get("SPOTIFY_CLIENT_ID").is_some() => {
+            newest_saved_token_folder(&settings)
+        }
         _ => lesson.folder(),
     };
-    let session = setup::start(&SessionOptions {
-        dotenv,
-        sandbox: SandboxChoice::WhenUnconfigured,
-        subfolder: Some(folder.into()),
-    })?;
-    // A notebook shows stdout; evcxr reports anything on stderr as a failure.
-    let mut session = session;
-    session.auth = session.auth.with_notes(print_note_on_stdout);
+    let session = setup::start_with(
+        settings,
+        &SessionOptions {
+            dotenv,
+            sandbox: SandboxChoice::WhenUnconfigured,
+            subfolder: Some(folder.into()),
+            // A notebook shows stdout; evcxr reports anything on stderr as a failure.
+            notes: print_note_on_stdout,
+        },
+    )?;
     let mut notebook = Notebook {
         session,
         ready: false,
@@ -490,8 +495,7 @@ impl Notebook {
 
 /// The folder of the newest token notebook 1 or 2 saved for the configured
 /// client id (notebook 1's when there is none).
-fn newest_saved_token_folder(dotenv: &std::path::Path) -> Result<&'static str> {
-    let settings = crate::settings::Settings::read(dotenv)?;
+fn newest_saved_token_folder(settings: &Settings) -> &'static str {
     let client_id = settings.get("SPOTIFY_CLIENT_ID").unwrap_or_default();
     let base = PathBuf::from(
         settings
@@ -511,7 +515,7 @@ fn newest_saved_token_folder(dotenv: &std::path::Path) -> Result<&'static str> {
                 .map(|t| (t.obtained_at, lesson.folder()))
         })
         .max();
-    Ok(newest.map_or(Lesson::AuthorizationCode.folder(), |(_, folder)| folder))
+    newest.map_or(Lesson::AuthorizationCode.folder(), |(_, folder)| folder)
 }
 
 /// The sandbox's stand-in for a browser: press Agree on the consent page,

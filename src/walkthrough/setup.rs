@@ -7,10 +7,11 @@
 use super::cli;
 use crate::core::config::{Config, DEFAULT_AUTH_DIR, VARIABLES};
 use crate::core::error::{Error, Result};
+use crate::http::NoteSink;
 use crate::session::SpotifyAuth;
 use crate::settings::Settings;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The scopes the walkthrough, the binaries and the notebooks ask for when
 /// `SPOTIFY_SCOPES` is unset: profile, playlists, saved shows, playback state
@@ -38,6 +39,8 @@ pub struct SessionOptions {
     /// A subfolder of the auth folder for this session's files (a notebook's
     /// name), so sessions never overwrite each other's token.
     pub subfolder: Option<String>,
+    /// Where notes about retries and waits go (stderr; a notebook shows stdout).
+    pub notes: NoteSink,
 }
 
 impl Default for SessionOptions {
@@ -46,6 +49,7 @@ impl Default for SessionOptions {
             dotenv: PathBuf::from(".env"),
             sandbox: SandboxChoice::Never,
             subfolder: None,
+            notes: print_note,
         }
     }
 }
@@ -82,7 +86,11 @@ impl Session {
 
 /// Sets a session up as `options` say; configuration warnings go to stderr.
 pub fn start(options: &SessionOptions) -> Result<Session> {
-    let settings = Settings::read(&options.dotenv)?;
+    start_with(Settings::read(&options.dotenv)?, options)
+}
+
+/// Like [`start`], with the settings already read (`options.dotenv` unused).
+pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Session> {
     let configured = settings.get("SPOTIFY_CLIENT_ID").is_some();
     let mut values: HashMap<String, String> = VARIABLES
         .iter()
@@ -132,7 +140,7 @@ pub fn start(options: &SessionOptions) -> Result<Session> {
         settings,
         #[cfg(feature = "sandbox")]
         sandbox,
-        auth: SpotifyAuth::new(config).with_notes(print_note),
+        auth: SpotifyAuth::new(config).with_notes(options.notes),
     })
 }
 
@@ -144,9 +152,4 @@ pub fn binary_session() -> Result<SpotifyAuth> {
 
 fn print_note(note: &str) {
     eprintln!("{note}");
-}
-
-/// Reads `.env` at `path` only to tell whether a client id is configured.
-pub fn client_id_configured(path: &Path) -> Result<bool> {
-    Ok(Settings::read(path)?.get("SPOTIFY_CLIENT_ID").is_some())
 }
