@@ -16,7 +16,7 @@ fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== no import cycles between the library's modules, no root re-export imports"
+echo "== no import cycles in any crate (src, web/src, sandbox/src), no root re-export imports"
 python3 scripts/module-cycles.py
 echo "== cargo doc (no warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet

@@ -19,10 +19,14 @@ pub mod html;
 pub mod ratelimit;
 pub mod routes;
 pub mod session;
+pub mod session_cache;
 pub mod spotify;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod tokens;
+pub mod web_api;
 
-pub use app::{router, AppState};
+pub use app::router;
 pub use startup::{prepare, Prepared};
+pub use state::AppState;

@@ -2,18 +2,15 @@
 //! (`HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` behind https), stored as
 //! its SHA-256, rotated at login; and the `Origin` check of state-changing routes.
 
-use crate::app::AppState;
 use crate::error::AppError;
-use axum::extract::FromRequestParts;
+use crate::state::AppState;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::{COOKIE, HOST, ORIGIN};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
 use spotify_auth::core::step1::random_urlsafe;
 use spotify_auth::now_secs;
-use std::collections::HashMap;
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
 
 /// The cookie's name (on 127.0.0.1 every port shares one cookie jar: the
 /// sandbox's cookies must not collide with it).
@@ -105,11 +102,15 @@ pub struct SignedIn {
     pub id_hash: String,
 }
 
-impl FromRequestParts<AppState> for SignedIn {
+impl<S> FromRequestParts<S> for SignedIn
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        signed_in(&parts.headers, state)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        signed_in(&parts.headers, &AppState::from_ref(state))
             .await?
             .ok_or(AppError::SignedOut)
     }
@@ -133,63 +134,6 @@ pub async fn signed_in(
         state.sessions.put(&id_hash, user_id);
     }
     Ok(user_id.map(|user_id| SignedIn { user_id, id_hash }))
-}
-
-/// Signed-in sessions recently read from the database, kept for a short
-/// time (`WEB_APP_SESSION_CACHE_MS`, 1 s by default; 0 turns it off) so that
-/// a busy session costs one query per second instead of one per request.
-/// This process forgets a session at once when it ends it (logout) or when
-/// its user's tokens go; a session ended by *another* replica may still be
-/// honoured here for up to the time to live.
-pub struct SessionCache {
-    ttl: Duration,
-    map: RwLock<HashMap<String, (String, Instant)>>,
-}
-
-/// Beyond this many entries, the expired ones are swept at the next insertion.
-const SESSION_CACHE_SWEEP: usize = 50_000;
-
-impl SessionCache {
-    /// A cache keeping entries for `ttl` (zero: nothing is kept).
-    pub fn new(ttl: Duration) -> SessionCache {
-        SessionCache {
-            ttl,
-            map: RwLock::new(HashMap::new()),
-        }
-    }
-
-    /// The user of a cached session still within its time to live.
-    pub fn get(&self, id_hash: &str) -> Option<String> {
-        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
-        map.get(id_hash)
-            .filter(|(_, at)| at.elapsed() < self.ttl)
-            .map(|(user, _)| user.clone())
-    }
-
-    /// Remembers that `id_hash` is signed in as `user_id`.
-    pub fn put(&self, id_hash: &str, user_id: &str) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= SESSION_CACHE_SWEEP {
-            let ttl = self.ttl;
-            map.retain(|_, (_, at)| at.elapsed() < ttl);
-        }
-        map.insert(id_hash.to_string(), (user_id.to_string(), Instant::now()));
-    }
-
-    /// Forgets one session (ended by this process).
-    pub fn remove(&self, id_hash: &str) {
-        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
-        map.remove(id_hash);
-    }
-
-    /// Forgets every session of `user_id` (their tokens are gone).
-    pub fn remove_user(&self, user_id: &str) {
-        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, (user, _)| user != user_id);
-    }
 }
 
 #[cfg(test)]

@@ -2,11 +2,12 @@
 //! through the core's `Config::from_lookup`, the sandbox when no client id is
 //! set, the database and the key that seals its tokens.
 
-use crate::app::{router, AppState, Shared};
+use crate::app::router;
 use crate::cipher::TokenCipher;
 use crate::ratelimit::RateLimits;
-use crate::session::SessionCache;
+use crate::session_cache::SessionCache;
 use crate::spotify::Spotify;
+use crate::state::{AppState, Shared};
 use crate::store::{LockMode, PgStore, SqliteStore, Store, StoreError};
 use crate::tokens::Tokens;
 use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;

@@ -11,7 +11,7 @@
 //! new access token is used anywhere.
 
 use crate::error::AppError;
-use crate::session::SessionCache;
+use crate::session_cache::SessionCache;
 use crate::spotify::Spotify;
 use crate::store::{RefreshLock, RefreshTurn, Store};
 use spotify_auth::core::step3::refresh_request;

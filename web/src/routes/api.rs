@@ -2,60 +2,20 @@
 //! access token for the Web Playback SDK (seed 004). A 401 from Spotify
 //! causes one refresh (shared by every request that saw it) and one retry.
 
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::html::message_page;
 use crate::routes::wants_html;
 use crate::session::{same_origin, SignedIn};
-use crate::spotify::Answer;
+use crate::state::AppState;
+use crate::web_api::{call, read, LIST_LIMIT};
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
-use spotify_auth::core::web_api::{api_error, decode};
+use serde_json::json;
+use spotify_auth::core::web_api::api_error;
 use spotify_auth::Endpoint;
-
-/// How many playlists and shows are listed.
-pub const LIST_LIMIT: u32 = 20;
-
-/// One Web API call for `user_id`, with the refresh-once rule after a 401.
-pub async fn call(
-    state: &AppState,
-    user_id: &str,
-    method: Method,
-    path: &str,
-) -> Result<Answer, AppError> {
-    let token = state.tokens.access_token(user_id).await?;
-    let answer = state
-        .spotify
-        .api(method.clone(), path, &token.access_token)
-        .await?;
-    if answer.status != 401 {
-        return Ok(answer);
-    }
-    let token = state
-        .tokens
-        .after_unauthorized(user_id, &token.access_token)
-        .await?;
-    Ok(state.spotify.api(method, path, &token.access_token).await?)
-}
-
-/// A read endpoint's JSON (`None` for 204 No Content), or the core's error.
-pub async fn read(
-    state: &AppState,
-    user_id: &str,
-    endpoint: Endpoint,
-) -> Result<Option<Value>, AppError> {
-    let answer = call(state, user_id, Method::GET, &endpoint.path()).await?;
-    let url = endpoint.url(&state.spotify.config.api_url);
-    match answer.status {
-        204 => Ok(None),
-        200 => Ok(Some(decode(&url, &answer.body)?)),
-        status => Err(api_error(&url, endpoint, status, &answer.body).into()),
-    }
-}
 
 async fn json_of(
     state: &AppState,

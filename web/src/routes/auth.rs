@@ -1,11 +1,11 @@
 //! `/login`, `/callback`, `/logout`: steps 1 and 2 of the flow in a browser
 //! session (seeds 001 and 003), each protocol decision taken by the core.
 
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::html::{failure_page, Failure};
 use crate::routes::wants_html;
 use crate::session::{self, clear_cookie, cookie_id, hash, new_id, same_origin, set_cookie};
+use crate::state::AppState;
 use crate::store::Login;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};

@@ -1,19 +1,17 @@
 //! `GET /`: the login button, or the signed-in user's name, playlists, saved
 //! shows and player with its buttons (seeds 001 and 002 in one page).
 
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::home::{home_page, login_page, Sections};
 use crate::html::message_page;
-use crate::routes::api::read;
 use crate::session::{clear_cookie, signed_in};
+use crate::state::AppState;
+use crate::web_api::{read, LIST_LIMIT};
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use spotify_auth::Endpoint;
-
-use super::api::LIST_LIMIT;
 
 /// `GET /`.
 pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
