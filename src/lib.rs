@@ -50,6 +50,7 @@ pub mod core;
 pub mod api;
 pub mod clock;
 pub mod file_store;
+pub mod html;
 pub mod http;
 pub mod listener;
 pub mod session;

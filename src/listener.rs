@@ -16,6 +16,7 @@
 
 use crate::core::error::{Error, Result};
 use crate::core::redirect_uri::{check_redirect_uri, loopback_socket};
+use crate::html::escape;
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -211,7 +212,7 @@ impl RedirectListener {
                     connection.answer(400, &page("State does not match", "<p>This request does not carry the state of your step 1, so it was ignored (possibly forged). Still waiting for the real redirect.</p>"));
                 } else {
                     if let Some(error) = query_value(query, "error") {
-                        connection.answer(200, &page("Authorization refused", &format!("<p>Spotify answered <code>error={}</code>. You can close this tab and run step 1 again.</p>", html_escape(&error))));
+                        connection.answer(200, &page("Authorization refused", &format!("<p>Spotify answered <code>error={}</code>. You can close this tab and run step 1 again.</p>", escape(&error))));
                     } else {
                         connection.answer(200, &received_page());
                     }
@@ -383,7 +384,7 @@ fn query_value(query: &str, name: &str) -> Option<String> {
 /// `title` is plain text; `body` is HTML (paragraphs), in which any text that
 /// came with the request must already be escaped with [`html_escape`].
 fn page(title: &str, body: &str) -> String {
-    let title = html_escape(title);
+    let title = escape(title);
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -419,21 +420,6 @@ fn received_page() -> String {
         "<p><span class=\"mark\" aria-hidden=\"true\">&#10003;</span></p>\n    \
          <p>spotify-auth got the code. You can close this tab and go back to the terminal.</p>",
     )
-}
-
-fn html_escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 #[cfg(test)]

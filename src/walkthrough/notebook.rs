@@ -11,6 +11,7 @@ use crate::core::secret::ClientSecret;
 use crate::core::step1::{AuthorizeOptions, AuthorizeRequest};
 use crate::core::token::SavedToken;
 use crate::file_store::FileStore;
+use crate::html::escape;
 use crate::session::{Exchange, Refresh, SpotifyAuth};
 use crate::settings::Settings;
 use crate::store::TokenStore;
@@ -186,7 +187,7 @@ impl Notebook {
 
     /// Shows `url` as a clickable link below the cell (evcxr renders the block as HTML).
     pub fn show_link(&self, label: &str, url: &str) {
-        let url = html_escape(url);
+        let url = escape(url);
         println!("EVCXR_BEGIN_CONTENT text/html\n<p>{label} <a href=\"{url}\" target=\"_blank\" rel=\"noopener noreferrer\">{url}</a></p>\nEVCXR_END_CONTENT");
     }
 
@@ -544,26 +545,4 @@ fn browser_follows(_authorize_url: &str) {}
 
 fn print_note_on_stdout(note: &str) {
     println!("{note}");
-}
-
-/// Escapes text for HTML, so a URL can sit safely inside `<a href="...">`.
-pub fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_are_escaped() {
-        assert_eq!(
-            html_escape("a?b=1&c=\"<x>'"),
-            "a?b=1&amp;c=&quot;&lt;x&gt;&#39;"
-        );
-    }
 }
