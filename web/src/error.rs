@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
+use spotify_auth::core::error::printable;
 use spotify_auth::Error;
 
 /// What went wrong while serving a request.
@@ -77,7 +78,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, message) = self.status_and_message();
         if let AppError::Store(e) = &self {
-            eprintln!("web_app: {e}");
+            tracing::error!("{}", printable(&e.to_string(), 500));
         }
         let body = if matches!(self, AppError::SignedOut) {
             json!({"error": message, "login": "/login"})

@@ -5,12 +5,33 @@
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use spotify_auth::core::error::printable;
 use spotify_auth::Error;
 
 pub use spotify_auth::html::escape;
 
 const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
+
+/// `GET /assets/page.css`: the pages' style, a file of this origin (the
+/// Content-Security-Policy allows no inline style).
+pub async fn style() -> Response {
+    asset("text/css; charset=utf-8", STYLE)
+}
+
+/// `GET /assets/page.js`: the pages' script, a file of this origin (the
+/// Content-Security-Policy allows no inline script).
+pub async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-cache")],
+        body,
+    )
+        .into_response()
+}
 
 /// A whole page around `body`.
 pub fn layout(status: StatusCode, title: &str, banner: Option<&str>, body: &str) -> Response {
@@ -25,9 +46,9 @@ pub fn layout(status: StatusCode, title: &str, banner: Option<&str>, body: &str)
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{banner}\
+         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"/assets/page.css\">\n</head>\n<body>\n{banner}\
          <header><span class=\"logo\">&#9679;</span> spotify-auth <span class=\"muted\">web app</span></header>\n\
-         <main>\n{body}\n</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+         <main>\n{body}\n</main>\n<script src=\"/assets/page.js\"></script>\n</body>\n</html>\n",
         title = escape(title),
     );
     (
@@ -84,7 +105,7 @@ impl Failure {
 
     /// The app itself failed (the cause is logged, not shown).
     pub fn internal(cause: impl std::fmt::Display) -> Failure {
-        eprintln!("web_app: callback failed: {cause}");
+        tracing::error!("callback failed: {}", printable(&cause.to_string(), 500));
         Failure {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             title: "The app failed".into(),

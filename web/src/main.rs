@@ -4,6 +4,8 @@
 use spotify_auth::Settings;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use web_app::server::{self, ServerLimits};
+use web_app::{listen_addr, request_log};
 
 const USAGE: &str = "usage: web_app [--addr HOST:PORT]   (default 127.0.0.1:8888)
 
@@ -11,7 +13,9 @@ Settings come from the environment, then .env: SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT
 SPOTIFY_REDIRECT_URI (default http://ADDR/callback), SPOTIFY_SCOPES, SPOTIFY_ACCOUNTS_URL,
 SPOTIFY_API_URL, SPOTIFY_AUTH_DIR, DATABASE_URL (sqlite://FILE or postgres://USER@HOST:PORT/DB),
 SPOTIFY_TOKEN_KEY (the same for every replica), WEB_APP_REFRESH_LOCK (row|lease, PostgreSQL),
-WEB_APP_DB_POOL (PostgreSQL connections, 16), WEB_APP_SESSION_CACHE_MS (1000; 0 = off).
+WEB_APP_DB_POOL (PostgreSQL connections, 16), WEB_APP_SESSION_CACHE_MS (1000; 0 = off),
+WEB_APP_HEAD_TIMEOUT_SECS (10), WEB_APP_IDLE_TIMEOUT_SECS (60), WEB_APP_MAX_CONNECTIONS
+(3/4 of `ulimit -n`), RUST_LOG (warn,web_app=info).
 With no SPOTIFY_CLIENT_ID it plays against the offline sandbox.";
 
 fn main() -> ExitCode {
@@ -58,21 +62,31 @@ fn run() -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let lookup = |name: &str| settings.get(name);
+    request_log::init(lookup("RUST_LOG").as_deref())?;
+    let limits = ServerLimits::from_lookup(lookup)?;
+    // Checked before anything starts: an app that cannot receive its
+    // redirect URI would fail every login.
+    let redirect_uri = lookup("SPOTIFY_REDIRECT_URI");
+    if let Some(uri) = &redirect_uri {
+        if let Some(warning) = listen_addr::check(addr, uri)? {
+            println!("{warning}");
+        }
+    }
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            format!("cannot listen on {addr}: {e} (is another web_app running? choose another with --addr)")
-        })?;
-        let prepared = web_app::prepare(|name| settings.get(name), addr).await?;
+        let redirect_uri_set = redirect_uri.is_some();
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| listen_addr::busy_message(addr, &e, redirect_uri_set))?;
+        let prepared = web_app::prepare(lookup, addr).await?;
         for note in &prepared.notes {
             println!("{note}");
         }
         println!("web_app listening: open http://{addr}/ (Ctrl-C stops it)");
-        axum::serve(listener, prepared.app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| format!("the server stopped: {e}"))?;
+        server::serve(listener, prepared.app, limits, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
         drop(prepared.sandbox);
         Ok(())
     })

@@ -7,6 +7,7 @@
 //! `503` with `Retry-After`.
 
 use crate::store::{now_ms, Store};
+use spotify_auth::core::error::printable;
 use spotify_auth::Error;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,7 +94,10 @@ impl RateLimits {
         self.raise(kind, until);
         if let Some(store) = &self.store {
             if let Err(e) = store.pause(kind, until).await {
-                eprintln!("web_app: cannot share the rate-limit pause: {e}");
+                tracing::warn!(
+                    "cannot share the rate-limit pause: {}",
+                    printable(&e.to_string(), 500)
+                );
             }
         }
     }
@@ -130,7 +134,10 @@ impl RateLimits {
                     self.raise(&kind, until);
                 }
             }
-            Err(e) => eprintln!("web_app: cannot read the rate-limit pauses: {e}"),
+            Err(e) => tracing::warn!(
+                "cannot read the rate-limit pauses: {}",
+                printable(&e.to_string(), 500)
+            ),
         }
     }
 }

@@ -1,20 +1,28 @@
 //! Browser sessions: an opaque random id in the `webapp_session` cookie
-//! (`HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` behind https), stored as
+//! (`HttpOnly`, `SameSite=Lax`, `Path=/`; behind https `Secure` and named
+//! `__Host-webapp_session`), trusted only when it is the request's one
+//! session cookie, stored as
 //! its SHA-256, rotated at login; and the `Origin` check of state-changing routes.
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::{FromRef, FromRequestParts};
-use axum::http::header::{COOKIE, HOST, ORIGIN};
+use axum::extract::{FromRef, FromRequestParts, Request, State};
+use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
 use sha2::{Digest, Sha256};
 use spotify_auth::core::step1::random_urlsafe;
 use spotify_auth::now_secs;
 
-/// The cookie's name (on 127.0.0.1 every port shares one cookie jar: the
-/// sandbox's cookies must not collide with it).
+/// The cookie's name over http (on 127.0.0.1 every port shares one cookie
+/// jar: the sandbox's cookies must not collide with it).
 pub const COOKIE_NAME: &str = "webapp_session";
+/// The cookie's name behind https: with the `__Host-` prefix a browser keeps
+/// it only when `Secure`, `Path=/` and without `Domain`, so a page of a
+/// sibling host cannot set it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-webapp_session";
 /// How long a session lives.
 pub const SESSION_LIFETIME_SECS: u64 = 30 * 24 * 3600;
 
@@ -36,37 +44,108 @@ pub fn hash(id: &str) -> String {
     out
 }
 
-/// The session id of the request's cookie, when it looks like one of ours.
-pub fn cookie_id(headers: &HeaderMap) -> Option<String> {
+/// The session cookie's name: `__Host-` prefixed when it is `Secure`.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
+
+/// The values of every session cookie the request carries.
+fn session_cookies(headers: &HeaderMap, secure: bool) -> Vec<&str> {
+    let name = cookie_name(secure);
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| {
-            v.len() == 43
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+        .filter(|(n, _)| *n == name)
+        .map(|(_, value)| value)
+        .collect()
+}
+
+/// True when the request carries more than one session cookie: one of them
+/// was set by someone else (a page on another port, say, with a narrower
+/// `Path`), so none is trusted.
+pub fn tossed(headers: &HeaderMap, secure: bool) -> bool {
+    session_cookies(headers, secure).len() > 1
+}
+
+/// The session id of the request's cookie, when it carries exactly one
+/// session cookie and it looks like one of ours.
+pub fn cookie_id(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let cookies = session_cookies(headers, secure);
+    let [value] = cookies.as_slice() else {
+        return None;
+    };
+    let well_formed = value.len() == 43
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then(|| value.to_string())
 }
 
 /// The `Set-Cookie` value giving the browser session `id`.
 pub fn set_cookie(id: &str, secure: bool) -> String {
     format!(
-        "{COOKIE_NAME}={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={SESSION_LIFETIME_SECS}{}",
+        "{}={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={SESSION_LIFETIME_SECS}{}",
+        cookie_name(secure),
         if secure { "; Secure" } else { "" }
     )
 }
 
 /// The `Set-Cookie` value removing the cookie.
 pub fn clear_cookie(secure: bool) -> String {
+    clear_cookie_at("/", secure)
+}
+
+fn clear_cookie_at(path: &str, secure: bool) -> String {
     format!(
-        "{COOKIE_NAME}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{}",
+        "{}=; HttpOnly; SameSite=Lax; Path={path}; Max-Age=0{}",
+        cookie_name(secure),
         if secure { "; Secure" } else { "" }
     )
+}
+
+/// The layer that clears tossed session cookies: at `/` and at every
+/// folder of the request's path (where a tossed cookie can sit), unless
+/// the response sets a new session itself (a login).
+pub async fn clear_tossed_cookies(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !tossed(request.headers(), state.secure_cookies) {
+        return next.run(request).await;
+    }
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    let name = cookie_name(state.secure_cookies);
+    let sets_own = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(format!("{name}=").as_bytes()));
+    let mut folders: Vec<String> = path
+        .match_indices('/')
+        .skip(1)
+        .map(|(at, _)| path[..at].to_string())
+        .chain([path.trim_end_matches('/').to_string()])
+        .filter(|p| !p.is_empty())
+        .collect();
+    folders.dedup();
+    if !sets_own {
+        folders.insert(0, "/".into());
+    }
+    for folder in folders {
+        if let Ok(value) = HeaderValue::from_str(&clear_cookie_at(&folder, state.secure_cookies)) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
 }
 
 /// True unless the request says it comes from another site: an `Origin`
@@ -121,7 +200,7 @@ pub async fn signed_in(
     headers: &HeaderMap,
     state: &AppState,
 ) -> Result<Option<SignedIn>, AppError> {
-    let Some(id) = cookie_id(headers) else {
+    let Some(id) = cookie_id(headers, state.secure_cookies) else {
         return Ok(None);
     };
     let id_hash = hash(&id);
@@ -139,7 +218,6 @@ pub async fn signed_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn cookie_flags() {
@@ -147,8 +225,31 @@ mod tests {
         assert!(c.starts_with("webapp_session=abc;"));
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Path=/"));
         assert!(!c.contains("Secure"));
-        assert!(set_cookie("abc", true).ends_with("; Secure"));
+        let secure = set_cookie("abc", true);
+        assert!(secure.starts_with("__Host-webapp_session=abc;") && secure.ends_with("; Secure"));
+        assert!(!secure.contains("Domain"));
         assert!(clear_cookie(false).contains("Max-Age=0"));
+        assert!(clear_cookie(true).starts_with("__Host-webapp_session=;"));
+    }
+
+    #[test]
+    fn two_session_cookies_are_none() {
+        let (ada, alan) = (new_id().unwrap(), new_id().unwrap());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("{COOKIE_NAME}={alan}; {COOKIE_NAME}={ada}")).unwrap(),
+        );
+        assert!(tossed(&headers, false));
+        assert_eq!(cookie_id(&headers, false), None);
+        // Behind https only the prefixed name counts: a plain one set by a sibling is ignored.
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("{COOKIE_NAME}={alan}; {SECURE_COOKIE_NAME}={ada}"))
+                .unwrap(),
+        );
+        assert_eq!(cookie_id(&headers, true).as_deref(), Some(ada.as_str()));
+        assert!(!tossed(&headers, true));
     }
 
     #[test]
@@ -159,9 +260,9 @@ mod tests {
             COOKIE,
             HeaderValue::from_str(&format!("other=1; {COOKIE_NAME}={id}")).unwrap(),
         );
-        assert_eq!(cookie_id(&headers).as_deref(), Some(id.as_str()));
+        assert_eq!(cookie_id(&headers, false).as_deref(), Some(id.as_str()));
         headers.insert(COOKIE, HeaderValue::from_static("webapp_session=short"));
-        assert_eq!(cookie_id(&headers), None);
+        assert_eq!(cookie_id(&headers, false), None);
         assert_eq!(
             hash("x"),
             "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"

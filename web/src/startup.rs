@@ -124,6 +124,7 @@ pub async fn prepare(
         public_origin,
         secure_cookies,
         sandbox: sandbox.is_some(),
+        script_origins: Vec::new(),
     }));
     Ok(Prepared {
         app: router(state.clone()),

@@ -25,6 +25,9 @@ pub struct Shared {
     pub secure_cookies: bool,
     /// True when playing against the in-process sandbox.
     pub sandbox: bool,
+    /// Origins the pages may load scripts from besides their own (the
+    /// Content-Security-Policy's `script-src`): the Web Playback SDK's, say.
+    pub script_origins: Vec<String>,
 }
 
 /// The state of the axum app (cheap to clone).

@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::session_cache::SessionCache;
 use crate::spotify::Spotify;
 use crate::store::{RefreshLock, RefreshTurn, Store};
+use spotify_auth::core::error::printable;
 use spotify_auth::core::step3::refresh_request;
 use spotify_auth::{now_secs, AccessToken, Error, SavedToken};
 use std::collections::HashMap;
@@ -162,7 +163,11 @@ impl Tokens {
                 locked.release().await?;
                 self.store.delete_token(user_id).await?;
                 self.forget(user_id);
-                eprintln!("web_app: the refresh token of user {user_id} was revoked; the user must log in again");
+                // The id came from Spotify's /v1/me: printed through `printable`.
+                tracing::warn!(
+                    "the refresh token of user {} was revoked; the user must log in again",
+                    printable(user_id, 100)
+                );
                 Err(AppError::SignedOut)
             }
             Err(e) => {

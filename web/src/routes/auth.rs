@@ -42,7 +42,7 @@ pub async fn login(
     let now = now_secs();
     let request =
         build_authorize_request(&state.spotify.config, &AuthorizeOptions::default(), now)?;
-    let existing = match cookie_id(&headers) {
+    let existing = match cookie_id(&headers, state.secure_cookies) {
         Some(id) if state.store.session(&hash(&id), now).await?.is_some() => Some(id),
         _ => None,
     };
@@ -99,7 +99,7 @@ async fn finish_login(
             return Err(Failure::bad_request("The answer from Spotify is malformed", &format!("The parameter `{name}` appears {count} times; a real redirect has it once. Nobody was signed in.")));
         }
     }
-    let Some(id) = cookie_id(headers) else {
+    let Some(id) = cookie_id(headers, state.secure_cookies) else {
         return Err(Failure::forged("This browser did not start a login (it has no session), so this answer was not for it: possibly a forged link. Nobody was signed in."));
     };
     let now = now_secs();
@@ -206,7 +206,7 @@ pub async fn logout(
     if !same_origin(&headers, &state.public_origin) {
         return Err(AppError::CrossSite);
     }
-    if let Some(id) = cookie_id(&headers) {
+    if let Some(id) = cookie_id(&headers, state.secure_cookies) {
         end_session(&state, &hash(&id)).await?;
     }
     let cookie = clear_cookie(state.secure_cookies);
