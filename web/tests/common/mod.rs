@@ -38,11 +38,20 @@ pub fn start() -> App {
     start_with(SandboxOptions::default(), &[])
 }
 
-/// The app against a new sandbox; `extra` sets (or overrides) variables.
+/// The app against a new sandbox; `extra` sets (or overrides) variables
+/// (`{addr}` in a value is the app's address).
 pub fn start_with(options: SandboxOptions, extra: &[(&str, &str)]) -> App {
+    // Loopback without a port: any port of 127.0.0.1 matches.
+    let mut redirect_uris = vec!["http://127.0.0.1/callback".to_string()];
+    redirect_uris.extend(
+        options
+            .redirect_uris
+            .iter()
+            .filter(|uri| !SandboxOptions::default().redirect_uris.contains(uri))
+            .cloned(),
+    );
     let sandbox = Sandbox::start(SandboxOptions {
-        // Loopback without a port: any port of 127.0.0.1 matches.
-        redirect_uris: vec!["http://127.0.0.1/callback".into()],
+        redirect_uris,
         ..options
     })
     .unwrap();
@@ -66,7 +75,7 @@ pub fn start_with(options: SandboxOptions, extra: &[(&str, &str)]) -> App {
     );
     vars.insert("SPOTIFY_AUTH_DIR".into(), dir.display().to_string());
     for (k, v) in extra {
-        vars.insert(k.to_string(), v.to_string());
+        vars.insert(k.to_string(), v.replace("{addr}", &addr.to_string()));
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (ready, state) = std::sync::mpsc::channel();
@@ -153,4 +162,5 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .unwrap()
         .block_on(future)
 }
+pub mod process;
 pub mod replica;
