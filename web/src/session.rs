@@ -158,12 +158,18 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
             .get(name)
             .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
     };
-    if header("sec-fetch-site").is_some_and(|v| v == "cross-site") {
+    let site = header("sec-fetch-site");
+    if site == Some("cross-site") {
         return false;
     }
     let Some(origin) = header(ORIGIN.as_str()) else {
         return true;
     };
+    // Under `Referrer-Policy: no-referrer` a browser's own form posts carry
+    // `Origin: null`; its `Sec-Fetch-Site` still says where they come from.
+    if origin == "null" {
+        return site == Some("same-origin");
+    }
     if origin == public_origin {
         return true;
     }
@@ -290,6 +296,8 @@ mod tests {
             ("host", "127.0.0.1:8888")
         ]));
         assert!(!with(&[("origin", "null")]));
+        assert!(with(&[("origin", "null"), ("sec-fetch-site", "same-origin")]));
+        assert!(!with(&[("origin", "null"), ("sec-fetch-site", "same-site")]));
         assert!(!with(&[("sec-fetch-site", "cross-site")]));
     }
 }

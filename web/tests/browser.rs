@@ -245,3 +245,62 @@ fn two_people_in_two_browsers_each_see_their_own_data() {
     grace.open(&app.url);
     assert_eq!(grace.text("#user-id"), "grace");
 }
+
+/// A page on another port of 127.0.0.1 (the same site, another origin)
+/// that frames `target`; served until the test process ends.
+fn framing_page(target: &str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let body = format!(
+        "<!DOCTYPE html><html><body><h1 id=\"attacker\">Win a prize</h1>\
+         <iframe id=\"victim\" src=\"{target}\" width=\"800\" height=\"600\"></iframe></body></html>"
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = std::io::Write::write_all(&mut stream, answer.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver; run by the README's test command"]
+fn another_origin_cannot_frame_the_app_and_its_own_style_and_script_load() {
+    let app = common::start();
+    let browser = Browser::start("framing");
+    browser.sign_in(&app.url, "ada");
+
+    // The app's own page under its Content-Security-Policy: the style and
+    // the script, files of the app, both load.
+    let loaded = browser.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "return [document.styleSheets.length > 0 && document.styleSheets[0].cssRules.length > 0, typeof window.fetch];", "args": []})),
+    );
+    assert_eq!(loaded, json!([true, "function"]));
+
+    browser.open(&framing_page(&format!("{}/", app.url)));
+    wait_until(Duration::from_secs(10), "the framing page", || {
+        browser.source().contains("id=\"attacker\"")
+    });
+    // Give the frame time to load (or be refused).
+    std::thread::sleep(Duration::from_secs(2));
+    let frame = browser.call(
+        "POST",
+        "/element",
+        Some(json!({"using": "css selector", "value": "#victim"})),
+    );
+    browser.call("POST", "/frame", Some(json!({"id": frame})));
+    let inside = browser.source();
+    assert!(
+        !inside.contains("id=\"logout\"") && !inside.contains("id=\"display-name\""),
+        "the signed-in page loaded inside another origin's frame: {inside}"
+    );
+}
