@@ -434,6 +434,70 @@ pub fn folder_problem(path: &Path, uid: u32, mode: u32) -> Option<String> {
     None
 }
 
+/// Creates the missing folders of `path` private (0700 whatever the umask)
+/// and refuses `path` when it is unsafe ([`folder_problem`], with the fix).
+/// Unlike [`AuthDir::ensure`] an existing folder keeps its mode: it may be a
+/// folder of yours that holds other things too (a database's folder).
+pub fn create_private_folders(path: &Path) -> std::result::Result<(), String> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    builder
+        .create(path)
+        .map_err(|e| format!("cannot create the folder {}: {e}", shown.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = fs::metadata(path)
+            .map_err(|e| format!("cannot inspect the folder {}: {e}", shown.display()))?;
+        if let Some(problem) = folder_problem(&shown, metadata.uid(), metadata.mode()) {
+            return Err(format!(
+                "refusing the folder {}: {problem}",
+                shown.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What makes a file that holds secrets (a key, a database) unsafe, with the
+/// fix: another user owns it, it is not a regular file, or other users may
+/// read or write it. `None` when it is fine, or missing. Links are not followed.
+pub fn secret_file_problem(path: &Path) -> Option<String> {
+    let metadata = fs::symlink_metadata(path).ok()?;
+    let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    if !metadata.is_file() {
+        return Some(format!(
+            "{} is not a regular file (a link or a folder): remove it",
+            shown.display()
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let me = effective_uid();
+        if metadata.uid() != me {
+            return Some(format!(
+                "{} belongs to user id {}, not to you (user id {me}): take it over with `chown {me} {}`, or remove it",
+                shown.display(),
+                metadata.uid(),
+                shown.display()
+            ));
+        }
+        if metadata.mode() & 0o077 != 0 {
+            return Some(format!(
+                "{} is {:04o}, open to other users: run `chmod 600 {}` (and treat what it holds as seen)",
+                shown.display(),
+                metadata.mode() & 0o7777,
+                shown.display()
+            ));
+        }
+    }
+    None
+}
+
 /// Tests set `SPOTIFY_AUTH_FAIL_AT=before-rename` to stop a save between the
 /// write of the temporary file and its rename, as a crash would.
 fn fail_point(name: &str) -> std::io::Result<()> {
@@ -583,6 +647,42 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[cfg(unix)]
+    #[test]
+    fn secret_files_and_created_folders() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("secret-files");
+        let deep = dir.path().join("a/b");
+        create_private_folders(&deep).unwrap();
+        assert_eq!(mode_of(&dir.path().join("a")).unwrap(), 0o700);
+        assert_eq!(mode_of(&deep).unwrap(), 0o700);
+        let key = deep.join("key");
+        assert_eq!(secret_file_problem(&key), None, "missing is fine");
+        fs::write(&key, "k").unwrap();
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+        let problem = secret_file_problem(&key).unwrap();
+        assert!(
+            problem.contains(&format!("chmod 600 {}", key.display())),
+            "{problem}"
+        );
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(secret_file_problem(&key), None);
+        fs::set_permissions(&deep, fs::Permissions::from_mode(0o777)).unwrap();
+        let refused = create_private_folders(&deep).unwrap_err();
+        assert!(
+            refused.contains(&format!("chmod 700 {}", deep.display())),
+            "{refused}"
+        );
+        fs::set_permissions(&deep, fs::Permissions::from_mode(0o755)).unwrap();
+        create_private_folders(&deep).unwrap();
+        assert_eq!(
+            mode_of(&deep).unwrap(),
+            0o755,
+            "an existing folder keeps its mode"
+        );
+        fs::remove_dir_all(dir.path()).unwrap();
+    }
+
     fn mode(path: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt;
         fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777

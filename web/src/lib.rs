@@ -14,6 +14,7 @@
 pub mod app;
 pub mod cipher;
 pub mod error;
+pub mod folders;
 pub mod home;
 pub mod host_redirect;
 pub mod html;

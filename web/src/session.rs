@@ -296,8 +296,14 @@ mod tests {
             ("host", "127.0.0.1:8888")
         ]));
         assert!(!with(&[("origin", "null")]));
-        assert!(with(&[("origin", "null"), ("sec-fetch-site", "same-origin")]));
-        assert!(!with(&[("origin", "null"), ("sec-fetch-site", "same-site")]));
+        assert!(with(&[
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin")
+        ]));
+        assert!(!with(&[
+            ("origin", "null"),
+            ("sec-fetch-site", "same-site")
+        ]));
         assert!(!with(&[("sec-fetch-site", "cross-site")]));
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::app::router;
 use crate::cipher::TokenCipher;
+use crate::folders;
 use crate::ratelimit::RateLimits;
 use crate::session_cache::SessionCache;
 use crate::spotify::Spotify;
@@ -88,13 +89,22 @@ pub async fn prepare(
     } else {
         config.auth_dir.clone()
     };
+    // The command line's folder rules: 0700, never another user's, no file open to others.
+    folders::private_dirs(&config.auth_dir, &dir)?;
     let cipher = match lookup("SPOTIFY_TOKEN_KEY") {
         Some(key) => TokenCipher::from_text(&key)?,
-        None => TokenCipher::from_key_file(&dir.join("web_app.key"))?,
+        None => {
+            folders::secret_file(&dir.join("web_app.key"))?;
+            TokenCipher::from_key_file(&dir.join("web_app.key"))?
+        }
     };
     let database_url = lookup("DATABASE_URL")
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("web_app.sqlite").display()));
+    folders::sqlite_before_open(&database_url)?;
     let store: Arc<dyn Store> = open_store(&database_url, cipher, &lookup).await?;
+    if let Some(file) = folders::sqlite_file(&database_url) {
+        folders::sqlite_files(&file)?;
+    }
     if sandbox.is_some() {
         // A new sandbox knows none of the tokens of an earlier run.
         store.clear().await.map_err(|e| e.to_string())?;
