@@ -27,12 +27,13 @@ pub fn secret_file(path: &Path) -> Result<(), String> {
 
 /// The file of a `sqlite:` database URL (`None` for another database, or in memory).
 pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
-    if !database_url.starts_with("sqlite:") {
+    let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
+    if !database_url.starts_with("sqlite:") || in_memory {
         return None;
     }
     let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url).ok()?;
     let path = options.get_filename();
-    (path.as_os_str() != ":memory:" && !path.as_os_str().is_empty()).then(|| path.to_path_buf())
+    (!path.as_os_str().is_empty()).then(|| path.to_path_buf())
 }
 
 /// Before a SQLite database is opened: its missing folders created private,

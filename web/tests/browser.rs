@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::process::free_port;
+
 use base64::Engine;
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
@@ -39,14 +41,6 @@ impl Drop for Browser {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn wait_until(limit: Duration, what: &str, mut ready: impl FnMut() -> bool) {

@@ -35,7 +35,8 @@ impl WebApp {
     }
 }
 
-fn free_port() -> u16 {
+/// A port free right now on 127.0.0.1.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
