@@ -131,6 +131,12 @@ pub fn client(timeout: Duration) -> Result<Client> {
         .map_err(|e| Error::HttpClient(Box::new(e)))
 }
 
+/// The async client builder (the web app's) with the crate's one TLS
+/// configuration (`tls`: rustls over the system's OpenSSL, roots read lazily).
+pub fn async_client_builder() -> Result<reqwest::ClientBuilder> {
+    crate::tls::async_client_builder()
+}
+
 /// Sends the request `build` makes, retrying as `policy` allows; waits are
 /// told to `notes`.
 pub fn send(

@@ -37,26 +37,36 @@ use std::sync::{Arc, OnceLock};
 /// roots looked up lazily in the system store (see the module docs). Building
 /// it reads no certificate.
 pub(crate) fn client_builder() -> Result<reqwest::blocking::ClientBuilder> {
-    builder_trusting(
+    Ok(reqwest::blocking::Client::builder().tls_backend_preconfigured(client_config()?))
+}
+
+/// The async `ClientBuilder` (the web app's) with the same TLS as
+/// [`client_builder`]: one stack for every front end.
+pub(crate) fn async_client_builder() -> Result<reqwest::ClientBuilder> {
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(client_config()?))
+}
+
+/// The one rustls configuration of the crate, trusting the system's roots.
+fn client_config() -> Result<rustls::ClientConfig> {
+    config_trusting(
         SYSTEM_ROOTS
             .get_or_init(|| Arc::new(Roots::system()))
             .clone(),
     )
 }
 
-fn builder_trusting(roots: Arc<Roots>) -> Result<reqwest::blocking::ClientBuilder> {
+fn config_trusting(roots: Arc<Roots>) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls_openssl::default_provider());
     let verifier = Arc::new(SystemRoots {
         roots,
         algorithms: provider.signature_verification_algorithms,
     });
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::HttpClient(Box::new(e)))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    Ok(reqwest::blocking::Client::builder().tls_backend_preconfigured(config))
+        .with_no_client_auth())
 }
 
 /// Where trust roots are found, and the OpenSSL stores built from them on
@@ -474,7 +484,11 @@ mod tests {
             String::from_utf8_lossy(&request).into_owned()
         });
         let roots = Arc::new(Roots::new(vec![pki.dir.join("hashed")], None));
-        let client = builder_trusting(roots.clone()).unwrap().build().unwrap();
+        let config = config_trusting(roots.clone()).unwrap();
+        let client = reqwest::blocking::Client::builder()
+            .tls_backend_preconfigured(config)
+            .build()
+            .unwrap();
         assert!(!roots.loaded());
         let body = client
             .get(format!("https://localhost:{port}/v1/me"))

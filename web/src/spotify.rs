@@ -37,7 +37,8 @@ impl Spotify {
     /// A client with the configured time limit.
     pub fn new(config: Config) -> Result<Spotify, Error> {
         // Each try gets its time limit from the core's `Call`.
-        let http = reqwest::Client::builder()
+        // The library's TLS (rustls over the system's OpenSSL), as the binaries'.
+        let http = spotify_auth::http::async_client_builder()?
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::HttpClient(Box::new(e)))?;
