@@ -131,6 +131,12 @@ pub fn client(timeout: Duration) -> Result<Client> {
         .map_err(|e| Error::HttpClient(Box::new(e)))
 }
 
+/// A blocking client builder with the crate's one TLS configuration, for a
+/// client of one's own (reqwest is built without a TLS provider of its own).
+pub fn client_builder() -> Result<reqwest::blocking::ClientBuilder> {
+    crate::tls::client_builder()
+}
+
 /// The async client builder (the web app's) with the crate's one TLS
 /// configuration (`tls`: rustls over the system's OpenSSL, roots read lazily).
 pub fn async_client_builder() -> Result<reqwest::ClientBuilder> {

@@ -21,6 +21,22 @@
 //! (read, never written). When no directory holds the issuer (a system without
 //! hashed links, or a root only in `SSL_CERT_FILE`), the bundle file is loaded
 //! once and the check repeated: slower, still correct.
+//!
+//! The blocking client (the binaries, the notebooks) and the web app's async
+//! one get this same configuration: one TLS stack, native-tls nowhere.
+//!
+//! Why not `rustls-platform-verifier` (reqwest pulls it in anyway): on Linux
+//! its `Verifier::new` loads every system root through rustls-native-certs,
+//! the bundle (144 certificates here) and each of the 292 entries of
+//! `/etc/ssl/certs`, and parses them all, which is the work that makes curl
+//! cost 24 ms of CPU against 8 ms with one `--cacert` (BENCHMARKS.md section
+//! 5); built lazily, every https step would still pay it once. Whether that
+//! keeps steps 2 and 3 within 1.5x of curl was to be measured with
+//! `scripts/bench-https.sh`, and could not be on 2026-12-05: the 2-core
+//! machine was shared with about six other builders (load average 15.5 to
+//! 17.8), the release build the bench needs was stopped unfinished, and the
+//! disk ran full (3.6 GB free after freeing our own incremental cache), so
+//! the hand-written verifier stays until a quiet machine runs the bench.
 
 use crate::core::error::{Error, Result};
 use openssl::stack::Stack;
