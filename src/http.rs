@@ -1,35 +1,22 @@
 //! The blocking HTTP transport around the protocol core: it sends a
-//! [`TokenRequest`] or a Web API request with a bearer token, with time limits, retries with capped
-//! back-off, and transport failures translated into [`Error`]s. It decides
+//! [`TokenRequest`] or a Web API request with a bearer token, reads the
+//! answer and waits, as the core's [`Call`] decides (tries, back-off,
+//! `Retry-After`, the deadline of the whole call, the body cap). It decides
 //! nothing about the protocol; the core parses what comes back.
 
 use crate::core::accounts::{RetryPolicy, TokenRequest};
 use crate::core::error::{Error, Result};
+use crate::core::http_policy::{Call, Next, NoAnswer};
 use reqwest::blocking::{Client, RequestBuilder};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Tries of one call, the first included.
-pub const MAX_ATTEMPTS: u32 = 4;
-/// The longest `Retry-After` waited for; a longer one is reported instead.
-pub const MAX_RETRY_AFTER_SECS: u64 = 10;
-/// Answers of interest are a few kB; a larger body is cut (and then fails to
-/// parse with a clear message) instead of filling memory.
-pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
+pub use crate::core::http_policy::{Answer as HttpAnswer, MAX_ATTEMPTS, MAX_BODY_BYTES};
 
 /// Where notes about waits go ("retrying in 1 s"), so a back-off never looks
 /// like a hang. The walkthrough prints them on stderr; a library user may
 /// leave them silent.
 pub type NoteSink = fn(&str);
-
-/// A finished HTTP exchange.
-#[derive(Debug)]
-pub struct HttpAnswer {
-    /// The status code.
-    pub status: u16,
-    /// The body as text.
-    pub body: String,
-}
 
 /// The blocking transport: one client, made on first use (so step 1 never
 /// pays for it), with the configured time limit.
@@ -80,7 +67,8 @@ impl Http {
     /// body that is not UTF-8 is refused: its tokens would be saved and printed.
     pub fn send_token_request(&self, request: &TokenRequest) -> Result<HttpAnswer> {
         let client = self.client()?;
-        send_checked(
+        let call = Call::new(&request.url, self.timeout, request.retry, Instant::now());
+        send_call(
             || {
                 let mut builder = client.post(&request.url).body(request.body.clone());
                 for (name, value) in &request.headers {
@@ -88,11 +76,8 @@ impl Http {
                 }
                 builder
             },
-            &request.url,
-            self.timeout,
-            request.retry,
+            call.strict_text(),
             self.notes,
-            true,
         )
     }
 
@@ -146,6 +131,18 @@ pub fn client(timeout: Duration) -> Result<Client> {
         .map_err(|e| Error::HttpClient(Box::new(e)))
 }
 
+/// A blocking client builder with the crate's one TLS configuration, for a
+/// client of one's own (reqwest is built without a TLS provider of its own).
+pub fn client_builder() -> Result<reqwest::blocking::ClientBuilder> {
+    crate::tls::client_builder()
+}
+
+/// The async client builder (the web app's) with the crate's one TLS
+/// configuration (`tls`: rustls over the system's OpenSSL, roots read lazily).
+pub fn async_client_builder() -> Result<reqwest::ClientBuilder> {
+    crate::tls::async_client_builder()
+}
+
 /// Sends the request `build` makes, retrying as `policy` allows; waits are
 /// told to `notes`.
 pub fn send(
@@ -155,211 +152,103 @@ pub fn send(
     policy: RetryPolicy,
     notes: Option<NoteSink>,
 ) -> Result<HttpAnswer> {
-    send_checked(build, url, timeout, policy, notes, false)
+    let call = Call::new(url, timeout, policy, Instant::now());
+    send_call(build, call, notes)
 }
 
-/// The time one try may take: for a call that may be retried after a
-/// timeout, half the time limit (at least 1 s), so a stalled connection
-/// gets a second chance within the same limit; otherwise all of it.
-fn try_limit(timeout: Duration, policy: RetryPolicy) -> Duration {
-    match policy {
-        RetryPolicy::Idempotent => Duration::from_secs(timeout.as_secs().div_ceil(2).max(1)),
-        RetryPolicy::UnsentOnly => timeout,
-    }
-}
-
-/// [`send`], with `utf8_only`: a body that is not UTF-8 is refused instead of
-/// decoded lossily (token answers, whose tokens are saved and printed).
-///
-/// `timeout` bounds the whole call: every try and every wait between tries
-/// end by one deadline, and a timeout says how many tries it covered.
-fn send_checked(
+/// The one place every blocking request is sent and its answer read: each
+/// try as the core's [`Call`] decides (tries, waits, deadline, body cap).
+fn send_call(
     build: impl Fn() -> RequestBuilder,
-    url: &str,
-    timeout: Duration,
-    policy: RetryPolicy,
+    mut call: Call,
     notes: Option<NoteSink>,
-    utf8_only: bool,
 ) -> Result<HttpAnswer> {
-    let deadline = Instant::now() + timeout;
-    let overall = |tries: u32| Error::Timeout {
-        url: url.into(),
-        secs: timeout.as_secs(),
-        tries,
-    };
-    let mut attempt = 1;
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(overall(attempt - 1));
-        }
-        let limit = try_limit(timeout, policy).min(left);
-        let try_deadline = Instant::now() + limit;
-        let outcome = build().timeout(limit).send();
-        let (error, wait) = match outcome {
+        let limit = call.begin_try(Instant::now())?;
+        let next = match build().timeout(limit).send() {
+            Err(e) => call.failed(no_answer(e, limit), Instant::now()),
             Ok(response) => {
                 let status = response.status().as_u16();
                 let retry_after = response
                     .headers()
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok());
-                let body = read_body(response, url, try_deadline, limit)
-                    .map_err(|e| whole_call(e, timeout, attempt))?;
-                match status {
-                    429 => {
-                        let error = Error::RateLimited {
-                            retry_after_secs: retry_after,
-                        };
-                        match retry_after {
-                            Some(secs) if secs > MAX_RETRY_AFTER_SECS => return Err(error),
-                            Some(secs) => (error, Duration::from_secs(secs)),
-                            None => (error, backoff(attempt)),
-                        }
-                    }
-                    500..=599 if policy == RetryPolicy::Idempotent => (
-                        Error::ServerError {
-                            status,
-                            url: url.into(),
-                        },
-                        backoff(attempt),
-                    ),
-                    500..=599 => {
-                        return Err(Error::ServerError {
-                            status,
-                            url: url.into(),
-                        })
-                    }
-                    _ => {
-                        let body = match String::from_utf8(body) {
-                            Ok(text) => text,
-                            Err(_) if utf8_only => {
-                                return Err(Error::UnexpectedResponse(format!(
-                                    "the answer of {url} (status {status}) is not UTF-8 text, as JSON must be: refused, nothing was saved; check SPOTIFY_ACCOUNTS_URL and try again"
-                                )))
-                            }
-                            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                        };
-                        return Ok(HttpAnswer { status, body });
-                    }
-                }
-            }
-            Err(e) => {
-                let connect = e.is_connect();
-                let error = transport_error(url, e, limit, attempt);
-                if connect || policy == RetryPolicy::Idempotent {
-                    (error, backoff(attempt))
-                } else {
-                    return Err(whole_call(error, timeout, attempt));
+                    .map(str::to_string);
+                match read_body(response, &call, Instant::now() + limit, limit)? {
+                    Ok(body) => call.answered(status, retry_after.as_deref(), body, Instant::now()),
+                    Err(cut) => call.failed(cut, Instant::now()),
                 }
             }
         };
-        let too_late = Instant::now() + wait >= deadline;
-        if attempt >= MAX_ATTEMPTS || too_late {
-            return Err(whole_call(error, timeout, attempt));
-        }
+        let (wait, cause) = match next {
+            Next::Done(answer) => return Ok(answer),
+            Next::Fail(error) => return Err(error),
+            Next::Retry { wait, cause } => (wait, cause),
+        };
         if let Some(note) = notes {
-            note(&format!(
-                "note: {url}: {}; retrying in {:.1} s (try {} of {MAX_ATTEMPTS}, all within {} s)",
-                short_reason(&error),
-                wait.as_secs_f32(),
-                attempt + 1,
-                timeout.as_secs()
-            ));
+            note(&call.note(&cause, wait));
         }
         std::thread::sleep(wait);
-        attempt += 1;
-    }
-}
-
-/// A timeout of one try, reported for the whole call: its time limit and tries.
-fn whole_call(error: Error, timeout: Duration, tries: u32) -> Error {
-    match error {
-        Error::Timeout { url, .. } => Error::Timeout {
-            url,
-            secs: timeout.as_secs(),
-            tries,
-        },
-        other => other,
-    }
-}
-
-fn short_reason(error: &Error) -> String {
-    match error {
-        Error::RateLimited {
-            retry_after_secs: Some(s),
-        } => format!("429 Too Many Requests, Retry-After {s} s"),
-        Error::RateLimited {
-            retry_after_secs: None,
-        } => "429 Too Many Requests, no Retry-After".into(),
-        Error::ServerError { status, .. } => format!("server error {status}"),
-        Error::Timeout { secs, .. } => format!("no answer within {secs} s"),
-        Error::Connection { detail, .. } => detail.clone(),
-        other => other.to_string(),
     }
 }
 
 /// Reads the body by `deadline` (a server dripping one byte at a time must
-/// not hold us forever) and refuses one larger than [`MAX_BODY_BYTES`].
+/// not hold us forever): the body, or how the read was cut short; an error
+/// for a body over the core's cap.
 fn read_body(
     mut response: reqwest::blocking::Response,
-    url: &str,
+    call: &Call,
     deadline: Instant,
     limit: Duration,
-) -> Result<Vec<u8>> {
+) -> Result<std::result::Result<Vec<u8>, NoAnswer>> {
     use std::io::Read;
     let mut body = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     loop {
-        let read = response.read(&mut chunk).map_err(|e| {
+        let read = match response.read(&mut chunk) {
+            Ok(read) => read,
             // The try's own time limit ends a read with an error of its own kind.
-            let late = Instant::now() + Duration::from_millis(100) >= deadline;
-            if e.kind() == std::io::ErrorKind::TimedOut || late {
-                timeout_error(url, limit, 1)
-            } else {
-                Error::Connection {
-                    url: url.into(),
-                    detail: root_cause(&e),
-                    source: Some(Box::new(e)),
-                }
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                return Ok(Err(NoAnswer::TimedOut { limit }))
             }
-        })?;
+            Err(_) if Instant::now() + Duration::from_millis(100) >= deadline => {
+                return Ok(Err(NoAnswer::TimedOut { limit }))
+            }
+            Err(e) => {
+                return Ok(Err(NoAnswer::Broken {
+                    detail: root_cause(&e),
+                    source: Box::new(e),
+                }))
+            }
+        };
         if read == 0 {
-            return Ok(body);
+            return Ok(Ok(body));
         }
         body.extend_from_slice(&chunk[..read]);
-        if body.len() as u64 > MAX_BODY_BYTES {
-            return Err(Error::UnexpectedResponse(format!(
-                "the answer of {url} is larger than 1 MiB, far more than a token or API answer: check SPOTIFY_ACCOUNTS_URL and SPOTIFY_API_URL"
-            )));
-        }
+        call.check_body_len(body.len())?;
         if Instant::now() > deadline {
-            return Err(timeout_error(url, limit, 1));
+            return Ok(Err(NoAnswer::TimedOut { limit }));
         }
     }
 }
 
-/// 0.5 s, 1 s, 2 s, ...
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(500 << (attempt - 1).min(4))
-}
-
-fn timeout_error(url: &str, limit: Duration, tries: u32) -> Error {
-    Error::Timeout {
-        url: url.into(),
-        secs: limit.as_secs(),
-        tries,
-    }
-}
-
-fn transport_error(url: &str, e: reqwest::Error, limit: Duration, tries: u32) -> Error {
+/// What a failed send of either transport (reqwest's blocking or async
+/// client, one error type) means for the policy: never connected, timed
+/// out, or broken after the request may have arrived.
+pub fn no_answer(e: reqwest::Error, limit: Duration) -> NoAnswer {
     if e.is_timeout() {
-        timeout_error(url, limit, tries)
+        return NoAnswer::TimedOut { limit };
+    }
+    let detail = root_cause(&e);
+    if e.is_connect() {
+        NoAnswer::Unsent {
+            detail,
+            source: Box::new(e),
+        }
     } else {
-        Error::Connection {
-            url: url.into(),
-            detail: root_cause(&e),
-            source: Some(Box::new(e)),
+        NoAnswer::Broken {
+            detail,
+            source: Box::new(e),
         }
     }
 }

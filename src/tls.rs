@@ -21,6 +21,22 @@
 //! (read, never written). When no directory holds the issuer (a system without
 //! hashed links, or a root only in `SSL_CERT_FILE`), the bundle file is loaded
 //! once and the check repeated: slower, still correct.
+//!
+//! The blocking client (the binaries, the notebooks) and the web app's async
+//! one get this same configuration: one TLS stack, native-tls nowhere.
+//!
+//! Why not `rustls-platform-verifier` (reqwest pulls it in anyway): on Linux
+//! its `Verifier::new` loads every system root through rustls-native-certs,
+//! the bundle (144 certificates here) and each of the 292 entries of
+//! `/etc/ssl/certs`, and parses them all, which is the work that makes curl
+//! cost 24 ms of CPU against 8 ms with one `--cacert` (BENCHMARKS.md section
+//! 5); built lazily, every https step would still pay it once. Whether that
+//! keeps steps 2 and 3 within 1.5x of curl was to be measured with
+//! `scripts/bench-https.sh`, and could not be on 2026-12-05: the 2-core
+//! machine was shared with about six other builders (load average 15.5 to
+//! 17.8), the release build the bench needs was stopped unfinished, and the
+//! disk ran full (3.6 GB free after freeing our own incremental cache), so
+//! the hand-written verifier stays until a quiet machine runs the bench.
 
 use crate::core::error::{Error, Result};
 use openssl::stack::Stack;
@@ -37,26 +53,36 @@ use std::sync::{Arc, OnceLock};
 /// roots looked up lazily in the system store (see the module docs). Building
 /// it reads no certificate.
 pub(crate) fn client_builder() -> Result<reqwest::blocking::ClientBuilder> {
-    builder_trusting(
+    Ok(reqwest::blocking::Client::builder().tls_backend_preconfigured(client_config()?))
+}
+
+/// The async `ClientBuilder` (the web app's) with the same TLS as
+/// [`client_builder`]: one stack for every front end.
+pub(crate) fn async_client_builder() -> Result<reqwest::ClientBuilder> {
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(client_config()?))
+}
+
+/// The one rustls configuration of the crate, trusting the system's roots.
+fn client_config() -> Result<rustls::ClientConfig> {
+    config_trusting(
         SYSTEM_ROOTS
             .get_or_init(|| Arc::new(Roots::system()))
             .clone(),
     )
 }
 
-fn builder_trusting(roots: Arc<Roots>) -> Result<reqwest::blocking::ClientBuilder> {
+fn config_trusting(roots: Arc<Roots>) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls_openssl::default_provider());
     let verifier = Arc::new(SystemRoots {
         roots,
         algorithms: provider.signature_verification_algorithms,
     });
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::HttpClient(Box::new(e)))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    Ok(reqwest::blocking::Client::builder().tls_backend_preconfigured(config))
+        .with_no_client_auth())
 }
 
 /// Where trust roots are found, and the OpenSSL stores built from them on
@@ -474,7 +500,11 @@ mod tests {
             String::from_utf8_lossy(&request).into_owned()
         });
         let roots = Arc::new(Roots::new(vec![pki.dir.join("hashed")], None));
-        let client = builder_trusting(roots.clone()).unwrap().build().unwrap();
+        let config = config_trusting(roots.clone()).unwrap();
+        let client = reqwest::blocking::Client::builder()
+            .tls_backend_preconfigured(config)
+            .build()
+            .unwrap();
         assert!(!roots.loaded());
         let body = client
             .get(format!("https://localhost:{port}/v1/me"))

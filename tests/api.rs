@@ -36,7 +36,7 @@ fn now() -> u64 {
 }
 
 fn set_playing(world: &World, on: bool) {
-    let answer = reqwest::blocking::Client::new()
+    let answer = common::http()
         .post(format!("{}/__sandbox/playing?on={on}", world.sandbox.url()))
         .send()
         .unwrap();

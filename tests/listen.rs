@@ -42,7 +42,7 @@ fn listen_and_open_complete_the_exchange_ignoring_a_forged_request_first() {
     let authorize_url = common::wait_for_file(&record);
     let redirected = spotify_sandbox::approve_consent(&authorize_url, true).unwrap();
     assert!(redirected.starts_with(&redirect_uri));
-    let http = reqwest::blocking::Client::new();
+    let http = common::http();
     let favicon = http
         .get(format!(
             "http://127.0.0.1:{}/favicon.ico",
@@ -154,7 +154,10 @@ fn listen_on_a_terminal_ends_the_prompt_line_when_the_listener_wins() {
     let browser = std::thread::spawn(move || {
         wait_for_port(port);
         std::thread::sleep(Duration::from_millis(300));
-        reqwest::blocking::get(&redirected).map(|r| r.status().as_u16())
+        common::http()
+            .get(&redirected)
+            .send()
+            .map(|r| r.status().as_u16())
     });
     // Nothing is typed: the listener wins the race.
     let run = world.run_in_terminal("step2_get_tokens", &["--listen", "--timeout", "30"], "");
@@ -377,7 +380,8 @@ fn redirect_under_load(
     .unwrap();
     let authorize_url = pending["authorize_url"].as_str().unwrap().to_string();
     let redirected = spotify_sandbox::approve_consent(&authorize_url, true).unwrap();
-    let http = reqwest::blocking::Client::builder()
+    let http = spotify_auth::http::client_builder()
+        .unwrap()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();

@@ -348,7 +348,7 @@ fn walkthrough_with_credentials_never_shows_the_secret() {
             .unwrap();
         let authorize_url = common::wait_for_file(&record);
         let redirected = spotify_sandbox::approve_consent(&authorize_url, true).unwrap();
-        let _ = reqwest::blocking::get(&redirected);
+        let _ = common::http().get(&redirected).send();
         let walk = Run::from(child.wait_with_output().unwrap());
         if secret == WRONG_SECRET {
             walk.assert_error("invalid_client");

@@ -432,7 +432,7 @@ fn listen_with_a_loopback_redirect_uri_without_a_port_picks_a_free_port() {
     );
     let redirected = spotify_sandbox::approve_consent(&authorize_url, true).unwrap();
     assert!(redirected.starts_with(sent.as_str()), "{redirected}");
-    let answer = reqwest::blocking::get(&redirected).unwrap();
+    let answer = common::http().get(&redirected).send().unwrap();
     assert_eq!(answer.status(), 200);
     let run = Run::from(child.wait_with_output().unwrap());
     assert_ok(&run);
@@ -496,4 +496,48 @@ fn the_sandbox_binary_lines_work_as_a_dotenv() {
         "{}",
         run.stdout
     );
+}
+
+/// Spotify's 2026 refusals of the app itself, from step 4: each has its own
+/// one-line message with the fix, none is tried again, none is slept on.
+#[test]
+fn step4_names_each_2026_refusal_of_the_app() {
+    use spotify_sandbox::{Fault, FaultKind};
+    let cases = [
+        (
+            FaultKind::OwnerPremiumLapsed,
+            "403 Active premium subscription required for the owner of the app",
+            "renew Premium at https://www.spotify.com/premium",
+        ),
+        (
+            FaultKind::QuotaExceeded,
+            "429 QUOTA_EXCEEDED",
+            "run this command again once the quota is reset",
+        ),
+        (
+            FaultKind::TooManyRequests {
+                retry_after_secs: Some(7200),
+            },
+            "rate limited (429, Retry-After 7200 s)",
+            "wait 7200 s (until 20",
+        ),
+    ];
+    for (kind, what, fix) in cases {
+        let world = world_with_token(SandboxOptions::default());
+        world.sandbox.add_fault(Fault {
+            endpoint: "/v1/me".into(),
+            kind: kind.clone(),
+            count: 5,
+        });
+        let started = std::time::Instant::now();
+        let run = world.run("step4_call_api", &[]);
+        run.assert_error(what);
+        run.assert_error(fix);
+        assert_eq!(
+            world.sandbox.request_count("/v1/me"),
+            1,
+            "{kind:?}: not tried again"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
 }

@@ -87,7 +87,9 @@ fn sandbox_binary_prints_the_env_lines_and_serves() {
         }
     }
     let url = &env["SPOTIFY_ACCOUNTS_URL"];
-    let status = reqwest::blocking::get(format!("{url}/v1/me"))
+    let status = common::http()
+        .get(format!("{url}/v1/me"))
+        .send()
         .unwrap()
         .status();
     assert_eq!(status, 401, "the sandbox answers like the Web API");
@@ -137,7 +139,7 @@ fn cargo_run_with_credentials_opens_the_browser_and_listens() {
         .unwrap();
     let authorize_url = common::wait_for_file(&record);
     let redirected = spotify_sandbox::approve_consent(&authorize_url, true).unwrap();
-    let answer = reqwest::blocking::get(&redirected).unwrap();
+    let answer = common::http().get(&redirected).send().unwrap();
     assert_eq!(answer.status(), 200);
     let run = common::Run::from(child.wait_with_output().unwrap());
     assert!(run.ok(), "{}\n{}", run.stdout, run.stderr);

@@ -42,10 +42,14 @@ pub(crate) fn parse_fault(body: &[u8]) -> Result<Fault, String> {
         Some("reset") => FaultKind::ConnectionReset,
         Some("not_json") => FaultKind::NotJson,
         Some("missing_fields") => FaultKind::MissingFields,
+        Some("oversized") => FaultKind::Oversized,
+        Some("owner_premium_lapsed") => FaultKind::OwnerPremiumLapsed,
+        Some("quota_exceeded") => FaultKind::QuotaExceeded,
         _ => {
             return Err(
                 "\"kind\" must be one of status, too_many_requests, slow, reset, \
-                        not_json, missing_fields"
+                        not_json, missing_fields, oversized, owner_premium_lapsed, \
+                        quota_exceeded"
                     .to_string(),
             )
         }

@@ -105,4 +105,12 @@ pub enum FaultKind {
     /// Answer `200` with JSON lacking the expected fields (no `access_token` on
     /// `/api/token`).
     MissingFields,
+    /// Answer `200` with a JSON body of 2 MiB, past any client's sane cap.
+    Oversized,
+    /// Answer `403 Active premium subscription required for the owner of the
+    /// app`, as Spotify does to every call once the app owner's Premium lapses.
+    OwnerPremiumLapsed,
+    /// Answer `429` with `"reason": "QUOTA_EXCEEDED"`: the developer account's
+    /// quota is spent (since July 2026). Not a burst: a client must not retry.
+    QuotaExceeded,
 }

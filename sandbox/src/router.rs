@@ -140,6 +140,18 @@ fn fault_reply(path: &str, kind: &FaultKind) -> Reply {
                 Reply::json(200, &json!({}))
             }
         }
+        FaultKind::Oversized => {
+            let filler = "x".repeat(2 * 1024 * 1024);
+            Reply::json(200, &json!({"filler": filler}))
+        }
+        FaultKind::OwnerPremiumLapsed => api_error(
+            403,
+            "Active premium subscription required for the owner of the app. It can take a few hours after renewing the subscription before requests are allowed again.",
+        ),
+        FaultKind::QuotaExceeded => Reply::json(
+            429,
+            &json!({"error": {"status": 429, "message": "Quota exceeded for this developer account", "reason": "QUOTA_EXCEEDED"}}),
+        ),
         // Handled before: they do not replace the answer.
         FaultKind::Slow { .. } | FaultKind::ConnectionReset => api_error(500, "unreachable"),
     }

@@ -66,10 +66,15 @@ impl Driver {
             base: format!("http://127.0.0.1:{port}"),
             profile,
             session: None,
-            http: Client::builder()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap(),
+            http: {
+                // reqwest's rustls has no crypto provider of its own in a workspace build.
+                let provider = rustls_openssl::default_provider();
+                let _ = rustls::crypto::CryptoProvider::install_default(provider);
+                Client::builder()
+            }
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap(),
         };
         wait_until(Duration::from_secs(20), "chromedriver to be ready", || {
             driver

@@ -118,6 +118,22 @@ pub enum Error {
     NoActiveDevice,
     /// 403 with `reason` `PREMIUM_REQUIRED`: player commands need Spotify Premium.
     PremiumRequired,
+    /// 403 `Active premium subscription required for the owner of the app`:
+    /// the developer account that owns the app has no Premium any more, so
+    /// every call of the app is refused (for hours after renewing, too).
+    /// Nothing the signed-in user does helps.
+    OwnerPremiumRequired,
+    /// 429 with `reason` `QUOTA_EXCEEDED`: the developer account's quota
+    /// (counted per account since July 2026) is used up. Not a burst: never retried.
+    QuotaExceeded,
+    /// 429 with a `Retry-After` longer than what was left of the call's time
+    /// limit: not waited for.
+    RetryAfterTooLong {
+        /// The `Retry-After` in seconds.
+        retry_after_secs: u64,
+        /// The call's time limit in seconds.
+        limit_secs: u64,
+    },
     /// An app-only token (Client Credentials) was used where a user is needed
     /// (`/v1/me...`): the service refused it, or it was caught before sending.
     UserTokenRequired {
@@ -321,6 +337,16 @@ impl fmt::Display for Error {
             ),
             Error::PremiumRequired => f.write_str(
                 "playback control needs Spotify Premium (403 PREMIUM_REQUIRED): this user's account is not Premium; reading the playback state and the devices works without it",
+            ),
+            Error::OwnerPremiumRequired => f.write_str(
+                "the Web API answered 403 Active premium subscription required for the owner of the app: the developer account that owns this app has no active Spotify Premium, so Spotify refuses every call of the app, whoever signs in; it clears a few hours after the owner renews Premium",
+            ),
+            Error::QuotaExceeded => f.write_str(
+                "the Web API answered 429 QUOTA_EXCEEDED: the developer account that owns this app has used up its request quota (counted per developer account since July 2026); this is not a short burst, so it was not retried",
+            ),
+            Error::RetryAfterTooLong { retry_after_secs, limit_secs } => write!(
+                f,
+                "rate limited (429, Retry-After {retry_after_secs} s): Spotify asks to wait longer than this call's time limit of {limit_secs} s allows, so it was not waited for"
             ),
             Error::UserTokenRequired { status: Some(status), url } => write!(
                 f,

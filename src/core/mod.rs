@@ -15,7 +15,8 @@
 //!
 //! Around them: [`config`] (the app's settings, checked), [`redirect_uri`]
 //! (Spotify's rules), [`scopes`], [`secret`] (redacted types), [`web_api`]
-//! (typed Web API answers, player commands) and the one [`error::Error`].
+//! (typed Web API answers, player commands), [`http_policy`] (when a call
+//! is tried again, waited for and read) and the one [`error::Error`].
 //! Beside the three steps, [`app_token`] is the Client Credentials grant: an
 //! app-only token, with no user.
 
@@ -23,6 +24,7 @@ pub mod accounts;
 pub mod app_token;
 pub mod config;
 pub mod error;
+pub mod http_policy;
 pub mod redirect_uri;
 pub mod scope_table;
 pub mod scopes;

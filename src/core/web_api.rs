@@ -452,6 +452,9 @@ pub fn api_error(url: &str, endpoint: Endpoint, status: u16, body: &str) -> Erro
         };
     }
     match status {
+        403 if lower.contains("premium subscription required for the owner") => {
+            Error::OwnerPremiumRequired
+        }
         403 if lower.contains("not registered") => Error::UserNotRegistered,
         401 | 403 if lower.contains("user authentication") => Error::UserTokenRequired {
             status: Some(status),
@@ -572,6 +575,17 @@ mod tests {
                 assert_eq!(needed_scope.as_deref(), Some("user-modify-playback-state"))
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_owner_without_premium_stops_every_call() {
+        let body = r#"{"error":{"status":403,"message":"Active premium subscription required for the owner of the app. It can take a few hours after renewing before requests are allowed again."}}"#;
+        for endpoint in [Endpoint::Me, Endpoint::Next, Endpoint::Playback] {
+            assert!(matches!(
+                api_error("u", endpoint, 403, body),
+                Error::OwnerPremiumRequired
+            ));
         }
     }
 

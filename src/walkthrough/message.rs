@@ -24,6 +24,12 @@ pub fn message(error: &Error) -> String {
         Error::NoPendingAuthorization { location } => format!("no pending authorization: run step 1 (step1_auth_url) first, from this folder or with the same SPOTIFY_AUTH_DIR, open its URL, then paste the redirect here; none is in {location}"),
         Error::NoSavedToken { location } => format!("no saved token: run step 1 and step 2 first (step1_auth_url, then step2_get_tokens), from this folder or with the same SPOTIFY_AUTH_DIR; none is in {location}"),
         Error::CodeVerifierIncorrect => "invalid_grant (code_verifier was incorrect): the PKCE verifier does not match step 1's; run step 1 again with --pkce".into(),
+        Error::OwnerPremiumRequired => format!("{error}: if you own the app, renew Premium at https://www.spotify.com/premium and run this command again in a few hours; otherwise only the owner can fix it"),
+        Error::QuotaExceeded => format!("{error}: run this command again once the quota is reset; the developer account's usage is in https://developer.spotify.com/dashboard"),
+        Error::RetryAfterTooLong { retry_after_secs, .. } => format!(
+            "{error}: wait {retry_after_secs} s (until {}) and run this command again",
+            crate::clock::format_utc(crate::clock::now_secs() + retry_after_secs)
+        ),
         other => other.to_string(),
     }
 }
@@ -38,6 +44,8 @@ pub fn after_failed_exchange(error: &Error) -> Option<&'static str> {
         | Error::Timeout { .. }
         | Error::Connection { .. }
         | Error::RateLimited { .. }
+        | Error::RetryAfterTooLong { .. }
+        | Error::QuotaExceeded
         | Error::InvalidClient(_)
         | Error::AccountsError { .. }
         | Error::UnexpectedResponse(_)
@@ -79,6 +87,13 @@ mod tests {
             url: "u".into(),
         };
         assert!(message(&scope).contains("step1_auth_url"));
+        let wait = message(&Error::RetryAfterTooLong {
+            retry_after_secs: 3600,
+            limit_secs: 15,
+        });
+        assert!(wait.contains("wait 3600 s (until 20"), "{wait}");
+        assert!(message(&Error::OwnerPremiumRequired).contains("renew Premium"));
+        assert!(message(&Error::QuotaExceeded).contains("once the quota is reset"));
         assert_eq!(
             message(&Error::InvalidAuthorizationCode),
             Error::InvalidAuthorizationCode.to_string()

@@ -204,6 +204,15 @@ fn collect(dir: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {
     }
 }
 
+/// A client for the tests' own requests, with the library's TLS (reqwest is
+/// built without a TLS provider of its own).
+pub fn http() -> reqwest::blocking::Client {
+    spotify_auth::http::client_builder()
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
 pub fn bin_path(bin: &str) -> PathBuf {
     // Cargo builds every binary of the package for integration tests.
     let exe = std::env::current_exe().unwrap();

@@ -59,7 +59,10 @@ impl AppError {
                 let status = match e {
                     // Spotify's limit is the app's, not this browser's: 503, with
                     // the time left in `Retry-After` (see `ratelimit`).
-                    Error::RateLimited { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                    Error::RateLimited { .. }
+                    | Error::RetryAfterTooLong { .. }
+                    | Error::QuotaExceeded
+                    | Error::OwnerPremiumRequired => StatusCode::SERVICE_UNAVAILABLE,
                     Error::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
                     Error::Api { status, .. } | Error::ApiUnauthorized { status, .. }
                         if (400..500).contains(status) && *status != 401 =>
@@ -68,7 +71,7 @@ impl AppError {
                     }
                     _ => StatusCode::BAD_GATEWAY,
                 };
-                (status, e.to_string())
+                (status, spotify_refusal(e).unwrap_or_else(|| e.to_string()))
             }
         }
     }
@@ -86,14 +89,41 @@ impl IntoResponse for AppError {
             json!({"error": message})
         };
         let mut response = (status, Json(body)).into_response();
-        if let AppError::Spotify(Error::RateLimited { retry_after_secs }) = &self {
-            let secs = retry_after_secs.unwrap_or(1).max(1);
-            if let Ok(value) = secs.to_string().parse() {
-                response.headers_mut().insert(RETRY_AFTER, value);
-            }
+        let secs = match &self {
+            AppError::Spotify(e) => retry_after(e),
+            _ => None,
+        };
+        if let Some(value) = secs.and_then(|s| s.to_string().parse().ok()) {
+            response.headers_mut().insert(RETRY_AFTER, value);
         }
         response
     }
+}
+
+/// The seconds to send in `Retry-After` with a 503 of Spotify's rate limit.
+fn retry_after(e: &Error) -> Option<u64> {
+    match e {
+        Error::RateLimited { retry_after_secs } => Some(retry_after_secs.unwrap_or(1).max(1)),
+        Error::RetryAfterTooLong {
+            retry_after_secs, ..
+        } => Some((*retry_after_secs).max(1)),
+        _ => None,
+    }
+}
+
+/// A plain sentence for a browser when Spotify refuses the app itself:
+/// the user can only wait.
+fn spotify_refusal(e: &Error) -> Option<String> {
+    let text = match e {
+        Error::OwnerPremiumRequired => "Spotify refuses every request of this app for now: the Spotify account of the app's owner no longer has Premium. Nothing you can do here fixes it; try again in a few hours.".to_string(),
+        Error::QuotaExceeded => "This app has used up the requests Spotify allows it for now (its developer's quota). Try again later.".to_string(),
+        _ => {
+            let secs = retry_after(e)?;
+            let at = spotify_auth::format_utc(spotify_auth::now_secs() + secs);
+            format!("Spotify asks this app to wait before its next request: try again in {secs} s (after {at}).")
+        }
+    };
+    Some(text)
 }
 
 #[cfg(test)]
@@ -128,5 +158,17 @@ mod tests {
         .into_response();
         assert_eq!(limited.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(limited.headers()[RETRY_AFTER], "30");
+        let too_long = AppError::Spotify(Error::RetryAfterTooLong {
+            retry_after_secs: 7200,
+            limit_secs: 15,
+        })
+        .into_response();
+        assert_eq!(too_long.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(too_long.headers()[RETRY_AFTER], "7200");
+        for refusal in [Error::OwnerPremiumRequired, Error::QuotaExceeded] {
+            let (status, message) = AppError::Spotify(refusal).status_and_message();
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert!(message.starts_with("Spotify refuses") || message.starts_with("This app"));
+        }
     }
 }

@@ -1,24 +1,19 @@
 //! The calls to Spotify, async: the core builds each request and reads each
-//! answer; this module only sends (with reqwest) and retries as the request's
-//! [`RetryPolicy`] allows. Nothing here logs a token.
+//! answer; the core's [`Call`] decides what is tried again, how long to wait,
+//! the deadline of the whole call and the body cap. This module only sends
+//! (with reqwest), reads and waits. Nothing here logs a token.
 
 use crate::ratelimit::RateLimits;
-use spotify_auth::core::accounts::{parse_token_answer, RetryPolicy, TokenRequest};
+use spotify_auth::core::accounts::{parse_token_answer, TokenRequest};
+use spotify_auth::core::http_policy::{retry_after_secs, Call, Next};
+use spotify_auth::core::web_api::Method;
+use spotify_auth::http::no_answer;
 use spotify_auth::{AccessToken, Config, Error, TokenResponse};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// At most this many tries of one request.
-const ATTEMPTS: u32 = 3;
+use std::time::{Duration, Instant};
 
 /// A Web API answer: status and body (empty for 204).
-#[derive(Debug)]
-pub struct Answer {
-    /// HTTP status.
-    pub status: u16,
-    /// The body.
-    pub body: String,
-}
+pub use spotify_auth::core::http_policy::Answer;
 
 /// The HTTP client and the app's settings.
 #[derive(Clone)]
@@ -41,8 +36,9 @@ impl std::fmt::Debug for Spotify {
 impl Spotify {
     /// A client with the configured time limit.
     pub fn new(config: Config) -> Result<Spotify, Error> {
-        let http = reqwest::Client::builder()
-            .timeout(config.http_timeout)
+        // Each try gets its time limit from the core's `Call`.
+        // The library's TLS (rustls over the system's OpenSSL), as the binaries'.
+        let http = spotify_auth::http::async_client_builder()?
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::HttpClient(Box::new(e)))?;
@@ -61,20 +57,18 @@ impl Spotify {
 
     /// Steps 2 and 3: sends a token request built by the core; its answer parsed by the core.
     pub async fn send_token(&self, request: &TokenRequest) -> Result<TokenResponse, Error> {
+        let call = self.call(&request.url, request.retry).strict_text();
         let answer = self
-            .send("accounts", &request.url, request.retry, || {
-                let mut builder = self.http.post(&request.url).body(request.body.clone());
-                for (name, value) in &request.headers {
-                    builder = builder.header(*name, value);
-                }
-                builder
+            .send("accounts", call, || {
+                let post = self.http.post(&request.url).body(request.body.clone());
+                (request.headers.iter()).fold(post, |post, (name, value)| post.header(*name, value))
             })
             .await?;
         parse_token_answer(answer.status, &answer.body)
     }
 
-    /// A Web API call with the access token; reads are retried after 5xx and
-    /// timeouts, commands (`PUT`, `POST`) only when surely not carried out.
+    /// A Web API call with the access token, tried again as the core's
+    /// [`Method::retry`] says for its verb (a `POST` only when surely not sent).
     pub async fn api(
         &self,
         method: reqwest::Method,
@@ -82,115 +76,82 @@ impl Spotify {
         token: &AccessToken,
     ) -> Result<Answer, Error> {
         let url = format!("{}{path}", self.config.api_url);
-        let retry = if method == reqwest::Method::GET {
-            RetryPolicy::Idempotent
-        } else {
-            RetryPolicy::UnsentOnly
+        let verb = match method.as_str() {
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            _ => Method::Get,
         };
-        self.send("api", &url, retry, || {
-            let builder = self
-                .http
-                .request(method.clone(), &url)
-                .bearer_auth(token.secret());
-            if method == reqwest::Method::GET {
-                builder
-            } else {
-                builder.header("Content-Length", "0")
+        let with_body = verb != Method::Get;
+        self.send("api", self.call(&url, verb.retry()), || {
+            let request = self.http.request(method.clone(), &url);
+            let request = request.bearer_auth(token.secret());
+            // Spotify answers 411 to a PUT or POST without `Content-Length`.
+            match with_body {
+                true => request.header("Content-Length", "0"),
+                false => request,
             }
         })
         .await
     }
 
+    fn call(&self, url: &str, retry: spotify_auth::core::accounts::RetryPolicy) -> Call {
+        Call::new(url, self.config.http_timeout, retry, Instant::now())
+    }
+
+    /// The one place every request of the app is sent and its answer read.
     async fn send(
         &self,
         kind: &str,
-        url: &str,
-        retry: RetryPolicy,
+        mut call: Call,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Answer, Error> {
-        let mut attempt = 0;
         loop {
-            attempt += 1;
-            let last = attempt >= ATTEMPTS;
             // A 429 seen by any request (of any replica) holds this one back.
             self.limits.wait(kind).await?;
-            match build().send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let retry_after = response
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok());
-                    let body = match response.text().await {
-                        Ok(body) => body,
-                        Err(e) if !last && retry == RetryPolicy::Idempotent => {
-                            pause(attempt).await;
-                            let _ = e;
-                            continue;
-                        }
-                        Err(e) => return Err(connection(url, e)),
-                    };
-                    if status == 429 {
-                        // Not retried on its own: the pause is the app's, and
-                        // the next try waits for it (or gives up) in `wait`.
-                        self.limits.record(kind, retry_after).await;
-                    }
-                    let again = match status {
-                        429 => true,
-                        500..=599 => retry == RetryPolicy::Idempotent,
-                        _ => false,
-                    };
-                    if again && !last {
-                        if status != 429 {
-                            pause(attempt).await;
-                        }
-                        continue;
-                    }
-                    return match status {
-                        429 => Err(Error::RateLimited {
-                            retry_after_secs: retry_after,
-                        }),
-                        500..=599 => Err(Error::ServerError {
-                            status,
-                            url: url.to_string(),
-                        }),
-                        _ => Ok(Answer { status, body }),
-                    };
-                }
-                Err(e) => {
-                    let unsent = e.is_connect();
-                    if !last && (unsent || retry == RetryPolicy::Idempotent) {
-                        pause(attempt).await;
-                        continue;
-                    }
-                    if e.is_timeout() {
-                        return Err(Error::Timeout {
-                            url: url.to_string(),
-                            secs: self.config.http_timeout.as_secs(),
-                            tries: attempt,
-                        });
-                    }
-                    return Err(connection(url, e));
-                }
+            let limit = call.begin_try(Instant::now())?;
+            let next = match build().timeout(limit).send().await {
+                Ok(response) => self.read(kind, &call, response, limit).await?,
+                Err(e) => call.failed(no_answer(e, limit), Instant::now()),
+            };
+            match next {
+                Next::Done(answer) => break Ok(answer),
+                Next::Fail(error) => break Err(error),
+                // The pause after a 429 is the app's: `limits.wait` sits it out.
+                Next::Retry {
+                    cause: Error::RateLimited { .. },
+                    ..
+                } => {}
+                Next::Retry { wait, .. } => tokio::time::sleep(wait).await,
             }
         }
     }
-}
 
-fn connection(url: &str, e: reqwest::Error) -> Error {
-    let detail = if e.is_connect() {
-        "connection refused or unreachable"
-    } else {
-        "the connection failed"
-    };
-    Error::Connection {
-        url: url.to_string(),
-        detail: detail.into(),
-        source: Some(Box::new(e)),
+    /// Reads an answer's body within the core's cap and asks the core what
+    /// it means; a 429 (not a spent quota) pauses the whole app.
+    async fn read(
+        &self,
+        kind: &str,
+        call: &Call,
+        mut response: reqwest::Response,
+        limit: Duration,
+    ) -> Result<Next, Error> {
+        let status = response.status().as_u16();
+        let header = response.headers().get(reqwest::header::RETRY_AFTER);
+        let retry_after = header.and_then(|v| v.to_str().ok()).map(str::to_string);
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(None) => break,
+                Ok(Some(bytes)) => body.extend_from_slice(&bytes),
+                Err(e) => return Ok(call.failed(no_answer(e, limit), Instant::now())),
+            }
+            call.check_body_len(body.len())?;
+        }
+        let next = call.answered(status, retry_after.as_deref(), body, Instant::now());
+        if status == 429 && !matches!(next, Next::Fail(Error::QuotaExceeded)) {
+            let secs = retry_after_secs(retry_after.as_deref());
+            self.limits.record(kind, secs).await;
+        }
+        Ok(next)
     }
-}
-
-async fn pause(attempt: u32) {
-    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
 }

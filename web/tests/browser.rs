@@ -84,7 +84,7 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
         let base = format!("http://127.0.0.1:{port}");
-        let http = Client::builder()
+        let http = common::http_builder()
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();

@@ -131,7 +131,9 @@ fn a_failed_exchange_signs_nobody_in() {
         .unwrap()
         .1
         .into_owned();
-    let stolen = reqwest::blocking::Client::new()
+    let stolen = common::http_builder()
+        .build()
+        .unwrap()
         .post(format!("{}/api/token", app.sandbox.url()))
         .basic_auth(app.sandbox.client_id(), Some(app.sandbox.client_secret()))
         .header("Content-Type", "application/x-www-form-urlencoded")

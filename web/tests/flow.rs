@@ -32,7 +32,9 @@ fn login_rotates_the_session_and_logout_forgets_it() {
     );
 
     // The id known before login is worth nothing now.
-    let stale = reqwest::blocking::Client::new()
+    let stale = common::http_builder()
+        .build()
+        .unwrap()
         .get(format!("{}/api/me", app.url))
         .header("Cookie", id(&first))
         .send()

@@ -106,9 +106,15 @@ pub fn start_with(options: SandboxOptions, extra: &[(&str, &str)]) -> App {
     }
 }
 
+/// A client builder with the library's TLS (reqwest is built without a TLS
+/// provider of its own).
+pub fn http_builder() -> reqwest::blocking::ClientBuilder {
+    spotify_auth::http::client_builder().unwrap()
+}
+
 /// A browser: its own cookie jar, redirects not followed (tests look at them).
 pub fn browser() -> Client {
-    Client::builder()
+    http_builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))

@@ -100,7 +100,7 @@ impl Replica {
             child,
             dir,
         };
-        let client = Client::new();
+        let client = super::http_builder().build().unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
         while client
             .get(format!("{}/health", replica.url))
