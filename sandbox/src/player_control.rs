@@ -20,7 +20,7 @@ pub(crate) enum Command {
 }
 
 /// `{"error":{"status":..,"message":..,"reason":..}}`, Spotify's player errors.
-fn player_error(status: u16, message: &str, reason: &str) -> Reply {
+pub(crate) fn player_error(status: u16, message: &str, reason: &str) -> Reply {
     Reply::json(
         status,
         &json!({"error": {"status": status, "message": message, "reason": reason}}),
