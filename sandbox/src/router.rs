@@ -11,9 +11,7 @@ use crate::player_control::{command, Command};
 use crate::request::Incoming;
 use crate::respond::{api_error, oauth_error, Reply};
 use crate::shared::Shared;
-use crate::{
-    artists, authorize, control, library, me, player, player_transfer, relay, sdk, token,
-};
+use crate::{artists, authorize, control, library, me, player, player_transfer, relay, sdk, token};
 
 /// Answer one request (on a worker thread).
 pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {

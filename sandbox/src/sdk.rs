@@ -41,7 +41,10 @@ const BUILT_IN_PREFIX: &str = "sandbox-device-";
 pub(crate) fn cors(reply: Reply) -> Reply {
     reply
         .header("Access-Control-Allow-Origin", "*")
-        .header("Access-Control-Allow-Headers", "Authorization, Content-Type")
+        .header(
+            "Access-Control-Allow-Headers",
+            "Authorization, Content-Type",
+        )
         .header("Access-Control-Allow-Methods", "GET, POST, DELETE")
         .header("Access-Control-Max-Age", "600")
 }
@@ -98,8 +101,7 @@ fn register(state: &mut State, rq: &Incoming) -> Reply {
         .ok()
         .and_then(|body| body["name"].as_str().map(str::to_string))
         .unwrap_or_default();
-    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control)
-    {
+    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return api_error(400, "name must be 1 to 100 printable characters");
     }
     let expires_in = token_left(state, rq);

@@ -156,7 +156,13 @@ fn a_browser_device_is_registered_transferred_to_and_played() {
     assert_eq!(next["paused"], false);
 
     // Disconnected: the device is gone, and so is the playback on it.
-    let gone = send(&sb, "DELETE", &format!("/sdk/v1/devices/{device}"), &ada, None);
+    let gone = send(
+        &sb,
+        "DELETE",
+        &format!("/sdk/v1/devices/{device}"),
+        &ada,
+        None,
+    );
     assert_eq!(gone.status(), 204);
     assert_eq!(send(&sb, "GET", &state_path, &ada, None).status(), 404);
     assert_eq!(api_get(&sb, "/v1/me/player", Some(&ada)).status(), 204);
@@ -194,7 +200,10 @@ fn an_expired_token_is_refused_and_each_refresh_is_counted_for_its_user() {
     let (ada, ada_refresh) = token_of(&sb, "ada", SDK);
     let (grace, _) = token_of(&sb, "grace", SDK);
     let (_, body) = register(&sb, &ada, "browser");
-    let state_path = format!("/sdk/v1/devices/{}/state", body["device_id"].as_str().unwrap());
+    let state_path = format!(
+        "/sdk/v1/devices/{}/state",
+        body["device_id"].as_str().unwrap()
+    );
     sb.expire_access_tokens("ada");
     assert_eq!(send(&sb, "GET", &state_path, &ada, None).status(), 401);
     assert_eq!(api_get(&sb, "/v1/me", Some(&grace)).status(), 200);

@@ -1,6 +1,7 @@
 //! The app's state and its routes (the contract other tests rely on).
 
-use crate::routes::{api, auth, page};
+use crate::playback::{self, WebPlayback};
+use crate::routes::{api, auth, page, player};
 use crate::session::SessionCache;
 use crate::spotify::Spotify;
 use crate::store::Store;
@@ -26,6 +27,8 @@ pub struct Shared {
     pub secure_cookies: bool,
     /// True when playing against the in-process sandbox.
     pub sandbox: bool,
+    /// "Play in this browser" (`WEB_PLAYBACK=1`), with the SDK to load.
+    pub web_playback: Option<WebPlayback>,
 }
 
 /// The state of the axum app (cheap to clone).
@@ -51,7 +54,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/playlists", get(api::playlists))
         .route("/api/shows", get(api::shows))
         .route("/api/player", get(api::player))
+        .route("/api/player/transfer", post(player::transfer))
         .route("/api/player/{command}", post(api::command))
         .route("/api/token", get(api::token))
+        .route(playback::SCRIPT_PATH, get(playback::script))
         .with_state(state)
 }

@@ -16,6 +16,7 @@ pub mod cipher;
 pub mod error;
 pub mod home;
 pub mod html;
+pub mod playback;
 pub mod ratelimit;
 pub mod routes;
 pub mod session;

@@ -81,6 +81,17 @@ impl Spotify {
         path: &str,
         token: &AccessToken,
     ) -> Result<Answer, Error> {
+        self.api_with_body(method, path, token, None).await
+    }
+
+    /// [`Spotify::api`] with a JSON body (a transfer's `device_ids`).
+    pub async fn api_with_body(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &AccessToken,
+        json: Option<&str>,
+    ) -> Result<Answer, Error> {
         let url = format!("{}{path}", self.config.api_url);
         let retry = if method == reqwest::Method::GET {
             RetryPolicy::Idempotent
@@ -92,10 +103,12 @@ impl Spotify {
                 .http
                 .request(method.clone(), &url)
                 .bearer_auth(token.secret());
-            if method == reqwest::Method::GET {
-                builder
-            } else {
-                builder.header("Content-Length", "0")
+            match json {
+                Some(body) => builder
+                    .header("Content-Type", "application/json")
+                    .body(body.to_string()),
+                None if method == reqwest::Method::GET => builder,
+                None => builder.header("Content-Length", "0"),
             }
         })
         .await

@@ -27,10 +27,21 @@ pub async fn call(
     method: Method,
     path: &str,
 ) -> Result<Answer, AppError> {
+    call_with_body(state, user_id, method, path, None).await
+}
+
+/// [`call`] with a JSON body.
+pub async fn call_with_body(
+    state: &AppState,
+    user_id: &str,
+    method: Method,
+    path: &str,
+    json: Option<&str>,
+) -> Result<Answer, AppError> {
     let token = state.tokens.access_token(user_id).await?;
     let answer = state
         .spotify
-        .api(method.clone(), path, &token.access_token)
+        .api_with_body(method.clone(), path, &token.access_token, json)
         .await?;
     if answer.status != 401 {
         return Ok(answer);
@@ -39,7 +50,10 @@ pub async fn call(
         .tokens
         .after_unauthorized(user_id, &token.access_token)
         .await?;
-    Ok(state.spotify.api(method, path, &token.access_token).await?)
+    Ok(state
+        .spotify
+        .api_with_body(method, path, &token.access_token, json)
+        .await?)
 }
 
 /// A read endpoint's JSON (`None` for 204 No Content), or the core's error.
@@ -133,9 +147,14 @@ pub async fn command(
 }
 
 /// `GET /api/token`: the access token for the Web Playback SDK (seed 004),
-/// refreshed first when due. The only answer that ever shows a token.
-pub async fn token(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
-    let fresh = state.tokens.access_token(&user.user_id).await?;
+/// refreshed first when due, or when the page says Spotify refused the one it
+/// holds. The only answer that ever shows a token.
+pub async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: SignedIn,
+) -> Result<Response, AppError> {
+    let fresh = crate::playback::token_for_sdk(&state, &user.user_id, &headers).await?;
     let body = json!({"access_token": fresh.access_token.secret(), "expires_at": fresh.expires_at});
     Ok((
         [
