@@ -26,6 +26,12 @@ pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
         return;
     }
 
+    // A browser's CORS preflight is not a call to Spotify: no count, no fault.
+    if incoming.method == tiny_http::Method::Options && incoming.path.starts_with("/sdk/") {
+        let _ = request.respond(sdk::cors(Reply::no_content()).into_response());
+        return;
+    }
+
     let fault = shared.state().arrive(&incoming.path);
     let reply = match fault {
         None => route(shared, &incoming),

@@ -51,11 +51,10 @@ pub(crate) fn cors(reply: Reply) -> Reply {
 
 /// A request under `/sdk/`.
 pub(crate) fn handle(state: &mut State, rq: &Incoming) -> Reply {
-    use tiny_http::Method::{Delete, Get, Options, Post};
+    use tiny_http::Method::{Delete, Get, Post};
     let rest = rq.path.strip_prefix("/sdk/v1/devices").unwrap_or("");
     let parts: Vec<&str> = rest.split('/').skip(1).collect();
     match (&rq.method, rq.path.as_str(), parts.as_slice()) {
-        (Options, _, _) => Reply::no_content(),
         (Get, "/sdk/spotify-player.js", _) => {
             Reply::new(200, "text/javascript; charset=utf-8", SCRIPT)
                 .header("Cache-Control", "no-cache")

@@ -153,4 +153,5 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .unwrap()
         .block_on(future)
 }
+pub mod chromium;
 pub mod replica;
