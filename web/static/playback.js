@@ -79,7 +79,7 @@
     })
       .then(answerOf)
       .then(function (answer) {
-        if (answer.ok) { say('Playback moved to this browser.'); return; }
+        if (answer.ok) { say('Playback moved to this browser.'); changed(); return; }
         if (answer.body.login) { signedOut = true; loginAgain('Your Spotify sign-in has ended: log in again.'); return; }
         // Spotify may not know a brand-new device for a moment: one more try.
         if (answer.status === 404 && !retried) {
@@ -91,7 +91,11 @@
       .catch(function () { say('The app cannot be reached to move playback here.', true); });
   }
 
+  // The page's Player card follows (page.js listens).
+  function changed() { document.dispatchEvent(new Event('player-changed')); }
+
   function show(state) {
+    changed();
     if (!state) {
       status('Ready');
       el('wp-track').textContent = '';
