@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::api_auth::user_caller;
-use crate::player_control::player_error;
+use crate::player_control::{premium_player, PREMIUM_REQUIRED};
 use crate::request::Incoming;
 use crate::respond::{api_error, Reply};
 use crate::state::State;
@@ -31,15 +31,10 @@ pub(crate) fn transfer(state: &mut State, rq: &Incoming) -> Reply {
     };
     let play = body["play"].as_bool().unwrap_or(false);
     let now = state.now();
-    let user = state.user_mut(&id);
-    if !user.premium {
-        return player_error(
-            403,
-            "Player command failed: Premium required",
-            "PREMIUM_REQUIRED",
-        );
-    }
-    let player = &mut user.player;
+    let player = match premium_player(state, &id, PREMIUM_REQUIRED) {
+        Ok(player) => player,
+        Err(reply) => return reply,
+    };
     if !player.transfer(&device_id) {
         return api_error(404, "Device not found");
     }

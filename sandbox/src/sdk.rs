@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use crate::api_auth::user_caller;
 use crate::playback::{Device, Player};
-use crate::player_control::player_error;
+use crate::player_control::{player_error, premium_player};
 use crate::request::Incoming;
 use crate::respond::{api_error, Reply};
 use crate::sdk_state::playback_state;
@@ -104,16 +104,12 @@ fn register(state: &mut State, rq: &Incoming) -> Reply {
         return api_error(400, "name must be 1 to 100 printable characters");
     }
     let expires_in = token_left(state, rq);
-    let user = state.user_mut(&id);
-    if !user.premium {
-        return player_error(
-            403,
-            "This functionality is restricted to premium users only",
-            "PREMIUM_REQUIRED",
-        );
-    }
+    let message = "This functionality is restricted to premium users only";
+    let player = match premium_player(state, &id, message) {
+        Ok(player) => player,
+        Err(reply) => return reply,
+    };
     let device_id = hex_id();
-    let player = &mut user.player;
     let browsers = |p: &Player| {
         p.devices
             .iter()

@@ -195,6 +195,12 @@ fn message(browser: &Browser) -> String {
     browser.text("#wp-message")
 }
 
+/// The card's message, once it contains `part`.
+fn message_with(browser: &Browser, part: &str) -> String {
+    wait_until(WAIT, part, || message(browser).contains(part));
+    message(browser)
+}
+
 #[test]
 #[ignore = "needs chromium and chromedriver; run by the README's test command"]
 fn two_people_play_in_their_own_browsers_and_a_token_is_refreshed_without_a_reload() {
@@ -284,15 +290,8 @@ fn without_premium_the_card_says_so() {
     let app = start_with(SandboxOptions::default(), ON);
     let alan = Browser::start("sdk-alan");
     alan.sign_in(&app.url, "alan");
-    wait_until(WAIT, "the Premium message", || {
-        message(&alan).contains("Premium")
-    });
-    assert!(
-        message(&alan).contains("needs Spotify Premium"),
-        "{}",
-        message(&alan)
-    );
-    assert!(app.sandbox.devices("alan").len() == 2, "no browser device");
+    message_with(&alan, "needs Spotify Premium");
+    assert_eq!(app.sandbox.devices("alan").len(), 2, "no browser device");
 }
 
 #[test]
@@ -312,14 +311,8 @@ fn a_refused_token_ends_with_log_in_again() {
     );
     let ada = Browser::start("sdk-refused");
     ada.sign_in(&app.url, "ada");
-    wait_until(WAIT, "log in again", || {
-        message(&ada).contains("log in again")
-    });
-    assert!(
-        message(&ada).contains("refused the token again"),
-        "{}",
-        message(&ada)
-    );
+    let said = message_with(&ada, "log in again");
+    assert!(said.contains("refused the token again"), "{said}");
     assert_eq!(app.sandbox.refresh_count("ada"), 1, "one refresh first");
     assert!(ada.run("return !document.getElementById('wp-login').hidden;") == json!(true));
 
@@ -330,12 +323,6 @@ fn a_refused_token_ends_with_log_in_again() {
     playing_device(&grace);
     grace_app.sandbox.revoke_refresh_tokens();
     grace_app.sandbox.expire_access_tokens("grace");
-    wait_until(WAIT, "log in again", || {
-        message(&grace).contains("Log in again")
-    });
-    assert!(
-        message(&grace).contains("sign-in has ended"),
-        "{}",
-        message(&grace)
-    );
+    let said = message_with(&grace, "Log in again");
+    assert!(said.contains("sign-in has ended"), "{said}");
 }
