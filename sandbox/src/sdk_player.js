@@ -132,8 +132,9 @@
     var self = this;
     clearTimeout(self._renew);
     if (typeof secs !== 'number' || secs <= 0) { return; }
+    // A renewed token lives about as long again; a refused one is caught by the 401.
     self._renew = setTimeout(function () {
-      if (self._connected) { self._askToken(); }
+      if (self._connected) { self._askToken().then(function () { self._scheduleRenewal(secs); }); }
     }, Math.max(5, secs - 30) * 1000);
   };
 
