@@ -2,7 +2,8 @@
 //! log-in-again card for a token without them, no token in any page, the
 //! transfer route; then, in headless Chromium against the sandbox's SDK
 //! stand-in, two people playing in their own browsers, a token refreshed
-//! under the SDK without a reload, the Premium message and "log in again".
+//! under the SDK without a reload, the Premium message, "log in again", and
+//! the `web_app` binary playing in a browser with `WEB_PLAYBACK=1`.
 //!
 //! The Chromium tests need Debian's `chromium` and `chromium-driver`:
 //! `cargo test -p web_app --test playback -- --include-ignored`. Set
@@ -18,7 +19,7 @@ use std::path::Path;
 use std::time::Duration;
 
 const ON: &[(&str, &str)] = &[("WEB_PLAYBACK", "1")];
-const WAIT: Duration = Duration::from_secs(20);
+const WAIT: Duration = Duration::from_secs(30);
 
 fn access_token(app: &App, user: &str) -> String {
     let row = block_on(app.state.store.load_token(user)).unwrap().unwrap();
@@ -325,4 +326,27 @@ fn a_refused_token_ends_with_log_in_again() {
     grace_app.sandbox.expire_access_tokens("grace");
     let said = message_with(&grace, "Log in again");
     assert!(said.contains("sign-in has ended"), "{said}");
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver; run by the README's test command"]
+fn the_web_app_binary_plays_in_a_browser_with_web_playback_on() {
+    let sandbox = spotify_sandbox::Sandbox::start(SandboxOptions {
+        redirect_uris: vec!["http://127.0.0.1/callback".into()],
+        ..SandboxOptions::default()
+    })
+    .unwrap();
+    let db = std::env::temp_dir().join(format!("web-app-playback-{}.sqlite", std::process::id()));
+    let database_url = format!("sqlite://{}", db.display());
+    let app = common::replica::Replica::start(&database_url, &sandbox, ON);
+    let edsger = Browser::start("sdk-binary");
+    edsger.sign_in(&app.url, "edsger");
+    let device = playing_device(&edsger);
+    assert_eq!(api_player(&edsger)["device"]["id"], json!(device));
+    assert!(sandbox
+        .devices("edsger")
+        .iter()
+        .any(|(id, _)| *id == device));
+    drop(app);
+    let _ = std::fs::remove_file(&db);
 }
