@@ -1,6 +1,6 @@
 //! The control endpoint, `/__sandbox/...`: faults, revocation, the clock, the
 //! per-user switches (playing, active device, Premium, allow-list), the answer
-//! shapes and request counts.
+//! shapes, request counts and expiring one user's access tokens.
 
 use serde_json::{json, Value};
 
@@ -39,6 +39,13 @@ pub(crate) fn control(shared: &Shared, rq: &Incoming) -> Reply {
                 ok()
             }
             Err(reply) => reply,
+        },
+        (Post, "/__sandbox/expire-tokens") => match rq.query("user") {
+            Some(user) if valid_user_id(user) => {
+                shared.state().expire_access_tokens(user);
+                ok()
+            }
+            _ => api_error(400, "expire-tokens needs ?user=ID (A-Z a-z 0-9 . _ -)"),
         },
         (Get, "/__sandbox/users") => Reply::json(200, &users_json(&shared.state())),
         (Post, path) if switch(path).is_some() => {

@@ -24,7 +24,8 @@
 // - the model: `playback` (one player), `users`, `state`, `switches`
 // - endpoints: `redirect_uri`, `consent_page`, `authorize` (`/authorize`),
 //   `client_auth`, `token` (`/api/token`), `api_auth` (bearer, allow-list, scopes),
-//   `shapes`, `me`, `library`, `player`, `player_control`, `artists` (`/v1/...`)
+//   `shapes`, `me`, `library`, `player`, `player_control`, `player_transfer`,
+//   `artists` (`/v1/...`); `sdk_state`, `sdk` (the Web Playback SDK stand-in, `/sdk/...`)
 // - `shared` (state + relay), `fault_parse`, `control` (`/__sandbox/...`), then
 //   `router`, then `sandbox` (the `Sandbox` handle) and `sandbox_handles` (its
 //   run-time controls); `consent` is the client side (a browser stand-in).
@@ -44,6 +45,7 @@ mod options;
 mod playback;
 mod player;
 mod player_control;
+mod player_transfer;
 mod redirect_uri;
 mod relay;
 mod request;
@@ -52,6 +54,8 @@ mod router;
 mod sandbox;
 mod sandbox_handles;
 mod scopes;
+mod sdk;
+mod sdk_state;
 mod shapes;
 mod shared;
 mod state;

@@ -3,32 +3,36 @@
 
 use crate::catalog::{Track, TRACKS};
 
-/// A Spotify Connect device.
+/// A Spotify Connect device: the two built in, or a browser registered by
+/// the Web Playback SDK stand-in.
 pub(crate) struct Device {
-    pub(crate) id: &'static str,
-    pub(crate) name: &'static str,
+    pub(crate) id: String,
+    pub(crate) name: String,
     pub(crate) kind: &'static str,
     pub(crate) volume_percent: u8,
 }
 
-const DEVICES: [Device; 2] = [
-    Device {
-        id: "sandbox-device-0001",
-        name: "Sandbox Speaker",
-        kind: "Computer",
-        volume_percent: 64,
-    },
-    Device {
-        id: "sandbox-device-0002",
-        name: "Sandbox Phone",
-        kind: "Smartphone",
-        volume_percent: 40,
-    },
-];
+impl Device {
+    pub(crate) fn new(id: &str, name: &str, kind: &'static str, volume_percent: u8) -> Device {
+        Device {
+            id: id.to_string(),
+            name: name.to_string(),
+            kind,
+            volume_percent,
+        }
+    }
+}
+
+fn built_in_devices() -> Vec<Device> {
+    vec![
+        Device::new("sandbox-device-0001", "Sandbox Speaker", "Computer", 64),
+        Device::new("sandbox-device-0002", "Sandbox Phone", "Smartphone", 40),
+    ]
+}
 
 /// A user's player.
 pub(crate) struct Player {
-    pub(crate) devices: &'static [Device],
+    pub(crate) devices: Vec<Device>,
     /// Index of the active device in `devices`, when one is.
     pub(crate) active: Option<usize>,
     /// Indexes into [`TRACKS`]; the queue repeats at its end.
@@ -47,7 +51,7 @@ impl Player {
     /// A player with the first device active (or none), nothing loaded yet.
     pub(crate) fn new(active_device: bool) -> Player {
         Player {
-            devices: &DEVICES,
+            devices: built_in_devices(),
             active: active_device.then_some(0),
             queue: (0..TRACKS.len()).collect(),
             position: 0,
@@ -70,7 +74,7 @@ impl Player {
             .collect()
     }
 
-    pub(crate) fn active_device(&self) -> Option<&'static Device> {
+    pub(crate) fn active_device(&self) -> Option<&Device> {
         self.active.map(|i| &self.devices[i])
     }
 
@@ -97,6 +101,27 @@ impl Player {
             }
             None => false,
         }
+    }
+
+    /// Add a device (a browser's player); it is not active until a transfer.
+    pub(crate) fn add_device(&mut self, device: Device) {
+        self.devices.push(device);
+    }
+
+    /// Remove device `id` (a browser's player disconnected); playback on it stops.
+    pub(crate) fn remove_device(&mut self, id: &str) {
+        let Some(index) = self.devices.iter().position(|d| d.id == id) else {
+            return;
+        };
+        self.devices.remove(index);
+        self.active = match self.active {
+            Some(i) if i == index => {
+                self.stop();
+                None
+            }
+            Some(i) if i > index => Some(i - 1),
+            other => other,
+        };
     }
 
     /// Something starts playing on the active device (the first one when none

@@ -6,6 +6,7 @@
 use serde_json::json;
 
 use crate::api_auth::user_caller;
+use crate::playback::Player;
 use crate::request::Incoming;
 use crate::respond::{api_error, Reply};
 use crate::state::State;
@@ -20,11 +21,28 @@ pub(crate) enum Command {
 }
 
 /// `{"error":{"status":..,"message":..,"reason":..}}`, Spotify's player errors.
-fn player_error(status: u16, message: &str, reason: &str) -> Reply {
+pub(crate) fn player_error(status: u16, message: &str, reason: &str) -> Reply {
     Reply::json(
         status,
         &json!({"error": {"status": status, "message": message, "reason": reason}}),
     )
+}
+
+/// What a Web API player command answers a user without Premium.
+pub(crate) const PREMIUM_REQUIRED: &str = "Player command failed: Premium required";
+
+/// The player of user `id` (made up when unknown), or, when the user has no
+/// Premium, the `403 PREMIUM_REQUIRED` answer saying `message`.
+pub(crate) fn premium_player<'a>(
+    state: &'a mut State,
+    id: &str,
+    message: &str,
+) -> Result<&'a mut Player, Reply> {
+    let user = state.user_mut(id);
+    if !user.premium {
+        return Err(player_error(403, message, "PREMIUM_REQUIRED"));
+    }
+    Ok(&mut user.player)
 }
 
 /// Run `command` for the token's user.
@@ -34,15 +52,10 @@ pub(crate) fn command(state: &mut State, rq: &Incoming, command: Command) -> Rep
         Err(reply) => return reply,
     };
     let now = state.now();
-    let user = state.user_mut(&id);
-    if !user.premium {
-        return player_error(
-            403,
-            "Player command failed: Premium required",
-            "PREMIUM_REQUIRED",
-        );
-    }
-    let player = &mut user.player;
+    let player = match premium_player(state, &id, PREMIUM_REQUIRED) {
+        Ok(player) => player,
+        Err(reply) => return reply,
+    };
     if let Some(device_id) = rq.query("device_id") {
         // Naming one of the user's devices makes it the active one.
         if !player.transfer(device_id) {

@@ -11,7 +11,7 @@ use crate::player_control::{command, Command};
 use crate::request::Incoming;
 use crate::respond::{api_error, oauth_error, Reply};
 use crate::shared::Shared;
-use crate::{artists, authorize, control, library, me, player, relay, token};
+use crate::{artists, authorize, control, library, me, player, player_transfer, relay, sdk, token};
 
 /// Answer one request (on a worker thread).
 pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
@@ -23,6 +23,12 @@ pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
     if incoming.path.starts_with("/__sandbox/") {
         let reply = control::control(shared, &incoming);
         let _ = request.respond(reply.into_response());
+        return;
+    }
+
+    // A browser's CORS preflight is not a call to Spotify: no count, no fault.
+    if incoming.method == tiny_http::Method::Options && incoming.path.starts_with("/sdk/") {
+        let _ = request.respond(sdk::cors(Reply::no_content()).into_response());
         return;
     }
 
@@ -47,6 +53,11 @@ pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
         }
         Some(kind) => fault_reply(&incoming.path, &kind),
     };
+    let reply = if incoming.path.starts_with("/sdk/") {
+        sdk::cors(reply)
+    } else {
+        reply
+    };
     let _ = request.respond(reply.into_response());
 }
 
@@ -67,6 +78,9 @@ const API_PATHS: &[&str] = &[
 /// Path -> endpoint.
 fn route(shared: &Shared, rq: &Incoming) -> Reply {
     use tiny_http::Method::{Get, Post, Put};
+    if rq.path.starts_with("/sdk/") {
+        return sdk::handle(&mut shared.state(), rq);
+    }
     let base_url = &shared.base_url;
     let mut state = shared.state();
     let artist_id = rq
@@ -82,6 +96,7 @@ fn route(shared: &Shared, rq: &Incoming) -> Reply {
         (Get, "/v1/me/playlists") => library::get_playlists(&state, rq, base_url),
         (Get, "/v1/me/shows") => library::get_shows(&state, rq, base_url),
         (Get, "/v1/me/player") => player::get_player(&state, rq, base_url),
+        (Put, "/v1/me/player") => player_transfer::transfer(&mut state, rq),
         (Get, "/v1/me/player/devices") => player::get_devices(&state, rq),
         (Get, "/v1/me/player/queue") => player::get_queue(&state, rq, base_url),
         (Put, "/v1/me/player/pause") => command(&mut state, rq, Command::Pause),

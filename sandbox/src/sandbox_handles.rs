@@ -30,6 +30,38 @@ impl Sandbox {
         self.shared.state().request_count(path)
     }
 
+    /// How many refresh requests named one of `user_id`'s refresh tokens.
+    pub fn refresh_count(&self, user_id: &str) -> u64 {
+        self.shared
+            .state()
+            .refreshes
+            .get(user_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Expire every access token of `user_id` now, as when its hour is over
+    /// (other users' tokens and the refresh tokens stay good).
+    pub fn expire_access_tokens(&self, user_id: &str) {
+        self.shared.state().expire_access_tokens(user_id);
+    }
+
+    /// The names and ids of `user_id`'s devices, browsers included
+    /// (`GET /v1/me/player/devices` without a token).
+    pub fn devices(&self, user_id: &str) -> Vec<(String, String)> {
+        self.shared
+            .state()
+            .user(user_id)
+            .map(|u| {
+                u.player
+                    .devices
+                    .iter()
+                    .map(|d| (d.id.clone(), d.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Make something play for `user_id` (`GET /v1/me/player` answers 200 with
     /// `is_playing: true`, activating the first device if none is active), or
     /// end the playback session (204). An unknown id becomes a fresh user.

@@ -59,6 +59,8 @@ pub(crate) struct State {
     pub(crate) clock_offset: u64,
     pub(crate) faults: Vec<Fault>,
     pub(crate) counts: HashMap<String, u64>,
+    /// Refresh requests per user (those naming one of the user's refresh tokens).
+    pub(crate) refreshes: HashMap<String, u64>,
     pub(crate) pending: HashMap<String, Pending>,
     pub(crate) codes: HashMap<String, Code>,
     pub(crate) access_tokens: HashMap<String, AccessToken>,
@@ -86,6 +88,7 @@ impl State {
             clock_offset: 0,
             faults: Vec::new(),
             counts: HashMap::new(),
+            refreshes: HashMap::new(),
             pending: HashMap::new(),
             codes: HashMap::new(),
             access_tokens: HashMap::new(),
@@ -119,6 +122,16 @@ impl State {
     pub(crate) fn revoke_refresh_tokens(&mut self) {
         for token in self.refresh_tokens.values_mut() {
             token.revoked = true;
+        }
+    }
+
+    /// Expire every access token of `user` now (their refresh tokens stay good).
+    pub(crate) fn expire_access_tokens(&mut self, user: &str) {
+        let now = self.now();
+        for token in self.access_tokens.values_mut() {
+            if token.user.as_deref() == Some(user) {
+                token.expires_at = token.expires_at.min(now);
+            }
         }
     }
 

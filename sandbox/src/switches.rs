@@ -50,7 +50,7 @@ pub(crate) fn apply(state: &mut State, user: &str, switch: Switch, on: bool) {
 }
 
 /// `{"users":[{"id", "display_name", "product", "allowed", "active_device",
-/// "is_playing"}], "extended_quota": bool}`.
+/// "is_playing", "refreshes"}], "extended_quota": bool}`.
 pub(crate) fn users_json(state: &State) -> Value {
     let users: Vec<Value> = state
         .users
@@ -61,8 +61,9 @@ pub(crate) fn users_json(state: &State) -> Value {
                 "display_name": u.display_name,
                 "product": if u.premium { "premium" } else { "free" },
                 "allowed": state.is_allowed(&u.id),
-                "active_device": u.player.active_device().map(|d| d.id),
+                "active_device": u.player.active_device().map(|d| d.id.clone()),
                 "is_playing": u.player.playing,
+                "refreshes": state.refreshes.get(&u.id).copied().unwrap_or(0),
             })
         })
         .collect();

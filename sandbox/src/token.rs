@@ -150,6 +150,7 @@ fn refresh(state: &mut State, form: &[(String, String)], auth: ClientAuth) -> Re
     let Some(token) = state.refresh_tokens.get(old) else {
         return revoked();
     };
+    *state.refreshes.entry(token.user.clone()).or_insert(0) += 1;
     if token.revoked
         || now.saturating_sub(token.consent_at) > REFRESH_HORIZON_SECS
         || token.client_id != state.client_id

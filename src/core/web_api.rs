@@ -343,6 +343,10 @@ pub enum Endpoint {
     /// `GET /v1/artists/{id}`: public catalogue data, no scope, app-only
     /// tokens welcome.
     Artist(SpotifyId),
+    /// `PUT /v1/me/player` with [`transfer_body`]: playback moves to one of
+    /// the user's devices, e.g. a browser's Web Playback SDK player
+    /// (`user-modify-playback-state`, Premium).
+    Transfer,
 }
 
 impl Endpoint {
@@ -361,7 +365,7 @@ impl Endpoint {
             Endpoint::SavedShows { limit } => {
                 format!("/v1/me/shows?limit={}", (*limit).clamp(1, 50))
             }
-            Endpoint::Playback => "/v1/me/player".into(),
+            Endpoint::Playback | Endpoint::Transfer => "/v1/me/player".into(),
             Endpoint::Devices => "/v1/me/player/devices".into(),
             Endpoint::Pause => "/v1/me/player/pause".into(),
             Endpoint::Play => "/v1/me/player/play".into(),
@@ -374,7 +378,7 @@ impl Endpoint {
     /// The HTTP method.
     pub fn method(&self) -> Method {
         match self {
-            Endpoint::Pause | Endpoint::Play => Method::Put,
+            Endpoint::Pause | Endpoint::Play | Endpoint::Transfer => Method::Put,
             Endpoint::Next | Endpoint::Previous => Method::Post,
             _ => Method::Get,
         }
@@ -404,12 +408,29 @@ impl Endpoint {
             Endpoint::Playlists { .. } => Some("playlist-read-private"),
             Endpoint::SavedShows { .. } => Some("user-library-read"),
             Endpoint::Playback | Endpoint::Devices => Some("user-read-playback-state"),
-            Endpoint::Pause | Endpoint::Play | Endpoint::Next | Endpoint::Previous => {
-                Some("user-modify-playback-state")
-            }
+            Endpoint::Pause
+            | Endpoint::Play
+            | Endpoint::Next
+            | Endpoint::Previous
+            | Endpoint::Transfer => Some("user-modify-playback-state"),
             Endpoint::Artist(_) => None,
         }
     }
+}
+
+/// Web API: whether `id` can be a device id (Spotify's are 40 hex
+/// characters; 1 to 64 of `A-Z a-z 0-9 - _` are taken, nothing else reaches a request).
+pub fn is_device_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Web API: the body of [`Endpoint::Transfer`], `{"device_ids":[id],"play":play}`
+/// (`play`: start playing there rather than keep the current state).
+pub fn transfer_body(device_id: &str, play: bool) -> String {
+    serde_json::json!({"device_ids": [device_id], "play": play}).to_string()
 }
 
 /// Web API: Spotify's `error.message`, else the start of the body (printable).
@@ -498,6 +519,20 @@ mod tests {
 
     const DEV_ME: &str = r#"{"display_name":"Sandbox Listener","external_urls":{"spotify":"https://open.spotify.com/user/sandbox-user"},"href":"http://x/v1/users/sandbox-user","id":"sandbox-user","images":[],"type":"user","uri":"spotify:user:sandbox-user"}"#;
     const FULL_ME: &str = r#"{"display_name":"Sandbox Listener","id":"sandbox-user","uri":"spotify:user:sandbox-user","email":"s@example.com","country":"SE","product":"premium","explicit_content":{"filter_enabled":false,"filter_locked":false},"followers":{"href":null,"total":12}}"#;
+
+    #[test]
+    fn transfer_to_a_device() {
+        assert_eq!(Endpoint::Transfer.path(), "/v1/me/player");
+        assert_eq!(Endpoint::Transfer.method(), Method::Put);
+        assert_eq!(
+            transfer_body("0d1841b0976bae2a3a310dd74c0f3df354899bc8", true),
+            r#"{"device_ids":["0d1841b0976bae2a3a310dd74c0f3df354899bc8"],"play":true}"#
+        );
+        assert!(is_device_id("0d1841b0976bae2a3a310dd74c0f3df354899bc8"));
+        for bad in ["", "a b", "\"x\"", &"a".repeat(65)] {
+            assert!(!is_device_id(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn profiles_of_both_shapes() {

@@ -6,8 +6,9 @@
 use crate::host_redirect::to_public_host;
 use crate::html;
 use crate::listen_addr::{servable, OWN_ROUTES};
+use crate::playback;
 use crate::request_log::log_request;
-use crate::routes::{api, auth, page};
+use crate::routes::{api, auth, page, player};
 use crate::security_headers::{self, SecurityHeaders};
 use crate::session::clear_tossed_cookies;
 use crate::state::AppState;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 /// Every route.
 pub fn router(state: AppState) -> Router {
-    let headers = Arc::new(SecurityHeaders::new(&state.script_origins));
+    let headers = Arc::new(SecurityHeaders::new(&state.feature_origins()));
     let mut routes = Router::new();
     // Spotify comes back to the redirect URI's path, whatever it is.
     if let Ok(uri) = url::Url::parse(&state.spotify.config.redirect_uri) {
@@ -37,10 +38,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/playlists", get(api::playlists))
         .route("/api/shows", get(api::shows))
         .route("/api/player", get(api::player))
+        .route("/api/player/transfer", post(player::transfer))
         .route("/api/player/{command}", post(api::command))
         .route("/api/token", get(api::token))
         .route("/assets/page.css", get(html::style))
         .route("/assets/page.js", get(html::script))
+        .route(playback::SCRIPT_PATH, get(playback::script))
         .layer(from_fn_with_state(state.clone(), clear_tossed_cookies))
         .layer(from_fn_with_state(state.clone(), to_public_host))
         .layer(map_response_with_state(headers, security_headers::add))

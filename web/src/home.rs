@@ -61,8 +61,8 @@ fn error_line(message: &str) -> String {
     format!("<p class=\"error\">{}</p>", escape(message))
 }
 
-/// The page of a signed-in user.
-pub fn home_page(sandbox: bool, user_id: &str, s: &Sections) -> Response {
+/// The page of a signed-in user; `extra_cards` (HTML) follow the player's.
+pub fn home_page(sandbox: bool, user_id: &str, s: &Sections, extra_cards: &str) -> Response {
     let profile = decoded::<Profile>(&s.me);
     let name = match &profile {
         Ok(Some(p)) => p.display_name.clone().unwrap_or_else(|| p.id.clone()),
@@ -122,7 +122,7 @@ pub fn home_page(sandbox: bool, user_id: &str, s: &Sections) -> Response {
         "<section class=\"who\" id=\"signed-in\">\n<div><p class=\"muted small\">Signed in as</p>\
          <h1 id=\"display-name\">{name}</h1><p class=\"muted small\" id=\"user-id\">{id}</p></div>\n\
          <form method=\"post\" action=\"/logout\"><button class=\"button\" id=\"logout\">Log out</button></form>\n</section>\n\
-         <div class=\"grid\">\n<section class=\"card\" id=\"player\">\n<h2>Player</h2>\n{player}\n</section>\n\
+         <div class=\"grid\">\n<section class=\"card\" id=\"player\">\n<h2>Player</h2>\n{player}\n</section>\n{extra_cards}\
          <section class=\"card\" id=\"playlists\">\n<h2>Playlists</h2>\n{playlists}\n</section>\n\
          <section class=\"card\" id=\"shows\">\n<h2>Saved podcasts</h2>\n{shows}\n</section>\n</div>",
         name = escape(&name),
@@ -137,8 +137,17 @@ pub fn home_page(sandbox: bool, user_id: &str, s: &Sections) -> Response {
     )
 }
 
+/// The player buttons' icons (16 px SVG paths).
+pub const ICON_PREVIOUS: &str = "M3 2h2v12H3zM14 2v12L6 8z";
+/// Pause.
+pub const ICON_PAUSE: &str = "M4 2h3v12H4zM9 2h3v12H9z";
+/// Play.
+pub const ICON_PLAY: &str = "M4 2l10 6-10 6z";
+/// Next.
+pub const ICON_NEXT: &str = "M11 2h2v12h-2zM2 2v12l8-6z";
+
 /// A 16 px icon drawn with `path` (no icon font needed).
-fn icon(path: &str) -> String {
+pub fn icon(path: &str) -> String {
     format!("<svg viewBox=\"0 0 16 16\" width=\"16\" height=\"16\" fill=\"currentColor\" aria-hidden=\"true\"><path d=\"{path}\"/></svg>")
 }
 
@@ -167,9 +176,9 @@ fn player_html(result: &Result<Option<Value>, AppError>) -> String {
     };
     format!(
         "<div id=\"player-now\">{now}</div>\n<div class=\"controls\">{}{}{}{}</div>\n<p class=\"muted small\" id=\"player-message\" aria-live=\"polite\"></p>",
-        button("previous", "Previous", &icon("M3 2h2v12H3zM14 2v12L6 8z")),
-        button("pause", "Pause", &icon("M4 2h3v12H4zM9 2h3v12H9z")),
-        button("play", "Play", &icon("M4 2l10 6-10 6z")),
-        button("next", "Next", &icon("M11 2h2v12h-2zM2 2v12l8-6z")),
+        button("previous", "Previous", &icon(ICON_PREVIOUS)),
+        button("pause", "Pause", &icon(ICON_PAUSE)),
+        button("play", "Play", &icon(ICON_PLAY)),
+        button("next", "Next", &icon(ICON_NEXT)),
     )
 }

@@ -19,6 +19,7 @@ pub mod home;
 pub mod host_redirect;
 pub mod html;
 pub mod listen_addr;
+pub mod playback;
 pub mod ratelimit;
 pub mod request_log;
 pub mod routes;

@@ -7,12 +7,15 @@ use std::process::ExitCode;
 use web_app::server::{self, ServerLimits};
 use web_app::{listen_addr, request_log};
 
-const USAGE: &str = "usage: web_app [--addr HOST:PORT]   (default 127.0.0.1:8888)
+const USAGE: &str = "usage: web_app [--addr HOST:PORT] [--web-playback]   (default 127.0.0.1:8888)
+
+--web-playback (or WEB_PLAYBACK=1): a \"Play in this browser\" card (Spotify's Web Playback SDK;
+Premium, and the scopes streaming user-read-email user-read-private asked at /login).
 
 Settings come from the environment, then .env: SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,
 SPOTIFY_REDIRECT_URI (default http://ADDR/callback), SPOTIFY_SCOPES, SPOTIFY_ACCOUNTS_URL,
 SPOTIFY_API_URL, SPOTIFY_AUTH_DIR, DATABASE_URL (sqlite://FILE or postgres://USER@HOST:PORT/DB),
-SPOTIFY_TOKEN_KEY (the same for every replica), WEB_APP_REFRESH_LOCK (row|lease, PostgreSQL),
+SPOTIFY_TOKEN_KEY (the same for every replica), WEB_PLAYBACK (1 or 0), WEB_APP_REFRESH_LOCK (row|lease, PostgreSQL),
 WEB_APP_DB_POOL (PostgreSQL connections, 16), WEB_APP_SESSION_CACHE_MS (1000; 0 = off),
 WEB_APP_HEAD_TIMEOUT_SECS (10), WEB_APP_IDLE_TIMEOUT_SECS (60), WEB_APP_MAX_CONNECTIONS
 (3/4 of `ulimit -n`), RUST_LOG (warn,web_app=info).
@@ -28,9 +31,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_addr() -> Result<Option<SocketAddr>, String> {
+/// What the command line asks for.
+struct Args {
+    addr: SocketAddr,
+    web_playback: bool,
+}
+
+fn parse_args() -> Result<Option<Args>, String> {
     let mut args = std::env::args().skip(1);
     let mut addr = "127.0.0.1:8888".to_string();
+    let mut web_playback = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--addr" => {
@@ -38,6 +48,7 @@ fn parse_addr() -> Result<Option<SocketAddr>, String> {
                     .next()
                     .ok_or("--addr needs HOST:PORT, e.g. 127.0.0.1:8888")?
             }
+            "--web-playback" => web_playback = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
@@ -48,13 +59,14 @@ fn parse_addr() -> Result<Option<SocketAddr>, String> {
             },
         }
     }
-    addr.parse().map(Some).map_err(|_| {
+    let addr = addr.parse().map_err(|_| {
         format!("--addr `{addr}` is not HOST:PORT with an IP address, e.g. 127.0.0.1:8888")
-    })
+    })?;
+    Ok(Some(Args { addr, web_playback }))
 }
 
 fn run() -> Result<(), String> {
-    let Some(addr) = parse_addr()? else {
+    let Some(Args { addr, web_playback }) = parse_args()? else {
         return Ok(());
     };
     let settings = Settings::read(web_app::startup::dotenv_path()).map_err(|e| e.to_string())?;
@@ -78,6 +90,10 @@ fn run() -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| listen_addr::busy_message(addr, &e, redirect_uri_set))?;
+        let lookup = |name: &str| match name {
+            "WEB_PLAYBACK" if web_playback => Some("1".to_string()),
+            _ => settings.get(name),
+        };
         let prepared = web_app::prepare(lookup, addr).await?;
         for note in &prepared.notes {
             println!("{note}");

@@ -29,4 +29,6 @@
     });
   });
   if (document.getElementById('player')) { setInterval(refresh, 10000); }
+  // The browser's own player (static/playback.js) says when playback changed.
+  document.addEventListener('player-changed', refresh);
 })();

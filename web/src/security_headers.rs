@@ -18,18 +18,24 @@ pub struct SecurityHeaders {
 }
 
 impl SecurityHeaders {
-    /// The headers, scripts allowed from this origin and `extra_script_origins`
-    /// (e.g. `https://sdk.scdn.co` when the Web Playback SDK is on). An origin
-    /// that is not `scheme://host[:port]` is left out.
-    pub fn new(extra_script_origins: &[String]) -> SecurityHeaders {
-        let mut scripts = String::from("'self'");
-        for origin in extra_script_origins.iter().filter(|o| is_origin(o)) {
-            scripts.push(' ');
-            scripts.push_str(origin);
+    /// The headers, scripts allowed from this origin and `feature_origins`
+    /// (e.g. `https://sdk.scdn.co` when the Web Playback SDK is on, which also
+    /// fetches from its origin and plays in a frame of it). An origin that is
+    /// not `scheme://host[:port]` is left out.
+    pub fn new(feature_origins: &[String]) -> SecurityHeaders {
+        let mut extra = String::new();
+        for origin in feature_origins.iter().filter(|o| is_origin(o)) {
+            extra.push(' ');
+            extra.push_str(origin);
         }
+        let frames = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" frame-src{extra};")
+        };
         let policy = format!(
-            "default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' https: data:; \
-             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+            "default-src 'none'; script-src 'self'{extra}; style-src 'self'; img-src 'self' https: data:; \
+             connect-src 'self'{extra};{frames} form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         );
         SecurityHeaders {
             policy: HeaderValue::from_str(&policy).unwrap_or_else(|_| {
@@ -86,6 +92,13 @@ mod tests {
         assert!(sdk
             .policy()
             .contains("script-src 'self' https://sdk.scdn.co http://127.0.0.1:8899;"));
+        assert!(sdk
+            .policy()
+            .contains("connect-src 'self' https://sdk.scdn.co http://127.0.0.1:8899;"));
+        assert!(sdk
+            .policy()
+            .contains("frame-src https://sdk.scdn.co http://127.0.0.1:8899;"));
+        assert!(!plain.policy().contains("frame-src"));
         assert!(!sdk.policy().contains("evil"));
     }
 }

@@ -75,20 +75,35 @@ impl Spotify {
         path: &str,
         token: &AccessToken,
     ) -> Result<Answer, Error> {
+        self.api_with_body(method, path, token, None).await
+    }
+
+    /// [`Spotify::api`] with a JSON body (a transfer's `device_ids`).
+    pub async fn api_with_body(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &AccessToken,
+        json: Option<&str>,
+    ) -> Result<Answer, Error> {
         let url = format!("{}{path}", self.config.api_url);
         let verb = match method.as_str() {
             "POST" => Method::Post,
             "PUT" => Method::Put,
             _ => Method::Get,
         };
-        let with_body = verb != Method::Get;
         self.send("api", self.call(&url, verb.retry()), || {
-            let request = self.http.request(method.clone(), &url);
-            let request = request.bearer_auth(token.secret());
+            let request = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.secret());
             // Spotify answers 411 to a PUT or POST without `Content-Length`.
-            match with_body {
-                true => request.header("Content-Length", "0"),
-                false => request,
+            match json {
+                Some(body) => request
+                    .header("Content-Type", "application/json")
+                    .body(body.to_string()),
+                None if verb == Method::Get => request,
+                None => request.header("Content-Length", "0"),
             }
         })
         .await

@@ -5,6 +5,7 @@
 use crate::app::router;
 use crate::cipher::TokenCipher;
 use crate::folders;
+use crate::playback::WebPlayback;
 use crate::ratelimit::RateLimits;
 use crate::session_cache::SessionCache;
 use crate::spotify::Spotify;
@@ -77,7 +78,17 @@ pub async fn prepare(
             _ => lookup(name),
         }
     };
-    let config = Config::from_lookup(get).map_err(|e| e.to_string())?;
+    let mut config = Config::from_lookup(get).map_err(|e| e.to_string())?;
+    let web_playback = crate::playback::enabled(lookup("WEB_PLAYBACK").as_deref())?
+        .then(|| WebPlayback::for_api(&config.api_url));
+    if let Some(playback) = &web_playback {
+        // The SDK's scopes, asked at /login.
+        crate::playback::add_sdk_scopes(&mut config.scopes);
+        notes.push(format!(
+            "WEB_PLAYBACK: \"Play in this browser\" is on (Premium needed; the SDK from {})",
+            playback.sdk_url
+        ));
+    }
     notes.extend(config.warnings.iter().map(|w| format!("warning: {w}")));
     config.require_secret().map_err(|e| e.to_string())?;
     let redirect = url::Url::parse(&config.redirect_uri).map_err(|e| e.to_string())?;
@@ -134,7 +145,7 @@ pub async fn prepare(
         public_origin,
         secure_cookies,
         sandbox: sandbox.is_some(),
-        script_origins: Vec::new(),
+        web_playback,
     }));
     Ok(Prepared {
         app: router(state.clone()),

@@ -2,6 +2,7 @@
 //! that the routes, the session extractor and the router all depend on it and
 //! it depends on none of them.
 
+use crate::playback::WebPlayback;
 use crate::session_cache::SessionCache;
 use crate::spotify::Spotify;
 use crate::store::Store;
@@ -25,9 +26,20 @@ pub struct Shared {
     pub secure_cookies: bool,
     /// True when playing against the in-process sandbox.
     pub sandbox: bool,
-    /// Origins the pages may load scripts from besides their own (the
-    /// Content-Security-Policy's `script-src`): the Web Playback SDK's, say.
-    pub script_origins: Vec<String>,
+    /// "Play in this browser" (`WEB_PLAYBACK=1`), with the SDK to load.
+    pub web_playback: Option<WebPlayback>,
+}
+
+impl Shared {
+    /// Origins the pages may load scripts and frames from and fetch from,
+    /// besides their own (the Content-Security-Policy): the Web Playback SDK's
+    /// when it is on.
+    pub fn feature_origins(&self) -> Vec<String> {
+        self.web_playback
+            .iter()
+            .map(|playback| playback.sdk_origin())
+            .collect()
+    }
 }
 
 /// The state of the axum app (cheap to clone).

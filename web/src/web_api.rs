@@ -20,10 +20,21 @@ pub async fn call(
     method: Method,
     path: &str,
 ) -> Result<Answer, AppError> {
+    call_with_body(state, user_id, method, path, None).await
+}
+
+/// [`call`] with a JSON body.
+pub async fn call_with_body(
+    state: &AppState,
+    user_id: &str,
+    method: Method,
+    path: &str,
+    json: Option<&str>,
+) -> Result<Answer, AppError> {
     let token = state.tokens.access_token(user_id).await?;
     let answer = state
         .spotify
-        .api(method.clone(), path, &token.access_token)
+        .api_with_body(method.clone(), path, &token.access_token, json)
         .await?;
     if answer.status != 401 {
         return Ok(answer);
@@ -32,7 +43,10 @@ pub async fn call(
         .tokens
         .after_unauthorized(user_id, &token.access_token)
         .await?;
-    Ok(state.spotify.api(method, path, &token.access_token).await?)
+    Ok(state
+        .spotify
+        .api_with_body(method, path, &token.access_token, json)
+        .await?)
 }
 
 /// A read endpoint's JSON (`None` for 204 No Content), or the core's error.

@@ -105,7 +105,7 @@ fn a_request_with_two_session_cookies_is_signed_out_and_they_are_cleared() {
     let app = start();
     let ada = session_value(&sign_in(&app, &browser(), "ada"));
     let alan = session_value(&sign_in(&app, &browser(), "alan"));
-    let plain = Client::builder()
+    let plain = common::http_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -75,7 +75,7 @@ fn a_good_user_is_served_while_more_idle_sockets_than_descriptors_are_held() {
         }
         idle.push(stream);
     }
-    let client = reqwest::blocking::Client::builder()
+    let client = common::http_builder()
         .timeout(Duration::from_secs(5))
         .pool_max_idle_per_host(0)
         .build()

@@ -93,9 +93,14 @@ pub async fn command(
 }
 
 /// `GET /api/token`: the access token for the Web Playback SDK (seed 004),
-/// refreshed first when due. The only answer that ever shows a token.
-pub async fn token(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
-    let fresh = state.tokens.access_token(&user.user_id).await?;
+/// refreshed first when due, or when the page says Spotify refused the one it
+/// holds. The only answer that ever shows a token.
+pub async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: SignedIn,
+) -> Result<Response, AppError> {
+    let fresh = crate::playback::token_for_sdk(&state, &user.user_id, &headers).await?;
     let body = json!({"access_token": fresh.access_token.secret(), "expires_at": fresh.expires_at});
     Ok((
         [

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod page;
+pub mod player;
 
 use axum::http::HeaderMap;
 

@@ -47,7 +47,8 @@ pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Respons
         }
         return page;
     }
-    home_page(state.sandbox, id, &sections)
+    let playback = crate::playback::card(&state, id).await;
+    home_page(state.sandbox, id, &sections, &playback)
 }
 
 impl Sections {

@@ -168,5 +168,6 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .unwrap()
         .block_on(future)
 }
+pub mod chromium;
 pub mod process;
 pub mod replica;

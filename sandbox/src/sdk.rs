@@ -1,0 +1,183 @@
+//! The Web Playback SDK, played by the sandbox: `GET /sdk/spotify-player.js`
+//! serves a stand-in script with the real SDK's interface, and the calls that
+//! script makes with the user's access token (as the real SDK talks to Spotify
+//! with the token `getOAuthToken` handed it) register the browser as a device
+//! of the token's user, report its state and carry its commands:
+//!
+//! - `POST /sdk/v1/devices` `{"name": ...}`: a new device, `{"device_id", "expires_in"}`
+//!   (the seconds its token has left); 403 `INVALID_TOKEN_SCOPES` without
+//!   `streaming`, `user-read-email` and `user-read-private`; 403
+//!   `PREMIUM_REQUIRED` for a user without Premium;
+//! - `GET /sdk/v1/devices/{id}/state`: the `WebPlaybackState` when the device
+//!   is the active one, else `null`; 404 once the device is gone;
+//! - `POST /sdk/v1/devices/{id}/{toggle|pause|resume|next|previous}`: the
+//!   command on the browser's player (when it is the active device), then its state;
+//! - `DELETE /sdk/v1/devices/{id}`: the browser disconnected.
+//!
+//! The page is on another origin (the web app's), so every answer carries
+//! CORS headers; the token travels in `Authorization`, never in a cookie.
+
+use serde_json::{json, Value};
+
+use crate::api_auth::user_caller;
+use crate::playback::{Device, Player};
+use crate::player_control::{player_error, premium_player};
+use crate::request::Incoming;
+use crate::respond::{api_error, Reply};
+use crate::sdk_state::playback_state;
+use crate::state::State;
+
+/// The stand-in for `https://sdk.scdn.co/spotify-player.js`.
+const SCRIPT: &str = include_str!("sdk_player.js");
+
+/// The scopes the real SDK needs of a token.
+pub(crate) const SDK_SCOPES: [&str; 3] = ["streaming", "user-read-email", "user-read-private"];
+
+/// Browser devices a user may have at once; registering one more drops the oldest idle one.
+const MAX_BROWSER_DEVICES: usize = 8;
+const BUILT_IN_PREFIX: &str = "sandbox-device-";
+
+/// Every answer under `/sdk/`, faults included, readable by a page of any origin.
+pub(crate) fn cors(reply: Reply) -> Reply {
+    reply
+        .header("Access-Control-Allow-Origin", "*")
+        .header(
+            "Access-Control-Allow-Headers",
+            "Authorization, Content-Type",
+        )
+        .header("Access-Control-Allow-Methods", "GET, POST, DELETE")
+        .header("Access-Control-Max-Age", "600")
+}
+
+/// A request under `/sdk/`.
+pub(crate) fn handle(state: &mut State, rq: &Incoming) -> Reply {
+    use tiny_http::Method::{Delete, Get, Post};
+    let rest = rq.path.strip_prefix("/sdk/v1/devices").unwrap_or("");
+    let parts: Vec<&str> = rest.split('/').skip(1).collect();
+    match (&rq.method, rq.path.as_str(), parts.as_slice()) {
+        (Get, "/sdk/spotify-player.js", _) => {
+            Reply::new(200, "text/javascript; charset=utf-8", SCRIPT)
+                .header("Cache-Control", "no-cache")
+        }
+        (Post, "/sdk/v1/devices", _) => register(state, rq),
+        (Get, _, [id, "state"]) => with_device(state, rq, id, |player, now| {
+            Reply::json(200, &state_of(player, id, now))
+        }),
+        (Post, _, [id, command]) => {
+            let command = command.to_string();
+            with_device(state, rq, id, |player, now| {
+                if player.active_device().is_some_and(|d| d.id == *id) {
+                    match command.as_str() {
+                        "toggle" if player.playing => player.pause(now),
+                        "toggle" | "resume" => player.play(now),
+                        "pause" => player.pause(now),
+                        "next" => player.skip(true, now),
+                        "previous" => player.skip(false, now),
+                        _ => return api_error(404, "Unknown player command"),
+                    }
+                }
+                Reply::json(200, &state_of(player, id, now))
+            })
+        }
+        (Delete, _, [id]) => with_device(state, rq, id, |player, _| {
+            player.remove_device(id);
+            Reply::no_content()
+        }),
+        _ => api_error(404, "Service not found"),
+    }
+}
+
+/// `POST /sdk/v1/devices`.
+fn register(state: &mut State, rq: &Incoming) -> Reply {
+    let (id, scopes) = match user_caller(state, rq, None) {
+        Ok(caller) => caller,
+        Err(reply) => return reply,
+    };
+    if SDK_SCOPES.iter().any(|s| !scopes.iter().any(|g| g == s)) {
+        return player_error(403, "Invalid token scopes.", "INVALID_TOKEN_SCOPES");
+    }
+    let name = serde_json::from_slice::<Value>(&rq.body)
+        .ok()
+        .and_then(|body| body["name"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return api_error(400, "name must be 1 to 100 printable characters");
+    }
+    let expires_in = token_left(state, rq);
+    let message = "This functionality is restricted to premium users only";
+    let player = match premium_player(state, &id, message) {
+        Ok(player) => player,
+        Err(reply) => return reply,
+    };
+    let device_id = hex_id();
+    let browsers = |p: &Player| {
+        p.devices
+            .iter()
+            .filter(|d| !d.id.starts_with(BUILT_IN_PREFIX))
+            .count()
+    };
+    if browsers(player) >= MAX_BROWSER_DEVICES {
+        let active = player.active_device().map(|d| d.id.clone());
+        let oldest = player
+            .devices
+            .iter()
+            .find(|d| !d.id.starts_with(BUILT_IN_PREFIX) && Some(&d.id) != active.as_ref())
+            .map(|d| d.id.clone());
+        if let Some(oldest) = oldest {
+            player.remove_device(&oldest);
+        }
+    }
+    player.add_device(Device::new(&device_id, &name, "Computer", 100));
+    Reply::json(
+        200,
+        &json!({"device_id": device_id, "expires_in": expires_in}),
+    )
+}
+
+/// Seconds left on the request's (valid) token.
+fn token_left(state: &State, rq: &Incoming) -> u64 {
+    let token = rq
+        .authorization
+        .as_deref()
+        .and_then(|h| h.split_once(' '))
+        .map(|(_, t)| t.trim());
+    token
+        .and_then(|t| state.access_tokens.get(t))
+        .map_or(0, |t| t.expires_at.saturating_sub(state.now()))
+}
+
+/// Runs `act` on the player of the token's user when device `id` is theirs.
+fn with_device(
+    state: &mut State,
+    rq: &Incoming,
+    id: &str,
+    act: impl FnOnce(&mut Player, u64) -> Reply,
+) -> Reply {
+    let user = match user_caller(state, rq, None) {
+        Ok((user, _)) => user,
+        Err(reply) => return reply,
+    };
+    let now = state.now();
+    let player = &mut state.user_mut(&user).player;
+    if !player.devices.iter().any(|d| d.id == id) {
+        return api_error(404, "Device not found");
+    }
+    act(player, now)
+}
+
+/// The device's state: `null` unless it is the active device with something loaded.
+fn state_of(player: &Player, id: &str, now: u64) -> Value {
+    let active_here = player.active_device().is_some_and(|d| d.id == id);
+    if active_here && player.reports_state() {
+        playback_state(player, now)
+    } else {
+        Value::Null
+    }
+}
+
+/// 40 hex characters, like Spotify's device ids.
+fn hex_id() -> String {
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
