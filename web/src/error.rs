@@ -67,9 +67,53 @@ impl AppError {
                     }
                     _ => StatusCode::BAD_GATEWAY,
                 };
-                (status, e.to_string())
+                (status, in_browser(e))
             }
         }
+    }
+}
+
+/// What a person in a browser reads about a core error: what happened, and
+/// what they can do here (log in again, wait, ask whoever runs the app). The
+/// core's own text is used where it already says only that; the binaries, flags
+/// and variables of the command line never reach a page.
+pub fn in_browser(e: &Error) -> String {
+    const FIX_SETTINGS: &str = "logging in again will not help: whoever runs this app must fix its settings (the app's log says which)";
+    match e {
+        Error::AuthorizationDenied { .. } | Error::PendingAuthorizationExpired { .. } | Error::Paste(_) => {
+            "the answer from Spotify could not be used for this login: log in again".into()
+        }
+        Error::InvalidClient(_) => format!("Spotify refused this app's credentials (invalid_client): {FIX_SETTINGS}"),
+        Error::RedirectUriMismatch => format!("Spotify says this app's return address differs from the one registered for it (invalid_grant, Invalid redirect URI): {FIX_SETTINGS}"),
+        Error::MissingClientId
+        | Error::MissingClientSecret
+        | Error::EmptyClientSecret
+        | Error::Config(_)
+        | Error::RedirectUri(_)
+        | Error::UnknownScope { .. } => format!("the app is not set up right: {FIX_SETTINGS}"),
+        Error::InvalidAuthorizationCode | Error::CodeVerifierIncorrect => format!("{e}: log in again"),
+        Error::RefreshTokenRevoked | Error::NoSavedToken { .. } | Error::NoPendingAuthorization { .. } => {
+            "your Spotify sign-in has ended (revoked, or older than six months): log in again".into()
+        }
+        Error::MissingScopes(scopes) => format!("this app was not granted {} for you: log out, then log in again and allow it", scopes.join(" ")),
+        Error::ApiUnauthorized { needed_scope: Some(scope), .. } | Error::ScopeNotGranted { scope, .. } => {
+            format!("this app was not granted the permission {scope} for you: log out, then log in again and allow it")
+        }
+        Error::ApiUnauthorized { status, .. } => format!("Spotify no longer accepts this sign-in ({status}): log out and log in again"),
+        Error::RateLimited { retry_after_secs } => format!(
+            "Spotify is limiting this app's requests (429): try again in {} s",
+            retry_after_secs.unwrap_or(30).max(1)
+        ),
+        Error::Timeout { secs, .. } => format!("Spotify did not answer within {secs} s: try again in a minute"),
+        Error::Connection { .. } => "the app could not reach Spotify: try again in a minute".into(),
+        Error::UnexpectedResponse(_) => "Spotify answered something this app could not read: try again in a minute".into(),
+        Error::HttpClient(_)
+        | Error::RandomSource(_)
+        | Error::Storage { .. }
+        | Error::UnsafeAuthDir { .. }
+        | Error::DamagedFile { .. }
+        | Error::Listener(_) => "the app failed on its side: try again in a minute".into(),
+        other => other.to_string(),
     }
 }
 
@@ -96,7 +140,7 @@ impl IntoResponse for AppError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -127,5 +171,19 @@ mod tests {
         .into_response();
         assert_eq!(limited.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(limited.headers()[RETRY_AFTER], "30");
+    }
+
+    /// Command-line advice, which no page or answer of the web app may show.
+    pub(crate) const COMMAND_LINE: [&str; 4] =
+        ["step1_auth_url", "step2_get_tokens", "SPOTIFY_", "--"];
+
+    #[test]
+    fn answers_name_no_binary_flag_or_variable() {
+        for e in spotify_auth::core::error::one_of_each() {
+            let (_, message) = AppError::from(e).status_and_message();
+            for advice in COMMAND_LINE {
+                assert!(!message.contains(advice), "{advice} in {message}");
+            }
+        }
     }
 }
