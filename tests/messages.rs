@@ -68,3 +68,38 @@ fn nothing_listening_on_a_loopback_url_points_at_the_sandbox() {
     );
     assert!(!run.stderr.contains("check the network"), "{}", run.stderr);
 }
+
+#[test]
+fn a_tilde_in_the_auth_dir_of_dotenv_is_the_home_folder() {
+    let mut world = World::new();
+    let home = world.dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    world.set("HOME", home.to_str().unwrap());
+    std::fs::write(world.dir.join(".env"), "SPOTIFY_AUTH_DIR=~/spauth\n").unwrap();
+    let step2 = world.obtain_token();
+    let token = home.join("spauth").join("token.json");
+    assert!(token.is_file(), "{}", step2.stdout);
+    assert!(!world.dir.join("~").exists(), "a folder named ~ was made");
+
+    let doctor = world.run("doctor", &[]);
+    let line = doctor
+        .stdout
+        .lines()
+        .find(|l| l.contains("SPOTIFY_AUTH_DIR:"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        line.starts_with("ok")
+            && line.contains(&format!("that is {}", home.join("spauth").display())),
+        "{}",
+        doctor.stdout
+    );
+    assert!(
+        doctor
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("ok") && l.contains("saved token")),
+        "{}",
+        doctor.stdout
+    );
+}

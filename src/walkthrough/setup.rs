@@ -96,6 +96,10 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
         .iter()
         .filter_map(|name| settings.get(name).map(|v| (name.to_string(), v)))
         .collect();
+    // For a leading `~/` in SPOTIFY_AUTH_DIR (see `Config::from_lookup`).
+    if let Some(home) = settings.get("HOME") {
+        values.insert("HOME".into(), home);
+    }
     values
         .entry("SPOTIFY_SCOPES".into())
         .or_insert_with(|| DEFAULT_SCOPES.into());

@@ -185,13 +185,15 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
 
 /// Checks one variable alone with the same rules as [`Config::from_lookup`]
 /// (a valid client id stands in for the others), so each is reported.
-fn alone(name: &str, value: &str) -> Result<Config, String> {
+pub(super) fn alone(name: &str, value: &str) -> Result<Config, String> {
     const STAND_IN_ID: &str = "00000000000000000000000000000000";
     Config::from_lookup(|n| {
         if n == name {
             Some(value.to_string())
         } else if n == "SPOTIFY_CLIENT_ID" {
             Some(STAND_IN_ID.to_string())
+        } else if n == "HOME" {
+            std::env::var("HOME").ok()
         } else {
             None
         }
