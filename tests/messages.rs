@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{edit_token, free_port, World};
+use common::{edit_token, free_port, Run, World};
 
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -99,6 +99,61 @@ fn a_tilde_in_the_auth_dir_of_dotenv_is_the_home_folder() {
             .stdout
             .lines()
             .any(|l| l.starts_with("ok") && l.contains("saved token")),
+        "{}",
+        doctor.stdout
+    );
+}
+
+#[test]
+fn from_a_subfolder_the_projects_dotenv_is_named() {
+    let mut world = World::new();
+    for name in ["SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"] {
+        world.unset(name);
+    }
+    std::fs::write(
+        world.dir.join(".env"),
+        format!("SPOTIFY_CLIENT_ID={}\n", world.sandbox.client_id()),
+    )
+    .unwrap();
+    let notebooks = world.dir.join("notebooks");
+    std::fs::create_dir_all(&notebooks).unwrap();
+    let in_notebooks = |bin: &str| -> Run {
+        let output = world
+            .command(bin, &[])
+            .current_dir(&notebooks)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        Run::from(output)
+    };
+
+    let step1 = in_notebooks("step1_auth_url");
+    step1.assert_error("SPOTIFY_CLIENT_ID is not set");
+    let searched = notebooks.join(".env");
+    let project = world.dir.join(".env");
+    for expected in [
+        format!("nor {} sets it", searched.display()),
+        format!("{} is not read from here", project.display()),
+        format!("run from {}", world.dir.display()),
+    ] {
+        assert!(
+            step1.stderr.contains(&expected),
+            "{expected}: {}",
+            step1.stderr
+        );
+    }
+
+    let doctor = in_notebooks("doctor");
+    let line = doctor
+        .stdout
+        .lines()
+        .find(|l| l.contains(" .env: "))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        line.starts_with("warn")
+            && line.contains(&format!("no {}", searched.display()))
+            && line.contains(&format!("run from {}", world.dir.display())),
         "{}",
         doctor.stdout
     );

@@ -2,6 +2,8 @@
 //! with the binary or flag that fixes it where the core can name none.
 
 use crate::core::error::Error;
+use crate::settings::dotenv_above;
+use std::path::Path;
 
 /// What a binary prints after `error: `, and a notebook shows.
 pub fn message(error: &Error) -> String {
@@ -12,7 +14,7 @@ pub fn message(error: &Error) -> String {
         Error::UnknownScope { suggestion: None, .. } => {
             format!("{error}: fix SPOTIFY_SCOPES or --scope")
         }
-        Error::MissingClientId => "SPOTIFY_CLIENT_ID is not set: copy the client id from your app at https://developer.spotify.com/dashboard into .env; or try the offline sandbox: `cargo run` walks the whole flow, and `cargo run --bin sandbox` prints the lines to put in .env for this program".into(),
+        Error::MissingClientId => missing_client_id(Path::new(".env")),
         Error::ScopeNotGranted { scope, .. } => format!(
             "{error}: add {scope} to SPOTIFY_SCOPES and run step 1 again (step1_auth_url, then step2_get_tokens)"
         ),
@@ -64,6 +66,21 @@ pub fn message(error: &Error) -> String {
         ),
         Error::DamagedFile { .. } => format!("{error}: delete it and run step 1 again"),
         other => other.to_string(),
+    }
+}
+
+/// `SPOTIFY_CLIENT_ID` unset: the `.env` that was read (`dotenv`), and the
+/// project's `.env` above it when run from a subfolder.
+fn missing_client_id(dotenv: &Path) -> String {
+    let searched = std::path::absolute(dotenv).unwrap_or_else(|_| dotenv.to_path_buf());
+    match dotenv_above(dotenv) {
+        Some(above) => format!(
+            "SPOTIFY_CLIENT_ID is not set: neither the environment nor {} sets it, and {} is not read from here (.env is read from the current folder only): run from {}, or copy the client id into this folder's .env",
+            searched.display(),
+            above.display(),
+            above.parent().unwrap_or(&above).display()
+        ),
+        None => format!("SPOTIFY_CLIENT_ID is not set (neither the environment nor {} sets it): copy the client id from your app at https://developer.spotify.com/dashboard into .env; or try the offline sandbox: `cargo run` walks the whole flow, and `cargo run --bin sandbox` prints the lines to put in .env for this program", searched.display()),
     }
 }
 
