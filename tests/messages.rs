@@ -158,3 +158,38 @@ fn from_a_subfolder_the_projects_dotenv_is_named() {
         doctor.stdout
     );
 }
+
+#[test]
+fn the_sandbox_tour_applies_the_redirect_uri_rules_and_says_it_uses_its_own() {
+    let tour = |redirect_uri: &str| -> Run {
+        let mut world = World::new();
+        for name in [
+            "SPOTIFY_CLIENT_ID",
+            "SPOTIFY_CLIENT_SECRET",
+            "SPOTIFY_ACCOUNTS_URL",
+            "SPOTIFY_API_URL",
+        ] {
+            world.unset(name);
+        }
+        world.set("SPOTIFY_REDIRECT_URI", redirect_uri);
+        world.run("walkthrough", &[])
+    };
+    // Refused by step 1, so refused here too, with the same fix.
+    let localhost = tour("http://localhost:8888/callback");
+    localhost.assert_error("localhost");
+    assert!(
+        localhost.stderr.contains("http://127.0.0.1:8888/callback"),
+        "{}",
+        localhost.stderr
+    );
+    // Allowed, but not the sandbox app's: said so.
+    let other = tour("http://127.0.0.1:9999/cb");
+    assert!(other.ok(), "{}", other.stderr);
+    assert!(
+        other.stderr.contains(
+            "warning: the sandbox tour uses its own app's redirect URI http://127.0.0.1:8888/callback, not SPOTIFY_REDIRECT_URI http://127.0.0.1:9999/cb"
+        ),
+        "{}",
+        other.stderr
+    );
+}
