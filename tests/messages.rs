@@ -12,6 +12,13 @@ fn now() -> u64 {
         .as_secs()
 }
 
+/// `doctor`'s first line about `topic` (`ok    SPOTIFY_AUTH_DIR: ...`).
+fn doctor_line(doctor: &Run, topic: &str) -> String {
+    let topic = format!(" {topic}: ");
+    let line = doctor.stdout.lines().find(|l| l.contains(&topic));
+    line.unwrap_or_default().to_string()
+}
+
 #[test]
 fn client_credentials_without_a_secret_needs_the_secret_not_pkce() {
     let mut world = World::new();
@@ -82,12 +89,7 @@ fn a_tilde_in_the_auth_dir_of_dotenv_is_the_home_folder() {
     assert!(!world.dir.join("~").exists(), "a folder named ~ was made");
 
     let doctor = world.run("doctor", &[]);
-    let line = doctor
-        .stdout
-        .lines()
-        .find(|l| l.contains("SPOTIFY_AUTH_DIR:"))
-        .unwrap_or_default()
-        .to_string();
+    let line = doctor_line(&doctor, "SPOTIFY_AUTH_DIR");
     assert!(
         line.starts_with("ok")
             && line.contains(&format!("that is {}", home.join("spauth").display())),
@@ -144,12 +146,7 @@ fn from_a_subfolder_the_projects_dotenv_is_named() {
     }
 
     let doctor = in_notebooks("doctor");
-    let line = doctor
-        .stdout
-        .lines()
-        .find(|l| l.contains(" .env: "))
-        .unwrap_or_default()
-        .to_string();
+    let line = doctor_line(&doctor, ".env");
     assert!(
         line.starts_with("warn")
             && line.contains(&format!("no {}", searched.display()))
@@ -163,14 +160,7 @@ fn from_a_subfolder_the_projects_dotenv_is_named() {
 fn the_sandbox_tour_applies_the_redirect_uri_rules_and_says_it_uses_its_own() {
     let tour = |redirect_uri: &str| -> Run {
         let mut world = World::new();
-        for name in [
-            "SPOTIFY_CLIENT_ID",
-            "SPOTIFY_CLIENT_SECRET",
-            "SPOTIFY_ACCOUNTS_URL",
-            "SPOTIFY_API_URL",
-        ] {
-            world.unset(name);
-        }
+        world.without_app();
         world.set("SPOTIFY_REDIRECT_URI", redirect_uri);
         world.run("walkthrough", &[])
     };

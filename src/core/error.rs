@@ -4,7 +4,8 @@
 //! sends a user back to log in on [`Error::RefreshTokenRevoked`], a binary
 //! asks for the secret on [`Error::MissingClientSecret`]). The `Display` text
 //! says what happened, for every front end: it never names a binary, a flag,
-//! a step to run or an environment variable. The front ends add what to do:
+//! a step to run or an environment variable (only a [`Error::Config`] or
+//! [`Error::RedirectUri`] about a setting names it). The front ends add what to do:
 //! the walkthrough layer (`crate::walkthrough::message`) the binary, flag or
 //! variable; the web app what to do in a browser.
 
