@@ -145,6 +145,14 @@ fn from_a_subfolder_the_projects_dotenv_is_named() {
         );
     }
 
+    let tour = in_notebooks("walkthrough");
+    assert!(tour.ok(), "{}", tour.stderr);
+    let expected = format!(
+        "warning: {} sets SPOTIFY_CLIENT_ID but is not read from here",
+        project.display()
+    );
+    assert!(tour.stderr.contains(&expected), "{}", tour.stderr);
+
     let doctor = in_notebooks("doctor");
     let line = doctor_line(&doctor, ".env");
     assert!(

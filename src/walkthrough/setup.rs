@@ -118,6 +118,19 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
             .map_err(|e| {
             Error::Config(format!("cannot start the sandbox on 127.0.0.1 ({e})"))
         })?;
+        // Run from a subfolder, the project's app is one folder up, unread.
+        let above = crate::settings::dotenv_above(&options.dotenv);
+        let sets_id = |path: &PathBuf| {
+            crate::settings::read_dotenv(path)
+                .is_ok_and(|vars| vars.get("SPOTIFY_CLIENT_ID").is_some_and(|v| !v.is_empty()))
+        };
+        if let Some(above) = above.filter(sets_id) {
+            sandbox_notes.push(format!(
+                "{} sets SPOTIFY_CLIENT_ID but is not read from here (.env is read from the current folder only): run from {} to use your app",
+                above.display(),
+                above.parent().unwrap_or(&above).display()
+            ));
+        }
         // The learner's own redirect URI meets the rules the steps apply,
         // then is set aside for the sandbox's (the one its app registers).
         if let Some(own) = values.get("SPOTIFY_REDIRECT_URI") {
