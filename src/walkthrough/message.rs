@@ -1,5 +1,5 @@
 //! The walkthrough's one-line message for each [`Error`]: the core's text,
-//! with the binary or flag that fixes it where the core can name none.
+//! with the binary, flag or variable that fixes it, which the core never names.
 
 use crate::core::error::Error;
 use crate::settings::dotenv_above;

@@ -78,7 +78,8 @@ impl AppError {
 /// core's own text is used where it already says only that; the binaries, flags
 /// and variables of the command line never reach a page.
 pub fn in_browser(e: &Error) -> String {
-    const FIX_SETTINGS: &str = "logging in again will not help: whoever runs this app must fix its settings (the app's log says which)";
+    const FIX_SETTINGS: &str =
+        "logging in again will not help: whoever runs this app must fix its settings";
     match e {
         Error::AuthorizationDenied { .. } | Error::PendingAuthorizationExpired { .. } | Error::Paste(_) => {
             "the answer from Spotify could not be used for this login: log in again".into()
@@ -93,17 +94,20 @@ pub fn in_browser(e: &Error) -> String {
         | Error::UnknownScope { .. } => format!("the app is not set up right: {FIX_SETTINGS}"),
         Error::InvalidAuthorizationCode | Error::CodeVerifierIncorrect => format!("{e}: log in again"),
         Error::RefreshTokenRevoked | Error::NoSavedToken { .. } | Error::NoPendingAuthorization { .. } => {
-            "your Spotify sign-in has ended (revoked, or older than six months): log in again".into()
+            "your Spotify sign-in is over (revoked, older than six months, or logged out): log in again".into()
         }
         Error::MissingScopes(scopes) => format!("this app was not granted {} for you: log out, then log in again and allow it", scopes.join(" ")),
         Error::ApiUnauthorized { needed_scope: Some(scope), .. } | Error::ScopeNotGranted { scope, .. } => {
             format!("this app was not granted the permission {scope} for you: log out, then log in again and allow it")
         }
         Error::ApiUnauthorized { status, .. } => format!("Spotify no longer accepts this sign-in ({status}): log out and log in again"),
-        Error::RateLimited { retry_after_secs } => format!(
+        Error::RateLimited { retry_after_secs: Some(secs) } => format!(
             "Spotify is limiting this app's requests (429): try again in {} s",
-            retry_after_secs.unwrap_or(30).max(1)
+            secs.max(&1)
         ),
+        Error::RateLimited { retry_after_secs: None } => {
+            "Spotify is limiting this app's requests (429): try again in a little while".into()
+        }
         Error::Timeout { secs, .. } => format!("Spotify did not answer within {secs} s: try again in a minute"),
         Error::Connection { .. } => "the app could not reach Spotify: try again in a minute".into(),
         Error::UnexpectedResponse(_) => "Spotify answered something this app could not read: try again in a minute".into(),
