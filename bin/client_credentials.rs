@@ -12,7 +12,7 @@
 //! cannot work: an app-only token has no user.
 
 use spotify_auth::core::web_api::EXAMPLE_ARTIST_ID;
-use spotify_auth::walkthrough::{cli, report, setup};
+use spotify_auth::walkthrough::{cli, message, report, setup};
 use spotify_auth::{now_secs, AppTokenSource, Endpoint, Error, Result, SpotifyId};
 
 const USAGE: &str = "usage: client_credentials [--artist ID (22 characters, default 0OdUWJ0sBjDrqHygGUXeCF)] [--me]";
@@ -29,7 +29,8 @@ fn main() -> std::process::ExitCode {
 fn run() -> Result<()> {
     let args = parse_args(cli::args()?.into_iter())?;
     let auth = setup::binary_session()?;
-    let secret = cli::client_secret(auth.config())?;
+    let secret =
+        cli::client_secret(auth.config()).map_err(message::secret_for_client_credentials)?;
     let auth = auth.with_client_secret(secret);
 
     println!("== Client Credentials: an app-only token ==");

@@ -4,7 +4,7 @@
 use crate::core::config::Config;
 use crate::core::error::{Error, Result};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 impl Config {
     /// Reads the environment, then `.env` in the current directory for what
@@ -60,6 +60,19 @@ impl std::fmt::Debug for Settings {
             .field("dotenv_names", &names)
             .finish()
     }
+}
+
+/// The nearest `.env` in a folder above the one of `dotenv_path`, when there is
+/// one: the project's settings, which a binary run from a subfolder (such as
+/// `notebooks/`) does not read.
+pub fn dotenv_above(dotenv_path: &Path) -> Option<PathBuf> {
+    let searched = std::path::absolute(dotenv_path).ok()?;
+    searched
+        .parent()?
+        .ancestors()
+        .skip(1)
+        .map(|folder| folder.join(".env"))
+        .find(|path| path.is_file())
 }
 
 /// Reads `.env` into a map without touching the process environment.

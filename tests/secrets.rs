@@ -370,15 +370,8 @@ fn walkthrough_with_credentials_never_shows_the_secret() {
 #[test]
 fn walkthrough_in_sandbox_mode_never_shows_the_secret() {
     let mut world = World::new();
-    for name in [
-        "SPOTIFY_CLIENT_ID",
-        "SPOTIFY_CLIENT_SECRET",
-        "SPOTIFY_ACCOUNTS_URL",
-        "SPOTIFY_API_URL",
-        "SPOTIFY_REDIRECT_URI",
-    ] {
-        world.unset(name);
-    }
+    world.without_app();
+    world.unset("SPOTIFY_REDIRECT_URI");
     let walk = run(&world, "walkthrough", &[]);
     assert!(walk.ok(), "{}\n{}", walk.stdout, walk.stderr);
     assert!(walk.stdout.contains("SANDBOX MODE"));

@@ -191,12 +191,14 @@ mod tests {
     }
 
     #[test]
-    fn invalid_client_mentions_quotes() {
-        let msg = accounts_error(
+    fn invalid_client_is_its_own_error() {
+        let e = accounts_error(
             400,
             r#"{"error":"invalid_client","error_description":"Invalid client"}"#,
-        )
-        .to_string();
-        assert!(msg.contains("without quotes"), "{msg}");
+        );
+        assert!(
+            matches!(&e, Error::InvalidClient(d) if d == "Invalid client"),
+            "{e}"
+        );
     }
 }

@@ -86,8 +86,10 @@ impl Config {
             DEFAULT_ACCOUNTS_URL,
         )?;
         let api_url = base_url("SPOTIFY_API_URL", get("SPOTIFY_API_URL")?, DEFAULT_API_URL)?;
-        let auth_dir =
-            PathBuf::from(get("SPOTIFY_AUTH_DIR")?.unwrap_or_else(|| DEFAULT_AUTH_DIR.into()));
+        let auth_dir = match get("SPOTIFY_AUTH_DIR")? {
+            None => PathBuf::from(DEFAULT_AUTH_DIR),
+            Some(dir) => home_expanded(&dir, lookup("HOME").filter(|h| !h.is_empty()))?,
+        };
         let timeout_secs = match get("SPOTIFY_HTTP_TIMEOUT_SECS")? {
             None => DEFAULT_HTTP_TIMEOUT_SECS,
             Some(v) => v.parse::<u64>().ok().filter(|s| (1..=600).contains(s)).ok_or_else(|| {
@@ -169,6 +171,26 @@ fn check_client_id(id: &str) -> Result<()> {
     )))
 }
 
+/// `SPOTIFY_AUTH_DIR` with a leading `~/` (or a lone `~`) expanded to `home`
+/// as a shell would: `.env` is read by no shell, and a folder named `~` would
+/// be made in the current directory instead.
+fn home_expanded(dir: &str, home: Option<String>) -> Result<PathBuf> {
+    let Some(rest) = dir.strip_prefix('~') else {
+        return Ok(PathBuf::from(dir));
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return Err(Error::Config(format!(
+            "SPOTIFY_AUTH_DIR `{dir}` starts with `~name`, which only a shell expands: write the folder's full path"
+        )));
+    }
+    match home {
+        Some(home) => Ok(PathBuf::from(home).join(rest.trim_start_matches('/'))),
+        None => Err(Error::Config(format!(
+            "SPOTIFY_AUTH_DIR `{dir}` starts with `~`, but HOME is not set to expand it: write the folder's full path"
+        ))),
+    }
+}
+
 fn base_url(name: &str, value: Option<String>, default: &str) -> Result<String> {
     let value = value.unwrap_or_else(|| default.into());
     match url::Url::parse(&value) {
@@ -194,6 +216,26 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn a_leading_tilde_is_the_home_folder() {
+        let with_home = |dir: &str, home: Option<&str>| {
+            let mut vars = vec![("SPOTIFY_CLIENT_ID", ID), ("SPOTIFY_AUTH_DIR", dir)];
+            vars.extend(home.map(|h| ("HOME", h)));
+            config(&vars).map(|c| c.auth_dir)
+        };
+        let home = Some("/home/ada");
+        assert_eq!(
+            with_home("~/spauth", home).unwrap(),
+            PathBuf::from("/home/ada/spauth")
+        );
+        assert_eq!(with_home("~", home).unwrap(), PathBuf::from("/home/ada"));
+        assert_eq!(with_home("a/~/b", home).unwrap(), PathBuf::from("a/~/b"));
+        let err = with_home("~bob/x", home).unwrap_err().to_string();
+        assert!(err.contains("full path"), "{err}");
+        let err = with_home("~/x", None).unwrap_err().to_string();
+        assert!(err.contains("HOME is not set"), "{err}");
     }
 
     #[test]
@@ -260,16 +302,10 @@ mod tests {
 
     #[test]
     fn missing_id_and_secret_say_what_to_set() {
-        assert!(config(&[])
-            .unwrap_err()
-            .to_string()
-            .contains("SPOTIFY_CLIENT_ID is not set"));
+        assert!(matches!(config(&[]), Err(Error::MissingClientId)));
         let c = config(&[("SPOTIFY_CLIENT_ID", ID)]).unwrap();
-        let err = c.require_secret().unwrap_err().to_string();
-        assert!(
-            err.contains("SPOTIFY_CLIENT_SECRET") && err.contains("PKCE"),
-            "{err}"
-        );
+        let err = c.require_secret().unwrap_err();
+        assert!(matches!(err, Error::MissingClientSecret), "{err}");
     }
 
     #[test]

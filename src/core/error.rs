@@ -3,8 +3,11 @@
 //! Each variant means one thing, so a program can act on it (a web server
 //! sends a user back to log in on [`Error::RefreshTokenRevoked`], a binary
 //! asks for the secret on [`Error::MissingClientSecret`]). The `Display` text
-//! names the cause and the setting to fix; it never names a binary or a flag:
-//! the walkthrough layer (`crate::walkthrough::message`) adds those.
+//! says what happened, for every front end: it never names a binary, a flag,
+//! a step to run or an environment variable (only a [`Error::Config`] or
+//! [`Error::RedirectUri`] about a setting names it). The front ends add what to do:
+//! the walkthrough layer (`crate::walkthrough::message`) the binary, flag or
+//! variable; the web app what to do in a browser.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -253,64 +256,57 @@ impl fmt::Display for Error {
                 f.write_str(m)
             }
             Error::MissingClientId => f.write_str(
-                "SPOTIFY_CLIENT_ID is not set: copy the client id from your app at https://developer.spotify.com/dashboard into .env",
+                "no client id is set: every request names the app by the Client ID shown in its dashboard (https://developer.spotify.com/dashboard)",
             ),
             Error::MissingClientSecret => f.write_str(
-                "SPOTIFY_CLIENT_SECRET is not set: put it in .env or the environment (from the app's dashboard), or use PKCE, which needs no secret",
+                "no client secret is set: this grant authenticates the app with its client secret (its dashboard, View client secret); only the Authorization Code flow with PKCE goes without",
             ),
-            Error::EmptyClientSecret => f.write_str(
-                "the client secret typed was empty: type it again (copy it from the app's dashboard, View client secret), or set SPOTIFY_CLIENT_SECRET, or use PKCE, which needs no secret",
-            ),
-            Error::UnknownScope { scope, suggestion: Some(s) } => write!(
-                f,
-                "unknown scope `{scope}`: did you mean `{s}`? Fix SPOTIFY_SCOPES"
-            ),
+            Error::EmptyClientSecret => f.write_str("the client secret typed was empty"),
+            Error::UnknownScope { scope, suggestion: Some(s) } => {
+                write!(f, "unknown scope `{scope}`: did you mean `{s}`?")
+            }
             Error::UnknownScope { scope, suggestion: None } => write!(
                 f,
-                "unknown scope `{scope}`: see https://developer.spotify.com/documentation/web-api/concepts/scopes and fix SPOTIFY_SCOPES"
+                "unknown scope `{scope}` (the scopes: https://developer.spotify.com/documentation/web-api/concepts/scopes)"
             ),
             Error::RandomSource(e) => write!(f, "the operating system's random source failed ({e})"),
             Error::AuthorizationDenied { error } if error == "access_denied" => f.write_str(
-                "authorization denied (error=access_denied): Cancel was pressed on Spotify's consent page; run step 1 again and press Agree",
+                "authorization denied (error=access_denied): Cancel was pressed on Spotify's consent page",
             ),
             Error::AuthorizationDenied { error } => write!(
                 f,
-                "Spotify redirected back with error={}: check the app settings in the dashboard and run step 1 again",
+                "Spotify redirected back with error={} instead of a code: check the app settings in the dashboard",
                 printable(error, 60)
             ),
-            Error::NoPendingAuthorization { location } => write!(
-                f,
-                "no pending authorization: run step 1 first (from the same folder, or with the same SPOTIFY_AUTH_DIR), open its URL, then give step 2 the redirect; none is in {location}"
-            ),
+            Error::NoPendingAuthorization { location } => {
+                write!(f, "no pending authorization: none is in {location}")
+            }
             Error::PendingAuthorizationExpired { age_secs } => write!(
                 f,
-                "the authorization from step 1 is {} min old and its code has expired (codes last 10 min): run step 1 again",
+                "the pending authorization is {} min old and its code has expired (codes last 10 min)",
                 age_secs / 60
             ),
-            Error::NoSavedToken { location } => write!(
-                f,
-                "no saved token: run step 1 and step 2 first (from the same folder, or with the same SPOTIFY_AUTH_DIR); none is in {location}"
-            ),
+            Error::NoSavedToken { location } => write!(f, "no saved token: none is in {location}"),
             Error::MissingScopes(scopes) => write!(
                 f,
-                "the saved token was not granted {}, which SPOTIFY_SCOPES asks for: run step 1 again to authorize them",
+                "the saved token was not granted {}, which the configuration asks for",
                 scopes.join(" ")
             ),
             Error::InvalidClient(desc) => write!(
                 f,
-                "invalid_client ({desc}): SPOTIFY_CLIENT_ID or SPOTIFY_CLIENT_SECRET is wrong; copy both from the app's dashboard, without quotes or spaces"
+                "invalid_client ({desc}): the client id or the client secret is wrong"
             ),
             Error::InvalidAuthorizationCode => f.write_str(
-                "invalid_grant (Invalid authorization code): the code was already used or has expired; run step 1 again for a fresh one",
+                "invalid_grant (Invalid authorization code): the code was already used or has expired",
             ),
             Error::RedirectUriMismatch => f.write_str(
-                "invalid_grant (Invalid redirect URI): SPOTIFY_REDIRECT_URI differs from the one used in step 1 or registered in the dashboard; make them identical and run step 1 again",
+                "invalid_grant (Invalid redirect URI): the redirect URI differs from the one the authorization used or the dashboard registers",
             ),
             Error::CodeVerifierIncorrect => f.write_str(
-                "invalid_grant (code_verifier was incorrect): the PKCE verifier does not match step 1's; run step 1 again with PKCE",
+                "invalid_grant (code_verifier was incorrect): the PKCE verifier does not match the authorization's",
             ),
             Error::RefreshTokenRevoked => f.write_str(
-                "invalid_grant (Refresh token revoked): the refresh token is revoked or past its six months; the saved token was discarded, authorize again with step 1",
+                "invalid_grant (Refresh token revoked): the refresh token is revoked or past its six months; the saved token was discarded",
             ),
             Error::AccountsError { status, error, description } => write!(
                 f,
@@ -319,15 +315,15 @@ impl fmt::Display for Error {
             Error::Api { status, message } => write!(f, "the Web API answered {status}: {message}"),
             Error::ApiUnauthorized { status, message, needed_scope: Some(scope) } => write!(
                 f,
-                "the Web API answered {status} ({message}): the token lacks the scope `{scope}`; add it to SPOTIFY_SCOPES and run step 1 again"
+                "the Web API answered {status} ({message}): the token lacks the scope `{scope}`"
             ),
             Error::ApiUnauthorized { status, message, needed_scope: None } => write!(
                 f,
-                "the Web API answered {status} ({message}): run step 3 to refresh the token, or step 1 to authorize again"
+                "the Web API answered {status} ({message}): the access token was not accepted"
             ),
             Error::ScopeNotGranted { scope, method, url } => write!(
                 f,
-                "{method} {url} needs the scope `{scope}`, which the saved token was not granted (checked before sending, nothing was sent): add {scope} to SPOTIFY_SCOPES and run step 1 again"
+                "{method} {url} needs the scope `{scope}`, which the saved token was not granted (checked before sending, nothing was sent)"
             ),
             Error::UserNotRegistered => f.write_str(
                 "the Web API answered 403 User not registered in the Developer Dashboard: the app is in development mode and serves only the users on its allow-list; in the app's dashboard (https://developer.spotify.com/dashboard) open User Management and add this user's name and Spotify e-mail address (at most 5 users; the app's owner needs Spotify Premium)",
@@ -350,11 +346,11 @@ impl fmt::Display for Error {
             ),
             Error::UserTokenRequired { status: Some(status), url } => write!(
                 f,
-                "{url} answered {status} (This request requires user authentication): an app-only token (Client Credentials) has no user, so it cannot read a user's data; get a user's token with the Authorization Code flow (steps 1 and 2)"
+                "{url} answered {status} (This request requires user authentication): an app-only token (Client Credentials) has no user, so it cannot read a user's data; a user's token comes from the Authorization Code flow"
             ),
             Error::UserTokenRequired { status: None, url } => write!(
                 f,
-                "{url} is a user's data and an app-only token (Client Credentials) has no user (checked before sending): get a user's token with the Authorization Code flow (steps 1 and 2)"
+                "{url} is a user's data and an app-only token (Client Credentials) has no user (checked before sending): a user's token comes from the Authorization Code flow"
             ),
             Error::InvalidSpotifyId { kind, id } => write!(
                 f,
@@ -365,8 +361,8 @@ impl fmt::Display for Error {
                 "the Web API answered 404: no {kind} has the id {id}; check it (copy it from open.spotify.com/{kind}/...)"
             ),
             Error::RateLimited { retry_after_secs } => match retry_after_secs {
-                Some(s) => write!(f, "rate limited (429, Retry-After {s} s) after several tries: wait and run again"),
-                None => f.write_str("rate limited (429) after several tries: wait half a minute and run again"),
+                Some(s) => write!(f, "rate limited (429, Retry-After {s} s) after several tries"),
+                None => f.write_str("rate limited (429) after several tries"),
             },
             Error::ServerError { status, url } => write!(
                 f,
@@ -375,33 +371,25 @@ impl fmt::Display for Error {
             Error::UnexpectedResponse(m) => write!(f, "unexpected answer: {m}"),
             Error::Timeout { url, secs, tries } => write!(
                 f,
-                "{url} did not answer within {secs} s ({tries} {}): check the network (or SPOTIFY_ACCOUNTS_URL / SPOTIFY_API_URL) and try again",
+                "{url} did not answer within {secs} s ({tries} {})",
                 if *tries == 1 { "try" } else { "tries" }
             ),
-            Error::Connection { url, detail, .. } => write!(
-                f,
-                "could not reach {url} ({detail}): check the network, SPOTIFY_ACCOUNTS_URL and SPOTIFY_API_URL"
-            ),
+            Error::Connection { url, detail, .. } => write!(f, "could not reach {url} ({detail})"),
             Error::HttpClient(e) => write!(
                 f,
                 "cannot set up the HTTP client ({e}): check the system's TLS libraries"
             ),
-            Error::Storage { action, path, dir, source } => write!(
-                f,
-                "cannot {action} {} ({source}): check that SPOTIFY_AUTH_DIR ({}) is a folder you can write",
-                path.display(),
-                dir.display()
-            ),
+            Error::Storage { action, path, source, .. } => {
+                write!(f, "cannot {action} {} ({source})", path.display())
+            }
             Error::UnsafeAuthDir { path, problem } => write!(
                 f,
-                "refusing the auth folder {} (SPOTIFY_AUTH_DIR): {problem}",
+                "refusing the auth folder {}: {problem}",
                 path.display()
             ),
-            Error::DamagedFile { path, source } => write!(
-                f,
-                "{} is damaged ({source}): delete it and run step 1 again",
-                path.display()
-            ),
+            Error::DamagedFile { path, source } => {
+                write!(f, "{} is damaged ({source})", path.display())
+            }
         }
     }
 }
@@ -418,6 +406,188 @@ impl std::error::Error for Error {
             _ => None,
         }
     }
+}
+
+/// One error of each kind, with placeholder details, for tests of what each
+/// front end shows (the web app's pages must never show command-line advice).
+#[cfg(any(test, feature = "error-examples"))]
+pub fn one_of_each() -> Vec<Error> {
+    let url = || "https://api.spotify.com/v1/me".to_string();
+    let io = || std::io::Error::other("disk full");
+    let all = vec![
+        Error::Config("a setting is malformed".into()),
+        Error::MissingClientId,
+        Error::MissingClientSecret,
+        Error::EmptyClientSecret,
+        Error::RedirectUri("the redirect URI is not allowed".into()),
+        Error::UnknownScope {
+            scope: "user-read-emial".into(),
+            suggestion: Some("user-read-email".into()),
+        },
+        Error::UnknownScope {
+            scope: "xyzzy".into(),
+            suggestion: None,
+        },
+        Error::RandomSource(Box::new(io())),
+        Error::Paste("the state does not match".into()),
+        Error::AuthorizationDenied {
+            error: "access_denied".into(),
+        },
+        Error::AuthorizationDenied {
+            error: "invalid_scope".into(),
+        },
+        Error::NoPendingAuthorization {
+            location: "/x/pending_authorization.json".into(),
+        },
+        Error::PendingAuthorizationExpired { age_secs: 660 },
+        Error::NoSavedToken {
+            location: "/x/token.json".into(),
+        },
+        Error::MissingScopes(vec!["user-top-read".into()]),
+        Error::InvalidClient("Invalid client secret".into()),
+        Error::InvalidAuthorizationCode,
+        Error::RedirectUriMismatch,
+        Error::CodeVerifierIncorrect,
+        Error::RefreshTokenRevoked,
+        Error::AccountsError {
+            status: 400,
+            error: "invalid_request".into(),
+            description: "x".into(),
+        },
+        Error::Api {
+            status: 400,
+            message: "Bad request".into(),
+        },
+        Error::ApiUnauthorized {
+            status: 403,
+            message: "Insufficient client scope".into(),
+            needed_scope: Some("user-top-read".into()),
+        },
+        Error::ApiUnauthorized {
+            status: 401,
+            message: "The access token expired".into(),
+            needed_scope: None,
+        },
+        Error::ScopeNotGranted {
+            scope: "user-modify-playback-state".into(),
+            method: "PUT",
+            url: url(),
+        },
+        Error::UserNotRegistered,
+        Error::NoActiveDevice,
+        Error::PremiumRequired,
+        Error::UserTokenRequired {
+            status: Some(401),
+            url: url(),
+        },
+        Error::UserTokenRequired {
+            status: None,
+            url: url(),
+        },
+        Error::InvalidSpotifyId {
+            kind: "artist",
+            id: "x".into(),
+        },
+        Error::NotFound {
+            kind: "artist",
+            id: "0OdUWJ0sBjDrqHygGUXeCF".into(),
+        },
+        Error::RateLimited {
+            retry_after_secs: Some(30),
+        },
+        Error::RateLimited {
+            retry_after_secs: None,
+        },
+        Error::ServerError {
+            status: 503,
+            url: url(),
+        },
+        Error::UnexpectedResponse("the answer is not JSON".into()),
+        Error::Timeout {
+            url: url(),
+            secs: 10,
+            tries: 2,
+        },
+        Error::Connection {
+            url: url(),
+            detail: "connection refused".into(),
+            source: None,
+        },
+        Error::Connection {
+            url: "http://127.0.0.1:8899/api/token".into(),
+            detail: "connection refused".into(),
+            source: None,
+        },
+        Error::HttpClient(Box::new(io())),
+        Error::Storage {
+            action: "write",
+            path: "/x/token.json".into(),
+            dir: "/x".into(),
+            source: io(),
+        },
+        Error::UnsafeAuthDir {
+            path: "/x".into(),
+            problem: "it is writable by others".into(),
+        },
+        Error::DamagedFile {
+            path: "/x/token.json".into(),
+            source: serde_json::from_str::<u8>("x").unwrap_err(),
+        },
+        Error::Listener("the listener gave up".into()),
+        Error::OwnerPremiumRequired,
+        Error::QuotaExceeded,
+        Error::RetryAfterTooLong {
+            retry_after_secs: 7200,
+            limit_secs: 15,
+        },
+    ];
+    // A new kind of error must be added above: this match stops compiling without it.
+    for error in &all {
+        match error {
+            Error::Config(_)
+            | Error::MissingClientId
+            | Error::MissingClientSecret
+            | Error::EmptyClientSecret
+            | Error::RedirectUri(_)
+            | Error::UnknownScope { .. }
+            | Error::RandomSource(_)
+            | Error::Paste(_)
+            | Error::AuthorizationDenied { .. }
+            | Error::NoPendingAuthorization { .. }
+            | Error::PendingAuthorizationExpired { .. }
+            | Error::NoSavedToken { .. }
+            | Error::MissingScopes(_)
+            | Error::InvalidClient(_)
+            | Error::InvalidAuthorizationCode
+            | Error::RedirectUriMismatch
+            | Error::CodeVerifierIncorrect
+            | Error::RefreshTokenRevoked
+            | Error::AccountsError { .. }
+            | Error::Api { .. }
+            | Error::ApiUnauthorized { .. }
+            | Error::ScopeNotGranted { .. }
+            | Error::UserNotRegistered
+            | Error::NoActiveDevice
+            | Error::PremiumRequired
+            | Error::UserTokenRequired { .. }
+            | Error::InvalidSpotifyId { .. }
+            | Error::NotFound { .. }
+            | Error::RateLimited { .. }
+            | Error::ServerError { .. }
+            | Error::UnexpectedResponse(_)
+            | Error::Timeout { .. }
+            | Error::Connection { .. }
+            | Error::HttpClient(_)
+            | Error::Storage { .. }
+            | Error::UnsafeAuthDir { .. }
+            | Error::DamagedFile { .. }
+            | Error::Listener(_)
+            | Error::OwnerPremiumRequired
+            | Error::QuotaExceeded
+            | Error::RetryAfterTooLong { .. } => {}
+        }
+    }
+    all
 }
 
 #[cfg(test)]
@@ -452,29 +622,19 @@ mod tests {
     }
 
     #[test]
-    fn core_messages_name_no_binary_or_flag() {
-        let errors = [
-            Error::NoPendingAuthorization {
-                location: "/x/pending_authorization.json".into(),
-            },
-            Error::NoSavedToken {
-                location: "/x/token.json".into(),
-            },
-            Error::EmptyClientSecret,
-            Error::CodeVerifierIncorrect,
-            Error::MissingClientSecret,
-            Error::MissingClientId,
-            Error::UnknownScope {
-                scope: "x".into(),
-                suggestion: Some("y".into()),
-            },
-        ];
-        for e in errors {
-            let text = e.to_string();
-            assert!(
-                !text.contains("--") && !text.contains("_auth_url") && !text.contains("cargo"),
-                "{text}"
-            );
+    fn core_messages_say_what_happened_not_what_to_run() {
+        for error in one_of_each() {
+            let text = error.to_string();
+            for advice in [
+                "--",
+                "_auth_url",
+                "_get_tokens",
+                "cargo",
+                "SPOTIFY_",
+                "run step",
+            ] {
+                assert!(!text.contains(advice), "{advice} in {text}");
+            }
         }
     }
 }

@@ -310,7 +310,11 @@ mod tests {
             matches!(err, Error::PendingAuthorizationExpired { .. }),
             "{err}"
         );
-        assert!(err.to_string().contains("run step 1 again"));
+        assert!(
+            err.to_string()
+                .contains("10 min old and its code has expired"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -441,12 +441,21 @@ pub fn token_in_use(
 ) -> String {
     let mut out = String::new();
     if token.access_token != saved.access_token {
-        let _ = writeln!(
-            out,
-            "The access token had {} s left (less than {} s), so it was refreshed first:",
-            saved.expires_in_secs(now).max(0),
-            crate::core::token::REFRESH_MARGIN_SECS
-        );
+        let left = saved.expires_in_secs(now);
+        if left > 0 {
+            let _ = writeln!(
+                out,
+                "The access token had {left} s left (less than {} s), so it was refreshed first:",
+                crate::core::token::REFRESH_MARGIN_SECS
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "The access token expired at {} ({} ago), so it was refreshed first:",
+                format_utc(saved.expires_at),
+                duration(left.unsigned_abs())
+            );
+        }
         let _ = writeln!(
             out,
             "  POST {accounts_url}/api/token grant_type=refresh_token -> new access token {}",
@@ -466,6 +475,19 @@ pub fn token_in_use(
         }
     );
     out
+}
+
+/// `secs` in the largest units that matter: `45 s`, `12 min`, `2 h 5 min`, `3 days`.
+fn duration(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs / 60),
+        3600..=172_799 => match secs % 3600 / 60 {
+            0 => format!("{} h", secs / 3600),
+            min => format!("{} h {min} min", secs / 3600),
+        },
+        _ => format!("{} days", secs / 86_400),
+    }
 }
 
 /// A saved token's state: expiry and the refresh-token horizon.

@@ -96,6 +96,10 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
         .iter()
         .filter_map(|name| settings.get(name).map(|v| (name.to_string(), v)))
         .collect();
+    // For a leading `~/` in SPOTIFY_AUTH_DIR (see `Config::from_lookup`).
+    if let Some(home) = settings.get("HOME") {
+        values.insert("HOME".into(), home);
+    }
     values
         .entry("SPOTIFY_SCOPES".into())
         .or_insert_with(|| DEFAULT_SCOPES.into());
@@ -106,12 +110,38 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
             .unwrap_or_else(|| DEFAULT_AUTH_DIR.into()),
     );
     let use_sandbox = !configured && options.sandbox == SandboxChoice::WhenUnconfigured;
+    #[cfg_attr(not(feature = "sandbox"), allow(unused_mut))]
+    let mut sandbox_notes = Vec::new();
     #[cfg(feature = "sandbox")]
     let sandbox = if use_sandbox {
         let sandbox = spotify_sandbox::Sandbox::start(spotify_sandbox::SandboxOptions::default())
             .map_err(|e| {
             Error::Config(format!("cannot start the sandbox on 127.0.0.1 ({e})"))
         })?;
+        // Run from a subfolder, the project's app is one folder up, unread.
+        let above = crate::settings::dotenv_above(&options.dotenv);
+        let sets_id = |path: &PathBuf| {
+            crate::settings::read_dotenv(path)
+                .is_ok_and(|vars| vars.get("SPOTIFY_CLIENT_ID").is_some_and(|v| !v.is_empty()))
+        };
+        if let Some(above) = above.filter(sets_id) {
+            sandbox_notes.push(format!(
+                "{} sets SPOTIFY_CLIENT_ID but is not read from here (.env is read from the current folder only): run from {} to use your app",
+                above.display(),
+                above.parent().unwrap_or(&above).display()
+            ));
+        }
+        // The learner's own redirect URI meets the rules the steps apply,
+        // then is set aside for the sandbox's (the one its app registers).
+        if let Some(own) = values.get("SPOTIFY_REDIRECT_URI") {
+            crate::core::redirect_uri::check_redirect_uri(own)?;
+            if own != sandbox.redirect_uri() {
+                sandbox_notes.push(format!(
+                    "the sandbox tour uses its own app's redirect URI {}, not SPOTIFY_REDIRECT_URI {own}: an app accepts only the redirect URIs registered for it, and the sandbox's app registers that one (yours is registered in your app's dashboard, for the real service)",
+                    sandbox.redirect_uri()
+                ));
+            }
+        }
         // The sandbox's registered app and URLs replace any half configuration.
         for (name, value) in sandbox.env_vars() {
             values.insert(name.to_string(), value);
@@ -134,7 +164,8 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
         (false, None) => base,
     };
     values.insert("SPOTIFY_AUTH_DIR".into(), folder.display().to_string());
-    let config = Config::from_lookup(|name| values.get(name).cloned())?;
+    let mut config = Config::from_lookup(|name| values.get(name).cloned())?;
+    config.warnings.append(&mut sandbox_notes);
     let config = cli::with_warnings_shown(config);
     Ok(Session {
         settings,

@@ -51,6 +51,18 @@ impl World {
         self.set(name, "");
     }
 
+    /// No app configured, as a new user starts: `cargo run` then uses its own sandbox.
+    pub fn without_app(&mut self) {
+        for name in [
+            "SPOTIFY_CLIENT_ID",
+            "SPOTIFY_CLIENT_SECRET",
+            "SPOTIFY_ACCOUNTS_URL",
+            "SPOTIFY_API_URL",
+        ] {
+            self.unset(name);
+        }
+    }
+
     /// The command for one binary: clean environment, the sandbox's variables,
     /// then this world's overrides (an empty value removes the variable).
     pub fn command(&self, bin: &str, args: &[&str]) -> Command {

@@ -71,9 +71,60 @@ impl AppError {
                     }
                     _ => StatusCode::BAD_GATEWAY,
                 };
-                (status, spotify_refusal(e).unwrap_or_else(|| e.to_string()))
+                (status, in_browser(e))
             }
         }
+    }
+}
+
+/// What a person in a browser reads about a core error: what happened, and
+/// what they can do here (log in again, wait, ask whoever runs the app). The
+/// core's own text is used where it already says only that; the binaries, flags
+/// and variables of the command line never reach a page.
+pub fn in_browser(e: &Error) -> String {
+    const FIX_SETTINGS: &str =
+        "logging in again will not help: whoever runs this app must fix its settings";
+    if let Some(refusal) = spotify_refusal(e) {
+        return refusal;
+    }
+    match e {
+        Error::AuthorizationDenied { .. } | Error::PendingAuthorizationExpired { .. } | Error::Paste(_) => {
+            "the answer from Spotify could not be used for this login: log in again".into()
+        }
+        Error::InvalidClient(_) => format!("Spotify refused this app's credentials (invalid_client): {FIX_SETTINGS}"),
+        Error::RedirectUriMismatch => format!("Spotify says this app's return address differs from the one registered for it (invalid_grant, Invalid redirect URI): {FIX_SETTINGS}"),
+        Error::MissingClientId
+        | Error::MissingClientSecret
+        | Error::EmptyClientSecret
+        | Error::Config(_)
+        | Error::RedirectUri(_)
+        | Error::UnknownScope { .. } => format!("the app is not set up right: {FIX_SETTINGS}"),
+        Error::InvalidAuthorizationCode | Error::CodeVerifierIncorrect => format!("{e}: log in again"),
+        Error::RefreshTokenRevoked | Error::NoSavedToken { .. } | Error::NoPendingAuthorization { .. } => {
+            "your Spotify sign-in is over (revoked, older than six months, or logged out): log in again".into()
+        }
+        Error::MissingScopes(scopes) => format!("this app was not granted {} for you: log out, then log in again and allow it", scopes.join(" ")),
+        Error::ApiUnauthorized { needed_scope: Some(scope), .. } | Error::ScopeNotGranted { scope, .. } => {
+            format!("this app was not granted the permission {scope} for you: log out, then log in again and allow it")
+        }
+        Error::ApiUnauthorized { status, .. } => format!("Spotify no longer accepts this sign-in ({status}): log out and log in again"),
+        Error::RateLimited { retry_after_secs: Some(secs) } => format!(
+            "Spotify is limiting this app's requests (429): try again in {} s",
+            secs.max(&1)
+        ),
+        Error::RateLimited { retry_after_secs: None } => {
+            "Spotify is limiting this app's requests (429): try again in a little while".into()
+        }
+        Error::Timeout { secs, .. } => format!("Spotify did not answer within {secs} s: try again in a minute"),
+        Error::Connection { .. } => "the app could not reach Spotify: try again in a minute".into(),
+        Error::UnexpectedResponse(_) => "Spotify answered something this app could not read: try again in a minute".into(),
+        Error::HttpClient(_)
+        | Error::RandomSource(_)
+        | Error::Storage { .. }
+        | Error::UnsafeAuthDir { .. }
+        | Error::DamagedFile { .. }
+        | Error::Listener(_) => "the app failed on its side: try again in a minute".into(),
+        other => other.to_string(),
     }
 }
 
@@ -127,7 +178,7 @@ fn spotify_refusal(e: &Error) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -169,6 +220,20 @@ mod tests {
             let (status, message) = AppError::Spotify(refusal).status_and_message();
             assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
             assert!(message.starts_with("Spotify refuses") || message.starts_with("This app"));
+        }
+    }
+
+    /// Command-line advice, which no page or answer of the web app may show.
+    pub(crate) const COMMAND_LINE: [&str; 4] =
+        ["step1_auth_url", "step2_get_tokens", "SPOTIFY_", "--"];
+
+    #[test]
+    fn answers_name_no_binary_flag_or_variable() {
+        for e in spotify_auth::core::error::one_of_each() {
+            let (_, message) = AppError::from(e).status_and_message();
+            for advice in COMMAND_LINE {
+                assert!(!message.contains(advice), "{advice} in {message}");
+            }
         }
     }
 }

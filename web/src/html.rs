@@ -2,6 +2,7 @@
 //! that makes the player buttons act in place when it is on. Everything from
 //! outside is escaped; no token is ever written into a page.
 
+use crate::error::in_browser;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -129,19 +130,21 @@ impl Failure {
                 "The login took too long",
                 "More than 10 minutes passed since you clicked Log in, so its code has expired. Nobody was signed in; log in again.",
             ),
-            Error::Paste(message) => Failure::forged(&format!(
-                "The answer did not match the login this browser started: {message}. (Step 1 here is /login.) Nobody was signed in."
-            )),
-            e => Failure::bad_request("The answer from Spotify could not be used", &format!("{e}. Nobody was signed in.")),
+            Error::Paste(_) => Failure::forged(
+                "The answer did not match the login this browser started (its state differs or is missing, or it has no code): possibly a forged or replayed link. Nobody was signed in; log in again.",
+            ),
+            e => Failure::bad_request("The answer from Spotify could not be used", &format!("{}. Nobody was signed in.", in_browser(&e))),
         }
     }
 
     /// The code exchange (or the profile read after it) failed.
     pub fn exchange(e: Error) -> Failure {
+        // The core's text, for whoever runs the app; the page says what a visitor can do.
+        eprintln!("web_app: sign-in failed: {e}");
         Failure {
             status: StatusCode::BAD_GATEWAY,
             title: "Spotify did not accept the sign-in".into(),
-            detail: format!("{e}. Nobody was signed in."),
+            detail: format!("{}. Nobody was signed in.", in_browser(&e)),
         }
     }
 }
@@ -149,4 +152,25 @@ impl Failure {
 /// The page of a failed callback.
 pub fn failure_page(failure: &Failure) -> Response {
     message_page(failure.status, &failure.title, &failure.detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::tests::COMMAND_LINE;
+    use spotify_auth::core::error::one_of_each;
+
+    #[test]
+    fn callback_pages_name_no_binary_flag_or_variable() {
+        let pages = one_of_each()
+            .into_iter()
+            .map(Failure::from_core)
+            .chain(one_of_each().into_iter().map(Failure::exchange));
+        for failure in pages {
+            let shown = format!("{} {}", failure.title, failure.detail);
+            for advice in COMMAND_LINE {
+                assert!(!shown.contains(advice), "{advice} in {shown}");
+            }
+        }
+    }
 }

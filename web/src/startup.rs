@@ -32,6 +32,16 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
+/// A setting refused at start, for whoever runs the app: the core's text with
+/// the variable to fix.
+fn setting_error(e: spotify_auth::Error) -> String {
+    match e {
+        spotify_auth::Error::UnknownScope { .. } => format!("{e}: fix SPOTIFY_SCOPES"),
+        spotify_auth::Error::MissingClientSecret => "SPOTIFY_CLIENT_SECRET is not set: the web app signs users in with the app's client secret; put it in .env or the environment (the app's dashboard, View client secret)".into(),
+        e => e.to_string(),
+    }
+}
+
 /// Sets the app up for listening on `addr`, reading variables through `lookup`
 /// (the environment over `.env` in the binary). The message of an error is one line.
 pub async fn prepare(
@@ -78,7 +88,7 @@ pub async fn prepare(
             _ => lookup(name),
         }
     };
-    let mut config = Config::from_lookup(get).map_err(|e| e.to_string())?;
+    let mut config = Config::from_lookup(get).map_err(setting_error)?;
     let web_playback = crate::playback::enabled(lookup("WEB_PLAYBACK").as_deref())?
         .then(|| WebPlayback::for_api(&config.api_url));
     if let Some(playback) = &web_playback {
@@ -90,7 +100,7 @@ pub async fn prepare(
         ));
     }
     notes.extend(config.warnings.iter().map(|w| format!("warning: {w}")));
-    config.require_secret().map_err(|e| e.to_string())?;
+    config.require_secret().map_err(setting_error)?;
     let redirect = url::Url::parse(&config.redirect_uri).map_err(|e| e.to_string())?;
     let public_origin = redirect.origin().ascii_serialization();
     let secure_cookies = redirect.scheme() == "https";

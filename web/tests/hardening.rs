@@ -5,7 +5,7 @@
 mod common;
 
 use common::{browser, consent, location, set_cookie, sign_in, start, start_with};
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::Response;
 use reqwest::Method;
 use spotify_sandbox::SandboxOptions;
 

@@ -19,7 +19,9 @@ use crate::file_store::AuthDir;
 use crate::walkthrough::setup::DEFAULT_SCOPES;
 use files::{check_listener_port, check_permissions};
 use saved::{check_pending, check_token};
-use settings::{check_client_id, check_client_secret, check_dotenv, check_redirect, check_simple};
+use settings::{
+    alone, check_client_id, check_client_secret, check_dotenv, check_redirect, check_simple,
+};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -184,11 +186,20 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
             &format!("{default} (default)"),
         );
     }
+    // The folder the steps use: a leading `~/` expanded, as they do.
+    let auth_dir_of = |value: &str| {
+        alone("SPOTIFY_AUTH_DIR", value).map_or_else(|_| PathBuf::from(value), |c| c.auth_dir)
+    };
     let auth_dir = check_simple(
         "SPOTIFY_AUTH_DIR",
         set("SPOTIFY_AUTH_DIR"),
         &mut out,
-        |value, source| format!("{value} ({source})"),
+        |value, source| match auth_dir_of(value) {
+            dir if dir.as_os_str() != value => {
+                format!("{value} ({source}), that is {}", dir.display())
+            }
+            _ => format!("{value} ({source})"),
+        },
         &format!("{} (default)", config::DEFAULT_AUTH_DIR),
     );
     check_simple(
@@ -205,7 +216,7 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
     check_listener_port(redirect.as_deref(), &mut out);
 
     let dir = AuthDir::new(match &auth_dir {
-        Some(value) => PathBuf::from(value),
+        Some(value) => auth_dir_of(value),
         None if set("SPOTIFY_AUTH_DIR").is_none() => PathBuf::from(config::DEFAULT_AUTH_DIR),
         // A bad value was reported; look at nothing rather than a guess.
         None => return out.0,

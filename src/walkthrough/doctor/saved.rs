@@ -29,7 +29,7 @@ pub(super) fn check_token(
             return;
         }
         Err(e) => {
-            out.push(Status::Fail, "saved token", e.to_string());
+            out.push(Status::Fail, "saved token", crate::walkthrough::message(&e));
             return;
         }
     };
@@ -158,6 +158,10 @@ pub(super) fn check_pending(dir: &AuthDir, now: u64, out: &mut Checks) {
             }
         }
         Ok(None) => {}
-        Err(e) => out.push(Status::Fail, "pending authorization", e.to_string()),
+        Err(e) => out.push(
+            Status::Fail,
+            "pending authorization",
+            crate::walkthrough::message(&e),
+        ),
     }
 }

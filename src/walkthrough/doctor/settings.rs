@@ -4,6 +4,7 @@
 use super::{Checks, Inputs, Status};
 use crate::core::config::{Config, VARIABLES};
 use crate::core::redirect_uri::DEFAULT_REDIRECT_URI;
+use crate::settings::dotenv_above;
 use std::collections::HashMap;
 
 /// `.env` as read: the values the tool would use, and each name's line.
@@ -19,14 +20,27 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
     let text = match std::fs::read(path) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            out.push(
-                Status::Note,
-                ".env",
-                format!(
-                    "no {} here: settings come from the environment only (copy .env.example to .env to keep them in one place)",
-                    path.display()
+            let searched = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            match dotenv_above(path) {
+                Some(above) => out.push(
+                    Status::Warn,
+                    ".env",
+                    format!(
+                        "no {}: settings come from the environment only; {} is not read from here (.env is read from the current folder only): run from {}",
+                        searched.display(),
+                        above.display(),
+                        above.parent().unwrap_or(&above).display()
+                    ),
                 ),
-            );
+                None => out.push(
+                    Status::Note,
+                    ".env",
+                    format!(
+                        "no {}: settings come from the environment only (copy .env.example to .env to keep them in one place)",
+                        searched.display()
+                    ),
+                ),
+            }
             None
         }
         Err(e) => {
@@ -185,13 +199,15 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
 
 /// Checks one variable alone with the same rules as [`Config::from_lookup`]
 /// (a valid client id stands in for the others), so each is reported.
-fn alone(name: &str, value: &str) -> Result<Config, String> {
+pub(super) fn alone(name: &str, value: &str) -> Result<Config, String> {
     const STAND_IN_ID: &str = "00000000000000000000000000000000";
     Config::from_lookup(|n| {
         if n == name {
             Some(value.to_string())
         } else if n == "SPOTIFY_CLIENT_ID" {
             Some(STAND_IN_ID.to_string())
+        } else if n == "HOME" {
+            std::env::var("HOME").ok()
         } else {
             None
         }
