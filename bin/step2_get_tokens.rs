@@ -6,12 +6,21 @@
 //! authorize URL of step 1 first, `--timeout SECS` bounds the wait).
 
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
+use spotify_auth::walkthrough::cli::{Command, Opt};
 use spotify_auth::walkthrough::{cli, message, report, setup};
 use spotify_auth::{now_secs, AuthorizeOptions, Error, RedirectListener, Result};
 use std::time::Duration;
 
-const USAGE: &str =
-    "usage: step2_get_tokens ['REDIRECTED_URL'] | [--listen [--open] [--timeout SECS]]";
+const COMMAND: Command = Command {
+    usage: "usage: step2_get_tokens ['REDIRECTED_URL'] | [--listen [--open] [--timeout SECS]]",
+    about: "Without an argument the URL is read from standard input.",
+    options: &[
+        Opt::switch(&["listen"]),
+        Opt::switch(&["open"]),
+        Opt::value(&["timeout"]),
+    ],
+    takes_plain: true,
+};
 
 struct Args {
     pasted: Option<String>,
@@ -25,7 +34,9 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let args = parse_args(cli::args()?.into_iter())?;
+    let Some(args) = parse_args()? else {
+        return Ok(());
+    };
     let mut auth = setup::binary_session()?;
 
     println!("== Step 2: trade the code for tokens ==");
@@ -119,39 +130,41 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
-    let mut parsed = Args {
-        pasted: None,
-        listen: false,
-        open: false,
-        timeout: DEFAULT_LISTEN_TIMEOUT,
+fn parse_args() -> Result<Option<Args>> {
+    let usage = COMMAND.usage;
+    let Some(args) = cli::parse_args(&COMMAND)? else {
+        return Ok(None);
     };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => {
-                println!("{USAGE}\nWithout an argument the URL is read from standard input.");
-                std::process::exit(0);
-            }
-            "--listen" => parsed.listen = true,
-            "--open" => parsed.open = true,
-            "--timeout" => {
-                let value = args.next().unwrap_or_default();
-                let secs: u64 = value.parse().ok().filter(|s| (1..=3600).contains(s)).ok_or_else(|| {
-                    Error::Config(format!("--timeout `{value}` is not a number of seconds from 1 to 3600: {USAGE}"))
+    let mut plain = args.plain.iter().cloned();
+    let pasted = plain.next();
+    if plain.next().is_some() {
+        return Err(Error::Paste(
+            "more than one argument: quote the redirected URL ('...'), since & splits it in a shell".into(),
+        ));
+    }
+    let timeout = match args.value("timeout") {
+        None => DEFAULT_LISTEN_TIMEOUT,
+        Some(value) => {
+            let secs: u64 = value
+                .parse()
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .ok_or_else(|| {
+                    Error::Config(format!(
+                        "--timeout `{value}` is not a number of seconds from 1 to 3600: {usage}"
+                    ))
                 })?;
-                parsed.timeout = Duration::from_secs(secs);
-            }
-            _ if arg.starts_with("--") => return Err(Error::Config(format!("unknown argument `{arg}`: {USAGE}"))),
-            _ if parsed.pasted.is_none() => parsed.pasted = Some(arg),
-            _ => {
-                return Err(Error::Paste(
-                    "more than one argument: quote the redirected URL ('...'), since & splits it in a shell".into(),
-                ))
-            }
+            Duration::from_secs(secs)
         }
-    }
+    };
+    let parsed = Args {
+        pasted,
+        listen: args.has("listen"),
+        open: args.has("open"),
+        timeout,
+    };
     if parsed.open && !parsed.listen {
-        return Err(Error::Config(format!("--open goes with --listen: {USAGE}")));
+        return Err(Error::Config(format!("--open goes with --listen: {usage}")));
     }
-    Ok(parsed)
+    Ok(Some(parsed))
 }

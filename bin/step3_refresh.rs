@@ -2,25 +2,24 @@
 //!
 //! `cargo run --bin step3_refresh`
 
+use spotify_auth::walkthrough::cli::Command;
 use spotify_auth::walkthrough::report;
 use spotify_auth::walkthrough::{cli, setup};
-use spotify_auth::{now_secs, Error, Result};
+use spotify_auth::{now_secs, Result};
 
 fn main() -> std::process::ExitCode {
     cli::main(run)
 }
 
 fn run() -> Result<()> {
-    if let Some(arg) = cli::args()?.into_iter().next() {
-        if arg == "-h" || arg == "--help" {
-            println!(
-                "usage: step3_refresh\nRefreshes the token saved by step 2 and saves the new one."
-            );
-            return Ok(());
-        }
-        return Err(Error::Config(format!(
-            "unknown argument `{arg}`: usage: step3_refresh"
-        )));
+    let command = Command {
+        usage: "usage: step3_refresh",
+        about: "Refreshes the token saved by step 2 and saves the new one.",
+        options: &[],
+        takes_plain: false,
+    };
+    if cli::parse_args(&command)?.is_none() {
+        return Ok(());
     }
     let mut auth = setup::binary_session()?;
 

@@ -14,15 +14,15 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    if let Some(arg) = cli::args()?.into_iter().next() {
-        println!("usage: cargo run (no arguments): the whole walkthrough; see README.md");
-        return if arg == "-h" || arg == "--help" {
-            Ok(())
-        } else {
-            Err(Error::Config(format!(
-                "unknown argument `{arg}`: cargo run takes none"
-            )))
-        };
+    let command = cli::Command {
+        usage: "usage: cargo run (no arguments)",
+        about:
+            "The whole walkthrough: step 1, consent, step 2, step 3 and GET /v1/me; see README.md.",
+        options: &[],
+        takes_plain: false,
+    };
+    if cli::parse_args(&command)?.is_none() {
+        return Ok(());
     }
     let session = setup::start(&SessionOptions {
         sandbox: SandboxChoice::WhenUnconfigured,

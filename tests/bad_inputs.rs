@@ -299,7 +299,7 @@ fn bad_step2_arguments() {
             &["--listen", "--timeout", "0"],
             "--timeout `0` is not a number",
         ),
-        (&["--listen", "--timeout"], "--timeout `` is not a number"),
+        (&["--listen", "--timeout"], "--timeout needs a value"),
         (&["--open"], "--open goes with --listen"),
     ];
     let mut failures = Vec::new();

@@ -57,22 +57,171 @@ fn quiet_on_closed_stdout() {
     }));
 }
 
-/// The command-line arguments after the program name; one that is not UTF-8
-/// is an error rather than a panic.
-pub fn args() -> Result<Vec<String>> {
-    std::env::args_os()
-        .skip(1)
-        .enumerate()
-        .map(|(index, arg)| {
-            arg.into_string().map_err(|arg| {
-                Error::Config(format!(
-                    "argument {} ({}) is not valid UTF-8: retype it as plain text",
-                    index + 1,
-                    printable(&arg.to_string_lossy(), 40)
-                ))
-            })
-        })
-        .collect()
+/// One option of a binary: `--name` alone (a switch) or `--name VALUE`
+/// (also `--name=VALUE`). The first name is the one [`Args`] answers to; the
+/// others are aliases.
+#[derive(Debug, Clone, Copy)]
+pub struct Opt {
+    names: &'static [&'static str],
+    takes_value: bool,
+}
+
+impl Opt {
+    /// `--name`, without a value.
+    pub const fn switch(names: &'static [&'static str]) -> Opt {
+        Opt {
+            names,
+            takes_value: false,
+        }
+    }
+
+    /// `--name VALUE` or `--name=VALUE`; may be given more than once.
+    pub const fn value(names: &'static [&'static str]) -> Opt {
+        Opt {
+            names,
+            takes_value: true,
+        }
+    }
+}
+
+/// What a binary accepts: its usage line, a sentence on what it does (both
+/// printed by `--help`), its options and whether it takes plain arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct Command {
+    /// `usage: NAME ...`, also the end of every argument error.
+    pub usage: &'static str,
+    /// What the binary does, after the usage line in `--help`.
+    pub about: &'static str,
+    /// Its options (`-h`/`--help` is always there).
+    pub options: &'static [Opt],
+    /// True when plain arguments (not starting with `-`) are accepted.
+    pub takes_plain: bool,
+}
+
+/// The parsed command line.
+#[derive(Debug, Default)]
+pub struct Args {
+    given: Vec<(&'static str, Option<String>)>,
+    /// The plain arguments, in order.
+    pub plain: Vec<String>,
+}
+
+impl Args {
+    /// True when the switch or option `name` was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.given.iter().any(|(given, _)| *given == name)
+    }
+
+    /// The values of `name`, in the order given.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.given
+            .iter()
+            .filter(move |(given, _)| *given == name)
+            .filter_map(|(_, value)| value.as_deref())
+    }
+
+    /// The last value of `name`.
+    pub fn value<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.values(name).last()
+    }
+}
+
+/// The process's arguments parsed for `command`; `None` after `--help`
+/// printed the usage (the binary then exits 0).
+pub fn parse_args(command: &Command) -> Result<Option<Args>> {
+    parse_args_from(command, std::env::args_os().skip(1))
+}
+
+/// [`parse_args`] over the given arguments (without the program name).
+pub fn parse_args_from(
+    command: &Command,
+    arguments: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Option<Args>> {
+    use lexopt::Arg;
+    let usage = command.usage;
+    let mut parser = lexopt::Parser::from_args(arguments);
+    let mut args = Args::default();
+    let mut position = 0;
+    loop {
+        position += 1;
+        let arg = parser
+            .next()
+            .map_err(|e| argument_error(e, position, usage))?;
+        let (shown, name) = match arg {
+            None => return Ok(Some(args)),
+            Some(Arg::Short('h')) | Some(Arg::Long("help")) => {
+                println!("{usage}");
+                if !command.about.is_empty() {
+                    println!("{}", command.about);
+                }
+                return Ok(None);
+            }
+            Some(Arg::Value(value)) if command.takes_plain => {
+                args.plain.push(utf8(value, position)?);
+                continue;
+            }
+            Some(Arg::Value(value)) => {
+                let value = utf8(value, position)?;
+                return Err(Error::Config(format!(
+                    "unexpected argument `{}`: {usage}",
+                    printable(&value, 40)
+                )));
+            }
+            Some(Arg::Short(c)) => (format!("-{c}"), None),
+            Some(Arg::Long(name)) => (format!("--{name}"), Some(name.to_string())),
+        };
+        let option = name.as_deref().and_then(|name| {
+            command
+                .options
+                .iter()
+                .find(|option| option.names.contains(&name))
+        });
+        let Some(option) = option else {
+            return Err(Error::Config(format!(
+                "unknown argument `{}`: {usage}",
+                printable(&shown, 40)
+            )));
+        };
+        let value = if option.takes_value {
+            let value = parser.optional_value().or_else(|| {
+                // The next argument, unless it is another option.
+                parser
+                    .try_raw_args()?
+                    .next_if(|next| !next.to_string_lossy().starts_with("--"))
+            });
+            let value =
+                value.ok_or_else(|| Error::Config(format!("{shown} needs a value: {usage}")))?;
+            Some(utf8(value, position)?)
+        } else {
+            None
+        };
+        args.given.push((option.names[0], value));
+    }
+}
+
+/// A lexopt error as one line ending with the usage.
+fn argument_error(error: lexopt::Error, position: usize, usage: &str) -> Error {
+    match error {
+        lexopt::Error::UnexpectedValue { option, value } => Error::Config(format!(
+            "{option} takes no value (got `{}`): {usage}",
+            printable(&value.to_string_lossy(), 40)
+        )),
+        lexopt::Error::NonUnicodeValue(value) => match utf8(value, position) {
+            Err(error) => error,
+            Ok(_) => Error::Config(format!("argument {position} is not valid UTF-8: {usage}")),
+        },
+        other => Error::Config(format!("{}: {usage}", printable(&other.to_string(), 80))),
+    }
+}
+
+/// An argument as text; one that is not UTF-8 is an error rather than a panic.
+fn utf8(arg: std::ffi::OsString, position: usize) -> Result<String> {
+    arg.into_string().map_err(|arg| {
+        Error::Config(format!(
+            "argument {position} ({}) is not valid UTF-8: retype it as plain text",
+            printable(&arg.to_string_lossy(), 40)
+        ))
+    })
 }
 
 /// Prints the configuration's warnings on stderr.
