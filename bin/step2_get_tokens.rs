@@ -163,8 +163,12 @@ fn parse_args() -> Result<Option<Args>> {
         open: args.has("open"),
         timeout,
     };
-    if parsed.open && !parsed.listen {
-        return Err(Error::Config(format!("--open goes with --listen: {usage}")));
+    for needs_listen in ["open", "timeout"] {
+        if args.has(needs_listen) && !parsed.listen {
+            return Err(Error::Config(format!(
+                "--{needs_listen} goes with --listen: {usage}"
+            )));
+        }
     }
     Ok(Some(parsed))
 }

@@ -301,6 +301,8 @@ fn bad_step2_arguments() {
         ),
         (&["--listen", "--timeout"], "--timeout needs a value"),
         (&["--open"], "--open goes with --listen"),
+        (&["--timeout", "5"], "--timeout goes with --listen"),
+        (&["--timeout=5", "--open"], "--open goes with --listen"),
     ];
     let mut failures = Vec::new();
     for (args, expected) in rows {
