@@ -179,7 +179,7 @@ fn paste_rows(state: &str) -> Vec<(&'static str, Via, Vec<u8>, &'static str)> {
             "forged state last",
             Via::Arg,
             url(&format!("code={CODE}&state={state}&state=forged")),
-            "does not match step 1's",
+            "the parameter `state` appears 2 times",
         ),
         (
             // What a shell passes for an unquoted URL: cut at `&`.

@@ -56,6 +56,11 @@ pub enum Error {
         /// Its age in seconds.
         age_secs: u64,
     },
+    /// Step 2: the redirect's code was already traded, and the token it gave is saved.
+    CodeAlreadyTraded {
+        /// Where the token is (the store's location).
+        location: String,
+    },
     /// No saved token: step 2 has not completed (or its token was discarded).
     NoSavedToken {
         /// Where it was looked for (the store's location, e.g. an absolute file path).
@@ -268,8 +273,12 @@ impl fmt::Display for Error {
             ),
             Error::PendingAuthorizationExpired { age_secs } => write!(
                 f,
-                "the authorization from step 1 is {} min old and its code has expired (codes last 10 min): run step 1 again",
+                "the pending authorization from step 1 is {} min old and has expired (it lasts 10 min, like the code it brings back): run step 1 again",
                 age_secs / 60
+            ),
+            Error::CodeAlreadyTraded { location } => write!(
+                f,
+                "this redirect's code was already traded for a token (a code works once), which is saved in {location}"
             ),
             Error::NoSavedToken { location } => write!(
                 f,
@@ -432,6 +441,9 @@ mod tests {
                 location: "/x/pending_authorization.json".into(),
             },
             Error::NoSavedToken {
+                location: "/x/token.json".into(),
+            },
+            Error::CodeAlreadyTraded {
                 location: "/x/token.json".into(),
             },
             Error::EmptyClientSecret,

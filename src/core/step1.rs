@@ -72,6 +72,16 @@ impl PendingAuthorization {
     pub fn age_secs(&self, now: u64) -> u64 {
         now.saturating_sub(self.created_at)
     }
+
+    /// Refuses it when older than [`PENDING_LIFETIME_SECS`]: its state and
+    /// verifier are no longer accepted, whatever code comes with them.
+    pub fn check_age(&self, now: u64) -> Result<()> {
+        let age_secs = self.age_secs(now);
+        if age_secs > PENDING_LIFETIME_SECS {
+            return Err(Error::PendingAuthorizationExpired { age_secs });
+        }
+        Ok(())
+    }
 }
 
 /// Step 1: builds the authorize URL and the pending authorization (kept by the caller).

@@ -22,6 +22,7 @@ pub fn message(error: &Error) -> String {
         Error::MissingClientSecret => "SPOTIFY_CLIENT_SECRET is not set: put it in .env or the environment (from the app's dashboard), or run step 1 again with --pkce (step1_auth_url --pkce), which needs no secret".into(),
         Error::EmptyClientSecret => "the client secret typed was empty: run again and type it (copy it from the app's dashboard, View client secret), set SPOTIFY_CLIENT_SECRET, or run step 1 again with --pkce, which needs no secret".into(),
         Error::NoPendingAuthorization { location } => format!("no pending authorization: run step 1 (step1_auth_url) first, from this folder or with the same SPOTIFY_AUTH_DIR, open its URL, then paste the redirect here; none is in {location}"),
+        Error::CodeAlreadyTraded { .. } => format!("{error}: step 2 is done; next, step 3 (step3_refresh) or step 4 (step4_call_api)"),
         Error::NoSavedToken { location } => format!("no saved token: run step 1 and step 2 first (step1_auth_url, then step2_get_tokens), from this folder or with the same SPOTIFY_AUTH_DIR; none is in {location}"),
         Error::CodeVerifierIncorrect => "invalid_grant (code_verifier was incorrect): the PKCE verifier does not match step 1's; run step 1 again with --pkce".into(),
         other => other.to_string(),

@@ -227,6 +227,7 @@ impl SealedRow {
             obtained_at: secs(self.obtained_at),
             client_id: self.client_id,
             pkce: self.pkce,
+            code_sha256: None,
         };
         Ok(TokenRow {
             user_id: user_id.to_string(),
