@@ -548,6 +548,11 @@ mod tests {
             err.contains(&format!("port {port} of 127.0.0.1 is taken")),
             "{err}"
         );
+        // The notebooks show it too, and they have no `--listen`.
+        assert!(
+            err.ends_with("or paste the redirect instead of listening") && !err.contains("--"),
+            "{err}"
+        );
         let err = RedirectListener::bind("https://example.com/cb")
             .unwrap_err()
             .to_string();

@@ -2,8 +2,8 @@
 //! settings (a sandbox standing in for Spotify): a loopback redirect URI
 //! registered without a port, and one the authorize page refuses.
 //!
-//! One test: the notebook reads its `.env` from `SPOTIFY_NOTEBOOK_DOTENV`, a
-//! variable of this whole process.
+//! One test sets the notebook up: it reads its `.env` from
+//! `SPOTIFY_NOTEBOOK_DOTENV`, a variable of this whole process.
 
 use spotify_auth::file_store::FileStore;
 use spotify_auth::store::TokenStore;
@@ -128,4 +128,29 @@ fn notebook_catches_a_portless_redirect_and_stops_at_a_refused_one() {
     );
     drop(nb);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Notebook 3 prints the Web API's answers with step 4's formatting (a
+/// missing publisher left out, not shown as `by ?`).
+#[test]
+fn notebook_3_prints_answers_as_step_4_does() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("notebooks/03_web_api.ipynb");
+    let notebook: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let code: String = notebook["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|cell| cell["cell_type"] == "code")
+        .flat_map(|cell| cell["source"].as_array().unwrap().iter())
+        .map(|line| line.as_str().unwrap())
+        .collect();
+    for shared in [
+        "report::playlists(",
+        "report::saved_shows(",
+        "report::playback(",
+    ] {
+        assert!(code.contains(shared), "notebook 3 does not use {shared}");
+    }
+    assert!(!code.contains(r#"unwrap_or("?")"#), "a field shown as `?`");
 }
