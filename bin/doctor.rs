@@ -22,13 +22,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let command = cli::Command {
-        usage: "usage: doctor",
-        about: "Checks the environment, .env, the redirect URI and its port, the auth folder and the saved token; exits 1 when something must be fixed.",
-        options: &[],
-        takes_plain: false,
-    };
-    if cli::parse_args(&command)?.is_none() {
+    if !cli::no_arguments(
+        "usage: doctor",
+        "Checks the environment, .env, the redirect URI and its port, the auth folder and the saved token; exits 1 when something must be fixed.",
+    )? {
         return Ok(());
     }
     println!("== spotify-auth doctor ==");

@@ -2,7 +2,6 @@
 //!
 //! `cargo run --bin step3_refresh`
 
-use spotify_auth::walkthrough::cli::Command;
 use spotify_auth::walkthrough::report;
 use spotify_auth::walkthrough::{cli, setup};
 use spotify_auth::{now_secs, Result};
@@ -12,13 +11,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let command = Command {
-        usage: "usage: step3_refresh",
-        about: "Refreshes the token saved by step 2 and saves the new one.",
-        options: &[],
-        takes_plain: false,
-    };
-    if cli::parse_args(&command)?.is_none() {
+    if !cli::no_arguments(
+        "usage: step3_refresh",
+        "Refreshes the token saved by step 2 and saves the new one.",
+    )? {
         return Ok(());
     }
     let mut auth = setup::binary_session()?;

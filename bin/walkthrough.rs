@@ -15,14 +15,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let command = cli::Command {
-        usage: "usage: cargo run (no arguments)",
-        about:
-            "The whole walkthrough: step 1, consent, step 2, step 3 and GET /v1/me; see README.md.",
-        options: &[],
-        takes_plain: false,
-    };
-    if cli::parse_args(&command)?.is_none() {
+    if !cli::no_arguments(
+        "usage: cargo run (no arguments)",
+        "The whole walkthrough: step 1, consent, step 2, step 3 and GET /v1/me; see README.md.",
+    )? {
         return Ok(());
     }
     let session = setup::start(&SessionOptions {

@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::{bin_path, free_port, Run, World};
-use spotify_sandbox::SandboxOptions;
+use common::{bin_path, listening_world, Run, World};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -83,12 +82,7 @@ fn step1_takes_scope_equals_value() {
 
 #[test]
 fn step2_takes_timeout_equals_value() {
-    let redirect_uri = format!("http://127.0.0.1:{}/callback", free_port());
-    let mut world = World::with(SandboxOptions {
-        redirect_uris: vec![redirect_uri.clone()],
-        ..Default::default()
-    });
-    world.set("SPOTIFY_REDIRECT_URI", &redirect_uri);
+    let (world, _) = listening_world();
     assert!(world.run("step1_auth_url", &[]).ok());
     world
         .run("step2_get_tokens", &["--listen", "--timeout=1"])

@@ -4,18 +4,12 @@
 
 mod common;
 
-use common::{free_port, World};
-use spotify_sandbox::SandboxOptions;
+use common::{listening_world, World};
 use std::time::{Duration, Instant};
 
 #[test]
 fn an_expired_step1_is_refused_before_the_browser_opens() {
-    let redirect_uri = format!("http://127.0.0.1:{}/callback", free_port());
-    let mut world = World::with(SandboxOptions {
-        redirect_uris: vec![redirect_uri.clone()],
-        ..Default::default()
-    });
-    world.set("SPOTIFY_REDIRECT_URI", &redirect_uri);
+    let (mut world, _) = listening_world();
     let record = world.install_fake_browser();
     assert!(world.run("step1_auth_url", &[]).ok());
     let path = world.auth_dir().join("pending_authorization.json");

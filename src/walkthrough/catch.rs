@@ -77,12 +77,6 @@ impl Catcher {
         self.restarted.as_ref()
     }
 
-    /// The redirect URI as configured: without the port the listener put in
-    /// when it had none.
-    pub fn registered_redirect_uri(&self) -> &str {
-        &self.registered
-    }
-
     /// The bound listener (its address, for messages).
     pub fn listener(&self) -> &RedirectListener {
         &self.listener

@@ -1,4 +1,5 @@
-//! What the binaries share: the `main` wrapper, the hidden secret prompt and
+//! What the binaries share: the `main` wrapper, the argument parser (lexopt:
+//! `--name value` and `--name=value`, `--help`), the hidden secret prompt and
 //! reading the pasted redirect.
 
 use super::message::message;
@@ -130,6 +131,18 @@ impl Args {
 /// printed the usage (the binary then exits 0).
 pub fn parse_args(command: &Command) -> Result<Option<Args>> {
     parse_args_from(command, std::env::args_os().skip(1))
+}
+
+/// For a binary that takes no arguments: true to go on, false after `--help`
+/// printed `usage` and `about`; anything else is an error.
+pub fn no_arguments(usage: &'static str, about: &'static str) -> Result<bool> {
+    let command = Command {
+        usage,
+        about,
+        options: &[],
+        takes_plain: false,
+    };
+    Ok(parse_args(&command)?.is_some())
 }
 
 /// [`parse_args`] over the given arguments (without the program name).
