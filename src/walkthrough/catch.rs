@@ -8,7 +8,9 @@
 use crate::clock::now_secs;
 use crate::core::accounts::RetryPolicy;
 use crate::core::error::{printable, Error, Result};
-use crate::core::step1::{AuthorizeOptions, AuthorizeRequest, PendingAuthorization};
+use crate::core::step1::{
+    authorize_page_refusal, AuthorizeOptions, AuthorizeRequest, PendingAuthorization,
+};
 use crate::listener::RedirectListener;
 use crate::session::SpotifyAuth;
 use std::time::Duration;
@@ -83,10 +85,10 @@ impl Catcher {
     }
 
     /// Asks the authorize page for this request, as the browser will, without
-    /// following its redirect: a 4xx answer (Spotify's `INVALID_CLIENT:
-    /// Invalid redirect URI` page) is where the browser would stop, never
-    /// coming back, so it is an error now instead of a long wait. No answer is
-    /// no error: the browser may reach what this program cannot.
+    /// following its redirect: a refusal (Spotify's `INVALID_CLIENT: Invalid
+    /// redirect URI` page) is where the browser would stop, never coming back,
+    /// so it is an error now instead of a long wait. Any other answer, or
+    /// none, is no error: the browser may reach what this program cannot.
     pub fn check_authorize_page(&self, auth: &SpotifyAuth) -> Result<()> {
         let url = self.authorize_url();
         let timeout = auth.config().http_timeout.min(Duration::from_secs(10));
@@ -96,30 +98,26 @@ impl Catcher {
         let answer = auth
             .http()
             .send(|| client.get(url), url, RetryPolicy::UnsentOnly);
-        match answer {
-            // 429 says "later", not "never".
-            Ok(answer) if (400..500).contains(&answer.status) && answer.status != 429 => {
-                Err(self.refused(answer.status, &answer.body))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn refused(&self, status: u16, page: &str) -> Error {
-        let said = page
-            .lines()
-            .map(str::trim)
-            .find(|line| line.contains("INVALID_"))
-            .unwrap_or_else(|| page.trim());
-        Error::Listener(format!(
-            "the authorize page answers {status} ({}) to {}, so the browser would stop there and never reach the listener: check that {} is registered for the app in the dashboard, character for character",
-            printable(said, 120),
-            match &self.restarted {
-                Some(request) => &request.pending.redirect_uri,
-                None => &self.registered,
-            },
-            self.registered,
-        ))
+        let Ok(answer) = answer else { return Ok(()) };
+        let Some(refusal) = authorize_page_refusal(answer.status, &answer.body) else {
+            return Ok(());
+        };
+        let sent = match &self.restarted {
+            Some(request) => &request.pending.redirect_uri,
+            None => &self.registered,
+        };
+        let fix = if refusal.contains("redirect URI") {
+            format!(
+                "check that {} is registered for the app in the dashboard, character for character",
+                self.registered
+            )
+        } else {
+            "check SPOTIFY_CLIENT_ID and SPOTIFY_SCOPES against the app in the dashboard".into()
+        };
+        Err(Error::Listener(format!(
+            "the authorize page answers {} ({refusal}) for the redirect URI {sent}, so the browser would stop there and never reach the listener: {fix}",
+            answer.status
+        )))
     }
 
     /// In the sandbox: a thread plays the browser (presses Agree, follows
