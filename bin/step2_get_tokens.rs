@@ -50,8 +50,10 @@ fn run() -> Result<()> {
             checked
         }
         None => {
-            // Fail before asking for anything when step 1 has not run.
+            // Fail before asking for (or opening) anything when step 1 has
+            // not run or its authorization has expired.
             let pending = auth.require_pending()?;
+            pending.check_age(now_secs())?;
             auth = with_secret_for(auth, &pending)?;
             let (pasted, pending) = if args.listen {
                 catch_redirect(&auth, pending, &args)?

@@ -28,6 +28,15 @@ fn an_expired_step1_is_refused_before_the_browser_opens() {
     assert!(!record.exists(), "the browser was opened");
     assert!(!run.stdout.contains("Listening"), "{}", run.stdout);
     assert_eq!(world.token_requests(), 0);
+    // Before the secret is asked for, too.
+    world.unset("SPOTIFY_CLIENT_SECRET");
+    world
+        .run_with_stdin(
+            "step2_get_tokens",
+            &[],
+            b"http://127.0.0.1/x?code=c&state=s\n",
+        )
+        .assert_error("has expired");
 }
 
 #[test]
