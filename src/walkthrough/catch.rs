@@ -7,7 +7,7 @@
 
 use crate::clock::now_secs;
 use crate::core::accounts::RetryPolicy;
-use crate::core::error::{printable, Error, Result};
+use crate::core::error::{Error, Result};
 use crate::core::step1::{
     authorize_page_refusal, AuthorizeOptions, AuthorizeRequest, PendingAuthorization,
 };
@@ -132,7 +132,7 @@ impl Catcher {
                 Ok(location) => follow(&location),
                 Err(why) => give_up.give_up(format!(
                     "the sandbox's consent page refused the authorize URL ({}), so no redirect will come",
-                    printable(&why, 200)
+                    crate::core::error::printable(&why, 200)
                 )),
             }
         });
