@@ -385,3 +385,52 @@ pub fn open_in_browser(url: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMMAND: Command = Command {
+        usage: "usage: x",
+        about: "",
+        options: &[Opt::value(&["scope", "scopes"]), Opt::switch(&["open"])],
+        takes_plain: true,
+    };
+
+    fn parse(args: &[&str]) -> Result<Args> {
+        parse_args_from(&COMMAND, args.iter().map(Into::into)).map(Option::unwrap)
+    }
+
+    #[test]
+    fn both_value_forms_aliases_and_plain_arguments() {
+        let args = parse(&["--scope=a", "URL", "--scopes", "b c", "--open"]).unwrap();
+        assert_eq!(args.values("scope").collect::<Vec<_>>(), ["a", "b c"]);
+        assert_eq!(args.value("scope"), Some("b c"));
+        assert!(args.has("open") && !args.has("scopes"));
+        assert_eq!(args.plain, ["URL"]);
+        assert_eq!(parse(&["--scope="]).unwrap().value("scope"), Some(""));
+    }
+
+    #[test]
+    fn mistakes_are_one_line_errors_with_the_usage() {
+        for (args, expected) in [
+            (&["--scope"][..], "--scope needs a value: usage: x"),
+            (&["--scope", "--open"], "--scope needs a value"),
+            (&["--open=yes"], "--open takes no value (got `yes`)"),
+            (&["--bogus"], "unknown argument `--bogus`: usage: x"),
+            (&["-x"], "unknown argument `-x`"),
+        ] {
+            let err = parse(args).unwrap_err().to_string();
+            assert!(err.contains(expected), "{args:?}: {err}");
+        }
+        let no_plain = Command {
+            takes_plain: false,
+            ..COMMAND
+        };
+        let err = parse_args_from(&no_plain, ["URL".into()]).unwrap_err();
+        assert!(
+            err.to_string().contains("unexpected argument `URL`"),
+            "{err}"
+        );
+    }
+}
