@@ -12,10 +12,16 @@
 //! cannot work: an app-only token has no user.
 
 use spotify_auth::core::web_api::EXAMPLE_ARTIST_ID;
+use spotify_auth::walkthrough::cli::{Command, Opt};
 use spotify_auth::walkthrough::{cli, message, report, setup};
 use spotify_auth::{now_secs, AppTokenSource, Endpoint, Error, Result, SpotifyId};
 
-const USAGE: &str = "usage: client_credentials [--artist ID (22 characters, default 0OdUWJ0sBjDrqHygGUXeCF)] [--me]";
+const COMMAND: Command = Command {
+    usage: "usage: client_credentials [--artist ID (22 characters, default 0OdUWJ0sBjDrqHygGUXeCF)] [--me]",
+    about: "Asks for an app-only token (Client Credentials: client id and secret, no user), prints it, then reads an artist (public data); --me also tries GET /v1/me to show that an app-only token has no user.",
+    options: &[Opt::value(&["artist"]), Opt::switch(&["me"])],
+    takes_plain: false,
+};
 
 struct Args {
     artist: SpotifyId,
@@ -27,7 +33,9 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let args = parse_args(cli::args()?.into_iter())?;
+    let Some(args) = parse_args()? else {
+        return Ok(());
+    };
     let auth = setup::binary_session()?;
     let secret =
         cli::client_secret(auth.config()).map_err(message::secret_for_client_credentials)?;
@@ -74,32 +82,14 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
-    let mut parsed = Args {
-        artist: SpotifyId::parse(EXAMPLE_ARTIST_ID, "artist")?,
-        me: false,
+fn parse_args() -> Result<Option<Args>> {
+    let Some(args) = cli::parse_args(&COMMAND)? else {
+        return Ok(None);
     };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--artist" => {
-                let value = args
-                    .next()
-                    .ok_or_else(|| Error::Config(format!("--artist needs an id: {USAGE}")))?;
-                parsed.artist = SpotifyId::parse(&value, "artist")
-                    .map_err(|e| Error::Config(format!("--artist: {e}; {USAGE}")))?;
-            }
-            "--me" => parsed.me = true,
-            "-h" | "--help" => {
-                println!("{USAGE}\nAsks for an app-only token (Client Credentials: client id and secret, no user), prints it, then reads an artist (public data); --me also tries GET /v1/me to show that an app-only token has no user.");
-                std::process::exit(0);
-            }
-            other => {
-                return Err(Error::Config(format!(
-                    "unknown argument `{}`: {USAGE}",
-                    spotify_auth::core::error::printable(other, 40)
-                )))
-            }
-        }
-    }
-    Ok(parsed)
+    let artist = SpotifyId::parse(args.value("artist").unwrap_or(EXAMPLE_ARTIST_ID), "artist")
+        .map_err(|e| Error::Config(format!("--artist: {e}; {}", COMMAND.usage)))?;
+    Ok(Some(Args {
+        artist,
+        me: args.has("me"),
+    }))
 }

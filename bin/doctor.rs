@@ -22,14 +22,11 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    if let Some(arg) = cli::args()?.into_iter().next() {
-        if arg == "-h" || arg == "--help" {
-            println!("usage: doctor\nChecks the environment, .env, the redirect URI and its port, the auth folder and the saved token; exits 1 when something must be fixed.");
-            return Ok(());
-        }
-        return Err(Error::Config(format!(
-            "unknown argument `{arg}`: usage: doctor"
-        )));
+    if !cli::no_arguments(
+        "usage: doctor",
+        "Checks the environment, .env, the redirect URI and its port, the auth folder and the saved token; exits 1 when something must be fixed.",
+    )? {
+        return Ok(());
     }
     println!("== spotify-auth doctor ==");
     let checks = doctor::run(&Inputs::from_process());

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --bin sandbox -- --help` lists the switches.
 
-use spotify_auth::walkthrough::cli;
+use spotify_auth::walkthrough::cli::{self, Command, Opt};
 use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;
 use spotify_auth::{Error, Result};
 use spotify_sandbox::{Sandbox, SandboxOptions, DEFAULT_USER_ID, USER_IDS};
@@ -44,7 +44,9 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let options = parse_args(cli::args()?.into_iter())?;
+    let Some(options) = parse_args(std::env::args_os().skip(1))? else {
+        return Ok(());
+    };
     let port = options.port;
     let sandbox = Sandbox::start(options).map_err(|e| {
         Error::Config(format!("cannot listen on 127.0.0.1:{port} ({e}): stop what uses it or pass --port 0 for any free port"))
@@ -71,45 +73,50 @@ fn run() -> Result<()> {
     }
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxOptions> {
+const OPTIONS: &[Opt] = &[
+    Opt::value(&["port"]),
+    Opt::switch(&["rotate-refresh-tokens"]),
+    Opt::value(&["withhold-scope"]),
+    Opt::switch(&["extended-quota"]),
+    Opt::switch(&["not-allow-listed"]),
+    Opt::value(&["allow-user"]),
+    Opt::switch(&["no-active-device"]),
+    Opt::switch(&["not-premium"]),
+];
+
+/// The options from `arguments`; `None` after `--help`.
+fn parse_args(
+    arguments: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Option<SandboxOptions>> {
+    let command = Command {
+        usage: USAGE,
+        about: "",
+        options: OPTIONS,
+        takes_plain: false,
+    };
+    let Some(args) = cli::parse_args_from(&command, arguments)? else {
+        return Ok(None);
+    };
     let mut options = SandboxOptions {
         port: DEFAULT_PORT,
+        rotate_refresh_tokens: args.has("rotate-refresh-tokens"),
+        withhold_scopes: args.values("withhold-scope").map(String::from).collect(),
+        extended_quota: args.has("extended-quota"),
         ..SandboxOptions::default()
     };
-    let value = |flag: &str, args: &mut dyn Iterator<Item = String>| {
-        args.next()
-            .ok_or_else(|| Error::Config(format!("{flag} needs a value: {USAGE}")))
-    };
-    let mut allow: Vec<String> = Vec::new();
-    let mut not_allow_listed = false;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--port" => {
-                let port = value("--port", &mut args)?;
-                options.port = port.parse().map_err(|_| {
-                    Error::Config(format!("--port `{port}` is not a port number: {USAGE}"))
-                })?;
-            }
-            "--rotate-refresh-tokens" => options.rotate_refresh_tokens = true,
-            "--withhold-scope" => options
-                .withhold_scopes
-                .push(value("--withhold-scope", &mut args)?),
-            "--extended-quota" => options.extended_quota = true,
-            "--not-allow-listed" => not_allow_listed = true,
-            "--allow-user" => allow.push(value("--allow-user", &mut args)?),
-            "--no-active-device" => options.active_device = false,
-            "--not-premium" => options.premium = false,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => {
-                return Err(Error::Config(format!(
-                    "unknown argument `{other}`: {USAGE}"
-                )))
-            }
-        }
+    if let Some(port) = args.value("port") {
+        options.port = port
+            .parse()
+            .map_err(|_| Error::Config(format!("--port `{port}` is not a port number: {USAGE}")))?;
     }
+    if args.has("no-active-device") {
+        options.active_device = false;
+    }
+    if args.has("not-premium") {
+        options.premium = false;
+    }
+    let mut allow: Vec<String> = args.values("allow-user").map(String::from).collect();
+    let not_allow_listed = args.has("not-allow-listed");
     if not_allow_listed && allow.is_empty() {
         allow = USER_IDS
             .iter()
@@ -122,7 +129,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SandboxOptions> 
     if not_allow_listed || !allow.is_empty() {
         options.allowed_users = Some(allow);
     }
-    Ok(options)
+    Ok(Some(options))
 }
 
 #[cfg(test)]
@@ -130,7 +137,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> SandboxOptions {
-        parse_args(args.iter().map(|s| s.to_string())).unwrap()
+        parse_args(args.iter().map(Into::into)).unwrap().unwrap()
     }
 
     #[test]
@@ -147,7 +154,15 @@ mod tests {
         assert!(allowed.iter().any(|u| u == "ada"));
         let o = parse(&["--allow-user", "ada", "--allow-user", "grace"]);
         assert_eq!(o.allowed_users.unwrap(), ["ada", "grace"]);
-        assert!(parse_args(["--allow-user".to_string()].into_iter()).is_err());
+        assert!(parse_args(["--allow-user".into()]).is_err());
+        let o = parse(&[
+            "--port=0",
+            "--withhold-scope=user-read-email",
+            "--allow-user=ada",
+        ]);
+        assert_eq!(o.port, 0);
+        assert_eq!(o.withhold_scopes, ["user-read-email"]);
+        assert_eq!(o.allowed_users.unwrap(), ["ada"]);
     }
 
     #[test]

@@ -2,19 +2,41 @@
 //!
 //! `cargo run --bin step1_auth_url -- [--scope "a b"] [--show-dialog] [--pkce]`
 
+use spotify_auth::walkthrough::cli::{Command, Opt};
 use spotify_auth::walkthrough::report;
 use spotify_auth::walkthrough::{cli, setup};
-use spotify_auth::{AuthorizeOptions, Error, Result};
+use spotify_auth::{AuthorizeOptions, Result};
 
-const USAGE: &str =
-    "usage: step1_auth_url [--scope \"SCOPE ...\"] [--show-dialog] [--pkce] [--open]";
+const COMMAND: Command = Command {
+    usage: "usage: step1_auth_url [--scope \"SCOPE ...\"] [--show-dialog] [--pkce] [--open]",
+    about: "Builds Spotify's authorize URL from SPOTIFY_* settings (environment or .env) and saves the pending authorization for step 2.",
+    options: &[
+        Opt::value(&["scope", "scopes"]),
+        Opt::switch(&["show-dialog"]),
+        Opt::switch(&["pkce"]),
+        Opt::switch(&["open"]),
+    ],
+    takes_plain: false,
+};
 
 fn main() -> std::process::ExitCode {
     cli::main(run)
 }
 
 fn run() -> Result<()> {
-    let (options, open) = parse_args(cli::args()?.into_iter())?;
+    let Some(args) = cli::parse_args(&COMMAND)? else {
+        return Ok(());
+    };
+    let scopes: Vec<String> = args
+        .values("scope")
+        .flat_map(spotify_auth::core::scopes::parse_scopes)
+        .collect();
+    let options = AuthorizeOptions {
+        show_dialog: args.has("show-dialog"),
+        pkce: args.has("pkce"),
+        scopes: args.has("scope").then_some(scopes),
+    };
+    let open = args.has("open");
     let auth = setup::binary_session()?;
     if !options.pkce && auth.config().client_secret.is_none() {
         eprintln!("note: SPOTIFY_CLIENT_SECRET is not set: step 2 will ask for it (or run step 1 with --pkce, which needs none)");
@@ -42,35 +64,4 @@ fn run() -> Result<()> {
         println!("(or run cargo run --bin step2_get_tokens -- --listen --open: with this redirect URI without a port it binds a free port and starts the authorization again with it)");
     }
     Ok(())
-}
-
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<(AuthorizeOptions, bool)> {
-    let mut options = AuthorizeOptions::default();
-    let mut open = false;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--show-dialog" => options.show_dialog = true,
-            "--pkce" => options.pkce = true,
-            "--open" => open = true,
-            "--scope" | "--scopes" => {
-                let list = args
-                    .next()
-                    .ok_or_else(|| Error::Config(format!("--scope needs a value: {USAGE}")))?;
-                options
-                    .scopes
-                    .get_or_insert_with(Vec::new)
-                    .extend(spotify_auth::core::scopes::parse_scopes(&list));
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}\nBuilds Spotify's authorize URL from SPOTIFY_* settings (environment or .env) and saves the pending authorization for step 2.");
-                std::process::exit(0);
-            }
-            other => {
-                return Err(Error::Config(format!(
-                    "unknown argument `{other}`: {USAGE}"
-                )))
-            }
-        }
-    }
-    Ok((options, open))
 }

@@ -4,23 +4,18 @@
 
 use spotify_auth::walkthrough::report;
 use spotify_auth::walkthrough::{cli, setup};
-use spotify_auth::{now_secs, Error, Result};
+use spotify_auth::{now_secs, Result};
 
 fn main() -> std::process::ExitCode {
     cli::main(run)
 }
 
 fn run() -> Result<()> {
-    if let Some(arg) = cli::args()?.into_iter().next() {
-        if arg == "-h" || arg == "--help" {
-            println!(
-                "usage: step3_refresh\nRefreshes the token saved by step 2 and saves the new one."
-            );
-            return Ok(());
-        }
-        return Err(Error::Config(format!(
-            "unknown argument `{arg}`: usage: step3_refresh"
-        )));
+    if !cli::no_arguments(
+        "usage: step3_refresh",
+        "Refreshes the token saved by step 2 and saves the new one.",
+    )? {
+        return Ok(());
     }
     let mut auth = setup::binary_session()?;
 

@@ -22,6 +22,7 @@
 //! Problems that would hit every call (no token, a dead refresh token, a 401)
 //! stop the run at once wherever they happen.
 
+use spotify_auth::walkthrough::cli::{Command, Opt};
 use spotify_auth::walkthrough::report;
 use spotify_auth::walkthrough::{cli, setup};
 use spotify_auth::Endpoint;
@@ -35,7 +36,9 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let limit = parse_args(cli::args()?.into_iter())?;
+    let Some(limit) = parse_args()? else {
+        return Ok(());
+    };
     let auth = setup::binary_session()?;
 
     println!("== Step 4: call the Web API with the saved token ==");
@@ -157,29 +160,28 @@ fn heading(title: &str, api: &WebApi<'_>, endpoint: Endpoint) {
     println!("\n== {title}: GET {} ==", api.url(endpoint));
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<u32> {
-    let usage = "usage: step4_call_api [--limit N]";
-    let mut limit = DEFAULT_LIMIT;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => {
-                println!("{usage}\nCalls the Web API with the token saved by step 2: profile, the first N playlists and saved shows (default {DEFAULT_LIMIT}, at most 50), playback.");
-                std::process::exit(0);
-            }
-            "--limit" => {
-                let value = args.next().unwrap_or_default();
-                limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=50).contains(n))
-                    .ok_or_else(|| {
-                        Error::Config(format!(
-                            "--limit `{value}` is not a number from 1 to 50: {usage}"
-                        ))
-                    })?;
-            }
-            _ => return Err(Error::Config(format!("unknown argument `{arg}`: {usage}"))),
-        }
-    }
-    Ok(limit)
+fn parse_args() -> Result<Option<u32>> {
+    const COMMAND: Command = Command {
+        usage: "usage: step4_call_api [--limit N]",
+        about: "Calls the Web API with the token saved by step 2: profile, the first N playlists and saved shows (default 5, at most 50), playback.",
+        options: &[Opt::value(&["limit"])],
+        takes_plain: false,
+    };
+    let Some(args) = cli::parse_args(&COMMAND)? else {
+        return Ok(None);
+    };
+    let Some(value) = args.value("limit") else {
+        return Ok(Some(DEFAULT_LIMIT));
+    };
+    let limit = value
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=50).contains(n))
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "--limit `{value}` is not a number from 1 to 50: {}",
+                COMMAND.usage
+            ))
+        })?;
+    Ok(Some(limit))
 }

@@ -13,17 +13,25 @@
 //! the saved token is kept. As in step 4, the token is refreshed first when
 //! less than 60 s remain (the client secret is asked for only then).
 
+use spotify_auth::walkthrough::cli::Command;
 use spotify_auth::walkthrough::{cli, report, setup};
 use spotify_auth::{now_secs, Endpoint, Error, Result};
 
-const USAGE: &str = "usage: step5_control_playback pause|play|next|previous|devices";
+const COMMAND: Command = Command {
+    usage: "usage: step5_control_playback pause|play|next|previous|devices",
+    about: "Sends one player command with the token saved by step 2 (needs the scope user-modify-playback-state, Spotify Premium and an active device), then shows GET /v1/me/player; `devices` lists the user's devices (needs user-read-playback-state).",
+    options: &[],
+    takes_plain: true,
+};
 
 fn main() -> std::process::ExitCode {
     cli::main(run)
 }
 
 fn run() -> Result<()> {
-    let endpoint = parse_args(cli::args()?.into_iter())?;
+    let Some(endpoint) = parse_args()? else {
+        return Ok(());
+    };
     let auth = setup::binary_session()?;
 
     println!("== Step 5: control playback with the saved token ==");
@@ -86,28 +94,32 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Endpoint> {
-    let first = args.next();
-    if let Some(extra) = args.next() {
+fn parse_args() -> Result<Option<Endpoint>> {
+    let usage = COMMAND.usage;
+    let Some(args) = cli::parse_args(&COMMAND)? else {
+        return Ok(None);
+    };
+    let mut plain = args.plain.iter();
+    let first = plain.next();
+    if let Some(extra) = plain.next() {
         return Err(Error::Config(format!(
-            "unexpected argument `{}`: {USAGE}",
-            spotify_auth::core::error::printable(&extra, 40)
+            "unexpected argument `{}`: {usage}",
+            spotify_auth::core::error::printable(extra, 40)
         )));
     }
-    match first.as_deref() {
-        Some("pause") => Ok(Endpoint::Pause),
-        Some("play") => Ok(Endpoint::Play),
-        Some("next") => Ok(Endpoint::Next),
-        Some("previous") => Ok(Endpoint::Previous),
-        Some("devices") => Ok(Endpoint::Devices),
-        Some("-h" | "--help") => {
-            println!("{USAGE}\nSends one player command with the token saved by step 2 (needs the scope user-modify-playback-state, Spotify Premium and an active device), then shows GET /v1/me/player; `devices` lists the user's devices (needs user-read-playback-state).");
-            std::process::exit(0);
+    let endpoint = match first.map(String::as_str) {
+        Some("pause") => Endpoint::Pause,
+        Some("play") => Endpoint::Play,
+        Some("next") => Endpoint::Next,
+        Some("previous") => Endpoint::Previous,
+        Some("devices") => Endpoint::Devices,
+        Some(other) => {
+            return Err(Error::Config(format!(
+                "unknown command `{}`: {usage}",
+                spotify_auth::core::error::printable(other, 40)
+            )))
         }
-        Some(other) => Err(Error::Config(format!(
-            "unknown command `{}`: {USAGE}",
-            spotify_auth::core::error::printable(other, 40)
-        ))),
-        None => Err(Error::Config(format!("which command? {USAGE}"))),
-    }
+        None => return Err(Error::Config(format!("which command? {usage}"))),
+    };
+    Ok(Some(endpoint))
 }

@@ -4,9 +4,10 @@
 //! opens the browser and catches the redirect on loopback (or takes a paste).
 
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
+use spotify_auth::walkthrough::catch::Catcher;
 use spotify_auth::walkthrough::setup::{self, SandboxChoice, SessionOptions};
 use spotify_auth::walkthrough::{cli, report};
-use spotify_auth::{now_secs, AuthorizeOptions, Error, RedirectListener, Result};
+use spotify_auth::{now_secs, AuthorizeOptions, Error, Result};
 use spotify_sandbox::approve_consent;
 
 fn main() -> std::process::ExitCode {
@@ -14,15 +15,11 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    if let Some(arg) = cli::args()?.into_iter().next() {
-        println!("usage: cargo run (no arguments): the whole walkthrough; see README.md");
-        return if arg == "-h" || arg == "--help" {
-            Ok(())
-        } else {
-            Err(Error::Config(format!(
-                "unknown argument `{arg}`: cargo run takes none"
-            )))
-        };
+    if !cli::no_arguments(
+        "usage: cargo run (no arguments)",
+        "The whole walkthrough: step 1, consent, step 2, step 3 and GET /v1/me; see README.md.",
+    )? {
+        return Ok(());
     }
     let session = setup::start(&SessionOptions {
         sandbox: SandboxChoice::WhenUnconfigured,
@@ -39,29 +36,27 @@ fn run() -> Result<()> {
     }
 
     println!("\n== Step 1: the authorize URL ==");
-    // With a real app, bind the listener first: for a loopback redirect URI
-    // registered without a port it picks a free port, which the authorize
-    // URL must then carry (Spotify accepts any port for such a URI).
     let registered = auth.config().redirect_uri.clone();
-    let listener = match sandbox {
+    let request = auth.start_authorization(&AuthorizeOptions::default())?;
+    // With a real app, bind the listener now: for a loopback redirect URI
+    // registered without a port it takes a free port and makes the
+    // authorization again with it (Spotify accepts any port for such a URI).
+    let catcher = match sandbox {
         Some(_) => None,
-        None => Some(RedirectListener::bind(&registered)),
+        None => Some(Catcher::bind(&auth, &request.pending)),
     };
-    let concrete = match &listener {
-        Some(Ok(listener)) if listener.redirect_uri() != registered => {
-            Some(listener.redirect_uri())
-        }
+    let restarted = match &catcher {
+        Some(Ok(catcher)) => catcher.restarted(),
         _ => None,
     };
-    let request = match &concrete {
-        Some(uri) => auth.start_authorization_at(&AuthorizeOptions::default(), uri)?,
-        None => auth.start_authorization(&AuthorizeOptions::default())?,
-    };
-    print!("{}", report::authorize_request_for(&request, &registered));
+    print!(
+        "{}",
+        report::authorize_request_for(restarted.unwrap_or(&request), &registered)
+    );
 
     println!("\n== Consent: the user presses Agree ==");
     // No listener: the sandbox, whose consent page is approved here.
-    let redirected = match listener {
+    let (redirected, pending) = match catcher {
         None => {
             let url = approve_consent(&request.url, true).map_err(|e| Error::Connection {
                 url: request.url.clone(),
@@ -69,29 +64,28 @@ fn run() -> Result<()> {
                 source: None,
             })?;
             println!("Fetched the sandbox's consent page and submitted Agree, as a browser would.");
-            url
+            (url, request.pending)
         }
-        Some(Ok(listener)) => {
+        Some(Ok(catcher)) => {
             println!("Press Agree in the browser; the listener catches the redirect.");
-            cli::open_in_browser(&request.url);
-            cli::listen_for_redirect(
-                listener,
-                request.pending.state.secret().to_string(),
-                DEFAULT_LISTEN_TIMEOUT,
-            )?
+            catcher.check_authorize_page(&auth)?;
+            cli::open_in_browser(catcher.authorize_url());
+            let (listener, state, restarted) = catcher.into_parts();
+            let url = cli::listen_for_redirect(listener, state, DEFAULT_LISTEN_TIMEOUT)?;
+            (url, restarted.unwrap_or(request.pending))
         }
         Some(Err(why)) => {
             eprintln!("note: {why}");
             println!(
                 "Open the URL above in a browser, press Agree, and paste the address it lands on."
             );
-            cli::read_pasted_redirect()?
+            (cli::read_pasted_redirect()?, request.pending)
         }
     };
     println!("The browser was redirected to:\n{}", redirected.trim());
 
     println!("\n== Step 2: trade the code for tokens ==");
-    let exchange = auth.exchange_redirect(&redirected)?;
+    let exchange = auth.exchange(auth.check_redirect_against(&redirected, pending)?)?;
     let saved_to = auth.store().token_location();
     let accounts_url = auth.config().accounts_url.clone();
     print!(

@@ -118,10 +118,10 @@ def check_flow(text, problems, pkce):
 def check_web_api(text, problems):
     if "Sandbox Listener" not in text and "sandbox-user" not in text:
         problems.append("no profile (Sandbox Listener / sandbox-user)")
-    playlists = re.search(r"Playlists: (\d+) in total", text)
+    playlists = re.search(r"Playlists:\s+(\d+) in total", text)
     if not playlists or int(playlists.group(1)) == 0:
         problems.append("no playlists")
-    shows = re.search(r"Saved shows: (\d+) in total", text)
+    shows = re.search(r"Saved shows:\s+(\d+) in total", text)
     if not shows or int(shows.group(1)) == 0:
         problems.append("no saved shows")
     if "nothing is playing" not in text:

@@ -79,5 +79,5 @@ pub use crate::core::web_api::{
 };
 pub use crate::file_store::{AuthDir, FileStore};
 pub use crate::listener::RedirectListener;
-pub use crate::session::{Exchange, Refresh, SpotifyAuth};
+pub use crate::session::{CheckedRedirect, Exchange, Refresh, SpotifyAuth};
 pub use crate::settings::Settings;

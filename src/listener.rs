@@ -57,6 +57,26 @@ pub struct RedirectListener {
     incoming: Mutex<Option<Receiver<TcpStream>>>,
     stop: Arc<AtomicBool>,
     acceptor: Option<JoinHandle<()>>,
+    /// Set by a [`GiveUp`] handle: why the browser will never come.
+    gave_up: Arc<Mutex<Option<String>>>,
+}
+
+/// Makes [`RedirectListener::wait`] return at once, from another thread, when
+/// it is known that the browser will never come (its authorize page refused
+/// the request): waiting out the timeout would only hide the reason.
+#[derive(Debug, Clone)]
+pub struct GiveUp {
+    address: SocketAddr,
+    reason: Arc<Mutex<Option<String>>>,
+}
+
+impl GiveUp {
+    /// Ends the wait with an error saying `reason`.
+    pub fn give_up(&self, reason: impl Into<String>) {
+        *self.reason.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.into());
+        // Wake the wait with a connection of our own.
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
+    }
 }
 
 impl std::fmt::Debug for RedirectListener {
@@ -77,7 +97,7 @@ impl RedirectListener {
         let mut url = check_redirect_uri(redirect_uri)?;
         let mut address = loopback_socket(&url).ok_or_else(|| {
             Error::Listener(format!(
-                "--listen needs a loopback redirect URI (http://127.0.0.1:PORT/... or http://[::1]:PORT/...), not {redirect_uri}: a listener here could not receive it; paste the redirect instead"
+                "listening needs a loopback redirect URI (http://127.0.0.1:PORT/... or http://[::1]:PORT/...), not {redirect_uri}: a listener here could not receive it; paste the redirect instead"
             ))
         })?;
         let any_port = !has_explicit_port(redirect_uri);
@@ -87,16 +107,16 @@ impl RedirectListener {
         let listener = TcpListener::bind(address).map_err(|e| {
             if e.kind() == ErrorKind::AddrInUse {
                 Error::Listener(format!(
-                    "port {} of {} is taken by another program: stop it (`ss -ltnp 'sport = :{}'` shows which), or register another port in the dashboard and set SPOTIFY_REDIRECT_URI, or paste instead of --listen",
+                    "port {} of {} is taken by another program: stop it (`ss -ltnp 'sport = :{}'` shows which), or register another port in the dashboard and set SPOTIFY_REDIRECT_URI, or paste the redirect instead of listening",
                     address.port(), address.ip(), address.port()
                 ))
             } else {
-                Error::Listener(format!("cannot listen on {address} ({e}): paste the redirect instead of --listen"))
+                Error::Listener(format!("cannot listen on {address} ({e}): paste the redirect instead of listening"))
             }
         })?;
         let failed = |e: std::io::Error| {
             Error::Listener(format!(
-                "cannot listen on {address} ({e}): paste the redirect instead of --listen"
+                "cannot listen on {address} ({e}): paste the redirect instead of listening"
             ))
         };
         let address = listener.local_addr().map_err(failed)?;
@@ -122,6 +142,7 @@ impl RedirectListener {
             incoming: Mutex::new(Some(receiver)),
             stop,
             acceptor: Some(acceptor),
+            gave_up: Arc::default(),
         })
     }
 
@@ -135,6 +156,14 @@ impl RedirectListener {
     /// `http://127.0.0.1:53124/callback`), to put in the authorize URL.
     pub fn redirect_uri(&self) -> String {
         self.redirect_uri.clone()
+    }
+
+    /// A handle that ends [`RedirectListener::wait`] early with a reason.
+    pub fn give_up_handle(&self) -> GiveUp {
+        GiveUp {
+            address: self.address,
+            reason: self.gave_up.clone(),
+        }
     }
 
     /// Waits for the redirect carrying `state` and returns its full URL (the
@@ -168,6 +197,14 @@ impl RedirectListener {
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return Err(listener_failed()),
             };
+            if let Some(reason) = self
+                .gave_up
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+            {
+                return Err(Error::Listener(reason));
+            }
             let mut taken = 0;
             while let Some(stream) = arrived {
                 if open.len() == MAX_CONNECTIONS {
@@ -497,10 +534,30 @@ mod tests {
             err.contains(&format!("port {port} of 127.0.0.1 is taken")),
             "{err}"
         );
+        // The notebooks show it too, and they have no `--listen`.
+        assert!(
+            err.ends_with("or paste the redirect instead of listening") && !err.contains("--"),
+            "{err}"
+        );
         let err = RedirectListener::bind("https://example.com/cb")
             .unwrap_err()
             .to_string();
         assert!(err.contains("needs a loopback redirect URI"), "{err}");
+    }
+
+    #[test]
+    fn giving_up_ends_the_wait_with_the_reason() {
+        let listener = RedirectListener::bind("http://127.0.0.1/cb").unwrap();
+        let give_up = listener.give_up_handle();
+        let started = Instant::now();
+        let stopper = std::thread::spawn(move || give_up.give_up("the authorize page refused"));
+        let err = listener
+            .wait("s", Duration::from_secs(60))
+            .unwrap_err()
+            .to_string();
+        stopper.join().unwrap();
+        assert_eq!(err, "the authorize page refused");
+        assert!(started.elapsed() < Duration::from_secs(10));
     }
 
     #[test]

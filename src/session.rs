@@ -13,9 +13,9 @@ use crate::core::step1::PendingAuthorization;
 use crate::core::step1::{
     build_authorize_request, build_authorize_request_at, AuthorizeOptions, AuthorizeRequest,
 };
-use crate::core::step2::{check_redirect, exchange_request, parse_redirect};
+use crate::core::step2::{check_redirect, exchange_request, parse_redirect, RedirectParams};
 use crate::core::step3::refresh_request;
-use crate::core::token::{SavedToken, TokenResponse};
+use crate::core::token::{code_digest, SavedToken, TokenResponse};
 use crate::file_store::FileStore;
 use crate::http::{Http, NoteSink};
 use crate::store::TokenStore;
@@ -42,6 +42,33 @@ pub struct Exchange {
     pub token: SavedToken,
     /// Scopes asked for in step 1 but not granted.
     pub not_granted: Vec<String>,
+}
+
+/// Step 2's input, checked: a redirect whose state matches step 1's pending
+/// authorization, which has not expired, carrying a code. Made by
+/// [`SpotifyAuth::check_redirect`], traded by [`SpotifyAuth::exchange`].
+#[derive(Debug)]
+pub struct CheckedRedirect {
+    pending: PendingAuthorization,
+    code: AuthorizationCode,
+    bare_code: bool,
+}
+
+impl CheckedRedirect {
+    fn new(params: RedirectParams, pending: PendingAuthorization) -> Result<CheckedRedirect> {
+        let bare_code = params.bare_code;
+        let code = check_redirect(params, &pending, now_secs())?;
+        Ok(CheckedRedirect {
+            pending,
+            code,
+            bare_code,
+        })
+    }
+
+    /// The pending authorization the redirect answers.
+    pub fn pending(&self) -> &PendingAuthorization {
+        &self.pending
+    }
 }
 
 /// What a refresh produced.
@@ -132,8 +159,52 @@ impl SpotifyAuth {
         self.store.load_pending()
     }
 
-    /// Step 2: checks the pasted redirect against step 1 (no request is sent
-    /// when it fails), trades the code for tokens and saves them.
+    /// Step 1's pending authorization, or the error saying step 1 has not run.
+    pub fn require_pending(&self) -> Result<PendingAuthorization> {
+        self.pending_authorization()?
+            .ok_or_else(|| Error::NoPendingAuthorization {
+                location: self.store.pending_location(),
+            })
+    }
+
+    /// Step 2, the check: parses the pasted redirect, loads step 1's pending
+    /// authorization and checks one against the other. Nothing is sent.
+    pub fn check_redirect(&self, pasted: &str) -> Result<CheckedRedirect> {
+        let params = self.parse_untraded(pasted)?;
+        let pending = self.require_pending()?;
+        CheckedRedirect::new(params, pending)
+    }
+
+    /// [`SpotifyAuth::check_redirect`] against a pending authorization already
+    /// loaded (or just made, as by a listener that re-authorized).
+    pub fn check_redirect_against(
+        &self,
+        pasted: &str,
+        pending: PendingAuthorization,
+    ) -> Result<CheckedRedirect> {
+        CheckedRedirect::new(self.parse_untraded(pasted)?, pending)
+    }
+
+    /// The pasted redirect's parameters; refused when its code is the one the
+    /// saved token was traded for (the same redirect given again).
+    fn parse_untraded(&self, pasted: &str) -> Result<RedirectParams> {
+        let params = parse_redirect(pasted)?;
+        if let (Some(code), Ok(Some(saved))) = (&params.code, self.store.load_token()) {
+            if saved.code_sha256 == Some(code_digest(code)) {
+                return Err(Error::CodeAlreadyTraded {
+                    location: self.store.token_location(),
+                });
+            }
+        }
+        Ok(params)
+    }
+
+    /// Step 2: [`SpotifyAuth::check_redirect`], then [`SpotifyAuth::exchange`].
+    pub fn exchange_redirect(&self, pasted: &str) -> Result<Exchange> {
+        self.exchange(self.check_redirect(pasted)?)
+    }
+
+    /// Step 2, the trade: sends the checked code for tokens and saves them.
     ///
     /// The pending authorization is kept until its code is known to be spent:
     /// the tokens were saved, or Spotify answered `invalid_grant`. After any
@@ -141,15 +212,12 @@ impl SpotifyAuth {
     /// be given again; if the code did reach Spotify, it then answers
     /// `invalid_grant` and the pending authorization is cleared. Nothing here
     /// sends a code twice by itself.
-    pub fn exchange_redirect(&self, pasted: &str) -> Result<Exchange> {
-        let pending =
-            self.pending_authorization()?
-                .ok_or_else(|| Error::NoPendingAuthorization {
-                    location: self.store.pending_location(),
-                })?;
-        let params = parse_redirect(pasted)?;
-        let bare_code = params.bare_code;
-        let code = check_redirect(params, &pending, now_secs())?;
+    pub fn exchange(&self, checked: CheckedRedirect) -> Result<Exchange> {
+        let CheckedRedirect {
+            pending,
+            code,
+            bare_code,
+        } = checked;
         let request = exchange_request(&self.config, &pending, &code)?;
         let answered = self.http.send_token_request(&request).and_then(|answer| {
             let response = parse_token_answer(answer.status, &answer.body)?;
@@ -162,7 +230,7 @@ impl SpotifyAuth {
             )?;
             Ok((response, token))
         });
-        let (response, token) = match answered {
+        let (response, mut token) = match answered {
             Ok(answer) => answer,
             Err(error) => {
                 if spends_the_code(&error) {
@@ -171,6 +239,7 @@ impl SpotifyAuth {
                 return Err(error);
             }
         };
+        token.code_sha256 = Some(code_digest(&code));
         {
             let _lock = self.store.lock()?;
             self.store.save_token(&token)?;

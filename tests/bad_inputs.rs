@@ -179,7 +179,7 @@ fn paste_rows(state: &str) -> Vec<(&'static str, Via, Vec<u8>, &'static str)> {
             "forged state last",
             Via::Arg,
             url(&format!("code={CODE}&state={state}&state=forged")),
-            "does not match step 1's",
+            "the parameter `state` appears 2 times",
         ),
         (
             // What a shell passes for an unquoted URL: cut at `&`.
@@ -299,8 +299,10 @@ fn bad_step2_arguments() {
             &["--listen", "--timeout", "0"],
             "--timeout `0` is not a number",
         ),
-        (&["--listen", "--timeout"], "--timeout `` is not a number"),
+        (&["--listen", "--timeout"], "--timeout needs a value"),
         (&["--open"], "--open goes with --listen"),
+        (&["--timeout", "5"], "--timeout goes with --listen"),
+        (&["--timeout=5", "--open"], "--open goes with --listen"),
     ];
     let mut failures = Vec::new();
     for (args, expected) in rows {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{free_port, World};
+use common::{listening_world, World};
 use spotify_sandbox::SandboxOptions;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
@@ -11,16 +11,6 @@ use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn listening_world() -> (World, String) {
-    let redirect_uri = format!("http://127.0.0.1:{}/callback", free_port());
-    let mut world = World::with(SandboxOptions {
-        redirect_uris: vec![redirect_uri.clone()],
-        ..Default::default()
-    });
-    world.set("SPOTIFY_REDIRECT_URI", &redirect_uri);
-    (world, redirect_uri)
-}
 
 #[test]
 fn listen_and_open_complete_the_exchange_ignoring_a_forged_request_first() {

@@ -256,7 +256,7 @@ fn the_same_code_is_never_sent_twice() {
     assert!(world.run("step2_get_tokens", &[&redirected]).ok());
     world
         .run("step2_get_tokens", &[&redirected])
-        .assert_error("no pending authorization");
+        .assert_error("already traded");
     assert_eq!(world.token_requests(), 1);
 }
 

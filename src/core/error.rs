@@ -59,6 +59,11 @@ pub enum Error {
         /// Its age in seconds.
         age_secs: u64,
     },
+    /// Step 2: the redirect's code was already traded, and the token it gave is saved.
+    CodeAlreadyTraded {
+        /// Where the token is (the store's location).
+        location: String,
+    },
     /// No saved token: step 2 has not completed (or its token was discarded).
     NoSavedToken {
         /// Where it was looked for (the store's location, e.g. an absolute file path).
@@ -283,8 +288,12 @@ impl fmt::Display for Error {
             }
             Error::PendingAuthorizationExpired { age_secs } => write!(
                 f,
-                "the pending authorization is {} min old and its code has expired (codes last 10 min)",
+                "the pending authorization is {} min old and has expired (it lasts 10 min, like the code it brings back)",
                 age_secs / 60
+            ),
+            Error::CodeAlreadyTraded { location } => write!(
+                f,
+                "this redirect's code was already traded for a token (a code works once), which is saved in {location}"
             ),
             Error::NoSavedToken { location } => write!(f, "no saved token: none is in {location}"),
             Error::MissingScopes(scopes) => write!(
@@ -534,6 +543,9 @@ pub fn one_of_each() -> Vec<Error> {
             source: serde_json::from_str::<u8>("x").unwrap_err(),
         },
         Error::Listener("the listener gave up".into()),
+        Error::CodeAlreadyTraded {
+            location: "/x/token.json".into(),
+        },
         Error::OwnerPremiumRequired,
         Error::QuotaExceeded,
         Error::RetryAfterTooLong {
@@ -582,6 +594,7 @@ pub fn one_of_each() -> Vec<Error> {
             | Error::UnsafeAuthDir { .. }
             | Error::DamagedFile { .. }
             | Error::Listener(_)
+            | Error::CodeAlreadyTraded { .. }
             | Error::OwnerPremiumRequired
             | Error::QuotaExceeded
             | Error::RetryAfterTooLong { .. } => {}

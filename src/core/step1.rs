@@ -72,6 +72,33 @@ impl PendingAuthorization {
     pub fn age_secs(&self, now: u64) -> u64 {
         now.saturating_sub(self.created_at)
     }
+
+    /// Refuses it when older than [`PENDING_LIFETIME_SECS`]: its state and
+    /// verifier are no longer accepted, whatever code comes with them.
+    pub fn check_age(&self, now: u64) -> Result<()> {
+        let age_secs = self.age_secs(now);
+        if age_secs > PENDING_LIFETIME_SECS {
+            return Err(Error::PendingAuthorizationExpired { age_secs });
+        }
+        Ok(())
+    }
+}
+
+/// Step 1: the refusal on the authorize page's answer to `GET /authorize`
+/// (as a browser sends it, before any login), e.g. `INVALID_CLIENT: Invalid
+/// redirect URI`: the page where the browser stops, never redirected back.
+/// `None` for anything else (a login or consent page, a redirect, 429).
+pub fn authorize_page_refusal(status: u16, page: &str) -> Option<String> {
+    if !(400..500).contains(&status) || status == 429 {
+        return None;
+    }
+    let start = page.find("INVALID_")?;
+    let text = page[start..]
+        .split(['<', '\n', '"'])
+        .next()
+        .unwrap_or_default()
+        .trim();
+    Some(super::error::printable(text, 120))
 }
 
 /// Step 1: builds the authorize URL and the pending authorization (kept by the caller).
@@ -303,5 +330,22 @@ mod tests {
         };
         let err = build_authorize_request(&config(), &options, 0).unwrap_err();
         assert!(err.to_string().contains("user-top-read"), "{err}");
+    }
+
+    #[test]
+    fn the_authorize_page_s_refusal_is_read() {
+        let html = "<html><body><p>INVALID_CLIENT: Invalid redirect URI</p></body></html>";
+        assert_eq!(
+            authorize_page_refusal(400, html).as_deref(),
+            Some("INVALID_CLIENT: Invalid redirect URI")
+        );
+        assert_eq!(
+            authorize_page_refusal(400, "INVALID_SCOPE: Invalid scope").as_deref(),
+            Some("INVALID_SCOPE: Invalid scope")
+        );
+        assert_eq!(authorize_page_refusal(200, "INVALID_CLIENT: x"), None);
+        assert_eq!(authorize_page_refusal(303, ""), None);
+        assert_eq!(authorize_page_refusal(429, "INVALID_CLIENT: x"), None);
+        assert_eq!(authorize_page_refusal(400, "Bad request"), None);
     }
 }

@@ -6,7 +6,7 @@ use super::accounts::{token_request, ClientAuth, RetryPolicy, TokenRequest};
 use super::config::Config;
 use super::error::{Error, Result};
 use super::secret::AuthorizationCode;
-use super::step1::{PendingAuthorization, PENDING_LIFETIME_SECS};
+use super::step1::PendingAuthorization;
 
 /// Step 2: longer than any real redirect (Spotify's codes are a few hundred characters).
 pub const MAX_PASTE_BYTES: usize = 8 * 1024;
@@ -83,6 +83,13 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
             "the pasted text is neither a redirect URL, a query string nor a code: paste the whole address the browser shows after you press Agree".into(),
         ));
     };
+    parse_query(&query)
+}
+
+/// The parameters of a redirect's query string (`code=...&state=...`). A
+/// parameter given twice is refused: a real redirect has each once, and
+/// which copy counts would otherwise be a guess.
+fn parse_query(query: &str) -> Result<RedirectParams> {
     let mut params = RedirectParams {
         code: None,
         state: None,
@@ -90,18 +97,51 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
         bare_code: false,
         cut_after_code: false,
     };
+    let mut seen = [0usize; 3];
     let mut last_was_code = false;
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         last_was_code = name == "code" && !value.is_empty();
-        match name.as_ref() {
-            "code" if !value.is_empty() => params.code = Some(AuthorizationCode::new(value)),
-            "state" => params.state = Some(value.into_owned()),
-            "error" => params.error = Some(value.into_owned()),
+        let index = match name.as_ref() {
+            "code" => 0,
+            "state" => 1,
+            "error" => 2,
+            _ => continue,
+        };
+        seen[index] += 1;
+        if seen[index] > 1 {
+            let count = url::form_urlencoded::parse(query.as_bytes())
+                .filter(|(n, _)| n == &name)
+                .count();
+            return Err(Error::Paste(format!(
+                "the parameter `{name}` appears {count} times in the redirect, and a real one has it once: this URL was made by hand or tampered with; copy the address bar again"
+            )));
+        }
+        match index {
+            0 if !value.is_empty() => params.code = Some(AuthorizationCode::new(value)),
+            1 => params.state = Some(value.into_owned()),
+            2 => params.error = Some(value.into_owned()),
             _ => {}
         }
     }
     params.cut_after_code = last_was_code && params.state.is_none() && params.error.is_none();
     Ok(params)
+}
+
+/// Step 2 for a server's redirect endpoint (`/callback`): checks the query
+/// string it received (without `?`) against the pending authorization, as a
+/// pasted redirect is checked, and returns the code. Nothing is sent.
+pub fn check_redirect_query(
+    query: &str,
+    pending: &PendingAuthorization,
+    now: u64,
+) -> Result<AuthorizationCode> {
+    if query.len() > MAX_PASTE_BYTES {
+        return Err(Error::Paste(format!(
+            "the redirect's query is longer than {} KiB, far more than a real one",
+            MAX_PASTE_BYTES / 1024
+        )));
+    }
+    check_redirect(parse_query(query)?, pending, now)
 }
 
 /// True when a URL fragment carries `access_token=`: the implicit grant's answer.
@@ -161,10 +201,7 @@ pub fn check_redirect(
             "the pasted URL has no code: paste the address the browser shows after you press Agree (it contains ?code=)".into(),
         )
     })?;
-    let age_secs = pending.age_secs(now);
-    if age_secs > PENDING_LIFETIME_SECS {
-        return Err(Error::PendingAuthorizationExpired { age_secs });
-    }
+    pending.check_age(now)?;
     Ok(code)
 }
 
@@ -311,10 +348,44 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.to_string()
-                .contains("10 min old and its code has expired"),
+            err.to_string().contains("10 min old and has expired"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_query_is_checked_like_a_paste_and_a_repeated_parameter_is_refused() {
+        let state = "st4te-0123456789abcdef";
+        let query = format!("code={CODE}&state={state}");
+        let code = check_redirect_query(&query, &pending(), 1_100).unwrap();
+        assert_eq!(code.secret(), CODE);
+        for (query, expected) in [
+            (format!("code={CODE}&state=forged"), "does not match"),
+            (
+                format!("code=a&code=b&state={state}"),
+                "`code` appears 2 times",
+            ),
+            (
+                format!("state={state}&code={CODE}&state=x&state=y"),
+                "`state` appears 3 times",
+            ),
+            (
+                "error=access_denied&error=x".into(),
+                "`error` appears 2 times",
+            ),
+            (
+                format!("state={}", "s".repeat(9 * 1024)),
+                "longer than 8 KiB",
+            ),
+        ] {
+            let err = check_redirect_query(&query, &pending(), 1_100).unwrap_err();
+            assert!(err.to_string().contains(expected), "{query}: {err}");
+        }
+        let err = check(&format!(
+            "http://127.0.0.1:8888/callback?code={CODE}&state={state}&state=x"
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("`state` appears 2 times"), "{err}");
     }
 
     #[test]

@@ -45,6 +45,7 @@ mod tests {
             obtained_at: 0,
             client_id: "0123456789abcdef0123456789abcdef".into(),
             pkce,
+            code_sha256: None,
         }
     }
 

@@ -3,7 +3,7 @@
 //! token a caller keeps between steps.
 
 use super::error::{Error, Result};
-use super::secret::{AccessToken, RefreshToken};
+use super::secret::{AccessToken, AuthorizationCode, RefreshToken};
 use serde::{Deserialize, Serialize};
 
 /// Step 3: a refresh token dies six months after the user's consent (since mid-2026);
@@ -131,6 +131,18 @@ pub struct SavedToken {
     pub client_id: String,
     /// True when obtained with PKCE (refreshes then send `client_id`, no secret).
     pub pkce: bool,
+    /// [`code_digest`] of the authorization code it was traded for, so that the
+    /// same redirect given again is recognised (the code itself is not kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_sha256: Option<String>,
+}
+
+/// Step 2: base64url(SHA-256(code)), the fingerprint a saved token keeps of
+/// the code it was traded for.
+pub fn code_digest(code: &AuthorizationCode) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(code.secret()))
 }
 
 impl SavedToken {
@@ -157,6 +169,7 @@ impl SavedToken {
             obtained_at: now,
             client_id: client_id.to_string(),
             pkce,
+            code_sha256: None,
         })
     }
 

@@ -1,4 +1,5 @@
-//! What the binaries share: the `main` wrapper, the hidden secret prompt and
+//! What the binaries share: the `main` wrapper, the argument parser (lexopt:
+//! `--name value` and `--name=value`, `--help`), the hidden secret prompt and
 //! reading the pasted redirect.
 
 use super::message::message;
@@ -57,22 +58,183 @@ fn quiet_on_closed_stdout() {
     }));
 }
 
-/// The command-line arguments after the program name; one that is not UTF-8
-/// is an error rather than a panic.
-pub fn args() -> Result<Vec<String>> {
-    std::env::args_os()
-        .skip(1)
-        .enumerate()
-        .map(|(index, arg)| {
-            arg.into_string().map_err(|arg| {
-                Error::Config(format!(
-                    "argument {} ({}) is not valid UTF-8: retype it as plain text",
-                    index + 1,
-                    printable(&arg.to_string_lossy(), 40)
-                ))
-            })
-        })
-        .collect()
+/// One option of a binary: `--name` alone (a switch) or `--name VALUE`
+/// (also `--name=VALUE`). The first name is the one [`Args`] answers to; the
+/// others are aliases.
+#[derive(Debug, Clone, Copy)]
+pub struct Opt {
+    names: &'static [&'static str],
+    takes_value: bool,
+}
+
+impl Opt {
+    /// `--name`, without a value.
+    pub const fn switch(names: &'static [&'static str]) -> Opt {
+        Opt {
+            names,
+            takes_value: false,
+        }
+    }
+
+    /// `--name VALUE` or `--name=VALUE`; may be given more than once.
+    pub const fn value(names: &'static [&'static str]) -> Opt {
+        Opt {
+            names,
+            takes_value: true,
+        }
+    }
+}
+
+/// What a binary accepts: its usage line, a sentence on what it does (both
+/// printed by `--help`), its options and whether it takes plain arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct Command {
+    /// `usage: NAME ...`, also the end of every argument error.
+    pub usage: &'static str,
+    /// What the binary does, after the usage line in `--help`.
+    pub about: &'static str,
+    /// Its options (`-h`/`--help` is always there).
+    pub options: &'static [Opt],
+    /// True when plain arguments (not starting with `-`) are accepted.
+    pub takes_plain: bool,
+}
+
+/// The parsed command line.
+#[derive(Debug, Default)]
+pub struct Args {
+    given: Vec<(&'static str, Option<String>)>,
+    /// The plain arguments, in order.
+    pub plain: Vec<String>,
+}
+
+impl Args {
+    /// True when the switch or option `name` was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.given.iter().any(|(given, _)| *given == name)
+    }
+
+    /// The values of `name`, in the order given.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.given
+            .iter()
+            .filter(move |(given, _)| *given == name)
+            .filter_map(|(_, value)| value.as_deref())
+    }
+
+    /// The last value of `name`.
+    pub fn value<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.values(name).last()
+    }
+}
+
+/// The process's arguments parsed for `command`; `None` after `--help`
+/// printed the usage (the binary then exits 0).
+pub fn parse_args(command: &Command) -> Result<Option<Args>> {
+    parse_args_from(command, std::env::args_os().skip(1))
+}
+
+/// For a binary that takes no arguments: true to go on, false after `--help`
+/// printed `usage` and `about`; anything else is an error.
+pub fn no_arguments(usage: &'static str, about: &'static str) -> Result<bool> {
+    let command = Command {
+        usage,
+        about,
+        options: &[],
+        takes_plain: false,
+    };
+    Ok(parse_args(&command)?.is_some())
+}
+
+/// [`parse_args`] over the given arguments (without the program name).
+pub fn parse_args_from(
+    command: &Command,
+    arguments: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Option<Args>> {
+    use lexopt::Arg;
+    let usage = command.usage;
+    let mut parser = lexopt::Parser::from_args(arguments);
+    let mut args = Args::default();
+    let mut position = 0;
+    loop {
+        position += 1;
+        let arg = parser
+            .next()
+            .map_err(|e| argument_error(e, position, usage))?;
+        let (shown, name) = match arg {
+            None => return Ok(Some(args)),
+            Some(Arg::Short('h')) | Some(Arg::Long("help")) => {
+                println!("{usage}");
+                if !command.about.is_empty() {
+                    println!("{}", command.about);
+                }
+                return Ok(None);
+            }
+            Some(Arg::Value(value)) if command.takes_plain => {
+                args.plain.push(utf8(value, position)?);
+                continue;
+            }
+            Some(Arg::Value(value)) => {
+                let value = utf8(value, position)?;
+                return Err(Error::Config(format!(
+                    "unexpected argument `{}`: {usage}",
+                    printable(&value, 40)
+                )));
+            }
+            Some(Arg::Short(c)) => (format!("-{c}"), None),
+            Some(Arg::Long(name)) => (format!("--{name}"), Some(name.to_string())),
+        };
+        let option = name.as_deref().and_then(|name| {
+            command
+                .options
+                .iter()
+                .find(|option| option.names.contains(&name))
+        });
+        let Some(option) = option else {
+            return Err(Error::Config(format!(
+                "unknown argument `{}`: {usage}",
+                printable(&shown, 40)
+            )));
+        };
+        let value = if option.takes_value {
+            let value = parser.optional_value().or_else(|| {
+                // The next argument, unless it is another option.
+                parser
+                    .try_raw_args()?
+                    .next_if(|next| !next.to_string_lossy().starts_with("--"))
+            });
+            let value =
+                value.ok_or_else(|| Error::Config(format!("{shown} needs a value: {usage}")))?;
+            Some(utf8(value, position)?)
+        } else {
+            None
+        };
+        args.given.push((option.names[0], value));
+    }
+}
+
+/// A lexopt error as one line ending with the usage.
+fn argument_error(error: lexopt::Error, position: usize, usage: &str) -> Error {
+    match error {
+        lexopt::Error::UnexpectedValue { option, value } => Error::Config(format!(
+            "{option} takes no value (got `{}`): {usage}",
+            printable(&value.to_string_lossy(), 40)
+        )),
+        lexopt::Error::NonUnicodeValue(value) => match utf8(value, position) {
+            Err(error) => error,
+            Ok(_) => Error::Config(format!("argument {position} is not valid UTF-8: {usage}")),
+        },
+        other => Error::Config(format!("{}: {usage}", printable(&other.to_string(), 80))),
+    }
+}
+
+/// An argument as text; one that is not UTF-8 is an error rather than a panic.
+fn utf8(arg: std::ffi::OsString, position: usize) -> Result<String> {
+    arg.into_string().map_err(|arg| {
+        Error::Config(format!(
+            "argument {position} ({}) is not valid UTF-8: retype it as plain text",
+            printable(&arg.to_string_lossy(), 40)
+        ))
+    })
 }
 
 /// Prints the configuration's warnings on stderr.
@@ -221,5 +383,54 @@ pub fn open_in_browser(url: &str) {
         None => {
             eprintln!("note: no browser could be started ({failures}): open the URL above by hand.")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMMAND: Command = Command {
+        usage: "usage: x",
+        about: "",
+        options: &[Opt::value(&["scope", "scopes"]), Opt::switch(&["open"])],
+        takes_plain: true,
+    };
+
+    fn parse(args: &[&str]) -> Result<Args> {
+        parse_args_from(&COMMAND, args.iter().map(Into::into)).map(Option::unwrap)
+    }
+
+    #[test]
+    fn both_value_forms_aliases_and_plain_arguments() {
+        let args = parse(&["--scope=a", "URL", "--scopes", "b c", "--open"]).unwrap();
+        assert_eq!(args.values("scope").collect::<Vec<_>>(), ["a", "b c"]);
+        assert_eq!(args.value("scope"), Some("b c"));
+        assert!(args.has("open") && !args.has("scopes"));
+        assert_eq!(args.plain, ["URL"]);
+        assert_eq!(parse(&["--scope="]).unwrap().value("scope"), Some(""));
+    }
+
+    #[test]
+    fn mistakes_are_one_line_errors_with_the_usage() {
+        for (args, expected) in [
+            (&["--scope"][..], "--scope needs a value: usage: x"),
+            (&["--scope", "--open"], "--scope needs a value"),
+            (&["--open=yes"], "--open takes no value (got `yes`)"),
+            (&["--bogus"], "unknown argument `--bogus`: usage: x"),
+            (&["-x"], "unknown argument `-x`"),
+        ] {
+            let err = parse(args).unwrap_err().to_string();
+            assert!(err.contains(expected), "{args:?}: {err}");
+        }
+        let no_plain = Command {
+            takes_plain: false,
+            ..COMMAND
+        };
+        let err = parse_args_from(&no_plain, ["URL".into()]).unwrap_err();
+        assert!(
+            err.to_string().contains("unexpected argument `URL`"),
+            "{err}"
+        );
     }
 }

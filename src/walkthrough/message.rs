@@ -24,6 +24,7 @@ pub fn message(error: &Error) -> String {
         Error::MissingClientSecret => "SPOTIFY_CLIENT_SECRET is not set: put it in .env or the environment (from the app's dashboard), or run step 1 again with --pkce (step1_auth_url --pkce), which needs no secret".into(),
         Error::EmptyClientSecret => "the client secret typed was empty: run again and type it (copy it from the app's dashboard, View client secret), set SPOTIFY_CLIENT_SECRET, or run step 1 again with --pkce, which needs no secret".into(),
         Error::NoPendingAuthorization { location } => format!("no pending authorization: run step 1 (step1_auth_url) first, from this folder or with the same SPOTIFY_AUTH_DIR, open its URL, then paste the redirect here; none is in {location}"),
+        Error::CodeAlreadyTraded { .. } => format!("{error}: step 2 is done; next, step 3 (step3_refresh) or step 4 (step4_call_api)"),
         Error::NoSavedToken { location } => format!("no saved token: run step 1 and step 2 first (step1_auth_url, then step2_get_tokens), from this folder or with the same SPOTIFY_AUTH_DIR; none is in {location}"),
         Error::CodeVerifierIncorrect => format!("{error}; run step 1 again with --pkce"),
         Error::AuthorizationDenied { error: code } if code == "access_denied" => {
@@ -31,7 +32,7 @@ pub fn message(error: &Error) -> String {
         }
         Error::AuthorizationDenied { .. } => format!("{error} and run step 1 again"),
         Error::PendingAuthorizationExpired { age_secs } => format!(
-            "the authorization from step 1 is {} min old and its code has expired (codes last 10 min): run step 1 again",
+            "the pending authorization from step 1 is {} min old and has expired (it lasts 10 min, like the code it brings back): run step 1 again",
             age_secs / 60
         ),
         Error::MissingScopes(scopes) => format!(

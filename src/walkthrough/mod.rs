@@ -5,6 +5,7 @@
 //! sandbox or the real service for `cargo run`, the binaries and the notebooks.
 
 pub mod browser;
+pub mod catch;
 pub mod cli;
 pub mod doctor;
 pub mod message;

@@ -4,6 +4,7 @@
 //! printing of each step's results. Prompts come from the notebook (evcxr's
 //! input boxes), passed in as functions, since plain stdin hangs there.
 
+use super::catch::{self, Catcher};
 use super::setup::{self, SandboxChoice, SessionOptions};
 use crate::clock::{format_utc, now_secs};
 use crate::core::error::{Error, Result};
@@ -249,9 +250,11 @@ impl Notebook {
     }
 
     /// Step 2a: catches the redirect on the redirect URI's own loopback
-    /// address, as `step2_get_tokens --listen` does. In the sandbox a thread
-    /// plays the browser (presses Agree, follows the redirect). `None` when
-    /// not listening or when the listener cannot start (step 2 takes a paste).
+    /// address, as `step2_get_tokens --listen` does (with a redirect URI
+    /// without a port: on a free port, with the authorization made again for
+    /// it). In the sandbox a thread plays the browser (presses Agree, follows
+    /// the redirect). `None` when not listening or when the listener cannot
+    /// start (step 2 takes a paste).
     pub fn catch_redirect(
         &self,
         request: &AuthorizeRequest,
@@ -261,29 +264,32 @@ impl Notebook {
             println!("Listener off: step 2 asks for the redirected address (set `listen = true` to catch it here).");
             return Ok(None);
         }
-        let listener =
-            match crate::listener::RedirectListener::bind(&self.auth().config().redirect_uri) {
-                Ok(listener) => listener,
-                Err(why) => {
-                    println!("Listener not started, step 2 takes a paste instead: {why}");
-                    return Ok(None);
-                }
-            };
+        let catcher = match Catcher::bind(self.auth(), &request.pending) {
+            Ok(catcher) => catcher,
+            Err(why @ Error::PendingAuthorizationExpired { .. }) => return Err(why),
+            Err(why) => {
+                println!("Listener not started, step 2 takes a paste instead: {why}");
+                return Ok(None);
+            }
+        };
+        print!("{}", catch::restart_note(&catcher));
         println!(
             "Listening on {} for the redirect to {} (5 minutes at most)",
-            listener.address(),
-            self.auth().config().redirect_uri
+            catcher.listener().address(),
+            catcher.listener().redirect_uri()
         );
+        catcher.check_authorize_page(self.auth())?;
         if self.is_sandbox() {
-            let authorize_url = request.url.clone();
-            std::thread::spawn(move || browser_follows(&authorize_url));
+            catcher.sandbox_follows();
+        } else if catcher.restarted().is_some() {
+            self.show_link(
+                "Open this link (not step 1's) and press Agree:",
+                catcher.authorize_url(),
+            );
         } else {
             println!("Open the link from step 1 and press Agree.");
         }
-        let url = listener.wait(
-            request.pending.state.secret(),
-            std::time::Duration::from_secs(300),
-        )?;
+        let url = catcher.wait(std::time::Duration::from_secs(300))?;
         println!("Caught the redirect:\n{url}");
         Ok(Some(url))
     }
@@ -518,30 +524,6 @@ fn newest_saved_token_folder(settings: &Settings) -> &'static str {
         .max();
     newest.map_or(Lesson::AuthorizationCode.folder(), |(_, folder)| folder)
 }
-
-/// The sandbox's stand-in for a browser: press Agree on the consent page,
-/// then follow the redirect to the listener with a plain GET.
-#[cfg(feature = "sandbox")]
-fn browser_follows(authorize_url: &str) {
-    use std::io::{Read, Write};
-    let Ok(location) = spotify_sandbox::approve_consent(authorize_url, true) else {
-        return;
-    };
-    let Some(rest) = location.strip_prefix("http://") else {
-        return;
-    };
-    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    if let Ok(mut stream) = std::net::TcpStream::connect(host) {
-        let _ = write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        );
-        let _ = stream.read_to_end(&mut Vec::new());
-    }
-}
-
-#[cfg(not(feature = "sandbox"))]
-fn browser_follows(_authorize_url: &str) {}
 
 fn print_note_on_stdout(note: &str) {
     println!("{note}");

@@ -327,6 +327,18 @@ pub fn wait_for_file(path: &Path) -> String {
     panic!("{} never appeared", path.display());
 }
 
+/// A world whose redirect URI is on a free loopback port (registered in its
+/// sandbox), so `--listen` can bind it; and that redirect URI.
+pub fn listening_world() -> (World, String) {
+    let redirect_uri = format!("http://127.0.0.1:{}/callback", free_port());
+    let mut world = World::with(SandboxOptions {
+        redirect_uris: vec![redirect_uri.clone()],
+        ..Default::default()
+    });
+    world.set("SPOTIFY_REDIRECT_URI", &redirect_uri);
+    (world, redirect_uri)
+}
+
 /// A free loopback port (free when this returns; a small race is accepted).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

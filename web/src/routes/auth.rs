@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use spotify_auth::core::step1::{build_authorize_request, AuthorizeOptions};
-use spotify_auth::core::step2::{check_redirect, exchange_request, MAX_PASTE_BYTES};
+use spotify_auth::core::step2::{check_redirect_query, exchange_request, MAX_PASTE_BYTES};
 use spotify_auth::core::web_api::{api_error, decode};
-use spotify_auth::{now_secs, parse_redirect, Endpoint, Profile, SavedToken};
+use spotify_auth::{now_secs, Endpoint, Profile, SavedToken};
 
 fn see_other(to: &str, cookie: Option<String>) -> Response {
     let mut response = (
@@ -91,14 +91,6 @@ async fn finish_login(
             "Its query string is longer than any real redirect. Nobody was signed in.",
         ));
     }
-    for name in ["code", "state", "error"] {
-        let count = url::form_urlencoded::parse(query.as_bytes())
-            .filter(|(n, _)| n == name)
-            .count();
-        if count > 1 {
-            return Err(Failure::bad_request("The answer from Spotify is malformed", &format!("The parameter `{name}` appears {count} times; a real redirect has it once. Nobody was signed in.")));
-        }
-    }
     let Some(id) = cookie_id(headers, state.secure_cookies) else {
         return Err(Failure::forged("This browser did not start a login (it has no session), so this answer was not for it: possibly a forged link. Nobody was signed in."));
     };
@@ -111,10 +103,9 @@ async fn finish_login(
     let Some(pending) = pending else {
         return Err(Failure::forged("No login is in progress in this browser (the answer was already used, or another browser started it): possibly a forged or replayed link. Nobody was signed in."));
     };
-    // The core checks the state, a refusal, a missing code and the 10 minutes.
-    let params =
-        parse_redirect(&format!("{}?{query}", pending.redirect_uri)).map_err(Failure::from_core)?;
-    let code = check_redirect(params, &pending, now).map_err(Failure::from_core)?;
+    // The core checks repeated parameters, the state, a refusal, a missing
+    // code and the 10 minutes.
+    let code = check_redirect_query(query, &pending, now).map_err(Failure::from_core)?;
     let request =
         exchange_request(&state.spotify.config, &pending, &code).map_err(Failure::exchange)?;
     let answer = state

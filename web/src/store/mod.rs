@@ -91,6 +91,8 @@ pub const LEASE_MS: u64 = 45_000;
 pub const LEASE_POLL_MS: u64 = 15;
 
 /// What [`Store::lock_for_refresh`] found.
+// Made once per refresh and matched at once: boxing the row would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum RefreshTurn {
     /// This process refreshes: the row, locked until saved or released.
     Mine(Box<dyn RefreshLock>),
@@ -227,6 +229,7 @@ impl SealedRow {
             obtained_at: secs(self.obtained_at),
             client_id: self.client_id,
             pkce: self.pkce,
+            code_sha256: None,
         };
         Ok(TokenRow {
             user_id: user_id.to_string(),
