@@ -1,57 +1,36 @@
-//! TLS for the HTTP client, configured so that a process that never opens an
-//! https connection never reads a certificate, and one that does reads only
-//! the roots its server's chain needs.
+//! TLS for the HTTP clients: one rustls configuration for the blocking client
+//! (the binaries, the notebooks) and the web app's async one, so every front
+//! end speaks the same TLS and native-tls is nowhere.
 //!
-//! reqwest gets a preconfigured rustls `ClientConfig` whose cryptography is
-//! the system's OpenSSL (`rustls-openssl`: nothing like ring or aws-lc is
-//! compiled) and whose certificate check is [`SystemRoots`]: OpenSSL's own
-//! chain verification against the system trust store, looked up *by subject
-//! hash* in the certificate directories (`/etc/ssl/certs/<hash>.0`, the layout
-//! `update-ca-certificates` / `openssl rehash` keep), the way OpenSSL's
-//! `-CApath` works. That store is set up on the first certificate to verify,
-//! not when the client is built, so:
+//! Its cryptography is the system's OpenSSL (`rustls-openssl`: nothing like
+//! ring or aws-lc is compiled). Its certificate check is
+//! rustls-platform-verifier: the operating system's own verifier on macOS and
+//! Windows; on Linux, webpki against the system's roots, found where
+//! `SSL_CERT_FILE` / `SSL_CERT_DIR` or the usual places say (read, never
+//! written). The verifier is built on the first certificate to verify, not
+//! with the client, because building it reads every system root: a process
+//! that talks only `http://` (the sandbox) never reads one.
 //!
-//! * with only `http://` services (the sandbox) no trust root is ever read,
-//!   whatever the environment says: no need to point `SSL_CERT_FILE` anywhere;
-//! * against an https service one or two small files are read, where native-tls
-//!   made OpenSSL 3 parse the whole bundle (about 140 certificates, ~20 ms,
-//!   twice: once for its default paths, once for the file openssl-probe finds).
-//!
-//! `SSL_CERT_DIR` and `SSL_CERT_FILE` are honoured as OpenSSL honours them
-//! (read, never written). When no directory holds the issuer (a system without
-//! hashed links, or a root only in `SSL_CERT_FILE`), the bundle file is loaded
-//! once and the check repeated: slower, still correct.
-//!
-//! The blocking client (the binaries, the notebooks) and the web app's async
-//! one get this same configuration: one TLS stack, native-tls nowhere.
-//!
-//! Why not `rustls-platform-verifier` (reqwest pulls it in anyway): on Linux
-//! its `Verifier::new` loads every system root through rustls-native-certs,
-//! the bundle (144 certificates here) and each of the 292 entries of
-//! `/etc/ssl/certs`, and parses them all, which is the work that makes curl
-//! cost 24 ms of CPU against 8 ms with one `--cacert` (BENCHMARKS.md section
-//! 5); built lazily, every https step would still pay it once. Whether that
-//! keeps steps 2 and 3 within 1.5x of curl was to be measured with
-//! `scripts/bench-https.sh`, and could not be on 2026-12-05: the 2-core
-//! machine was shared with about six other builders (load average 15.5 to
-//! 17.8), the release build the bench needs was stopped unfinished, and the
-//! disk ran full (3.6 GB free after freeing our own incremental cache), so
-//! the hand-written verifier stays until a quiet machine runs the bench.
+//! It replaced a hand-written verifier (OpenSSL's chain check with roots
+//! looked up by subject hash, one file read per https process) once measured
+//! within the target: `scripts/bench-https.sh`, 2026-12-05, on the 2-core
+//! machine shared with about six other builders (load average 11-13, so
+//! wall times are noisy), steps 2 and 3 over https took 0.31x and 0.43x of
+//! curl's median (26.8 and 36.1 ms against 85.3 and 83.2 ms; target 1.5x)
+//! and 11.1 / 11.3 ms of CPU, against 9.2 / 8.2 ms with the hand-written
+//! verifier in the same session and 29 ms for curl, which parses the
+//! bundle too (BENCHMARKS.md section 5).
 
 use crate::core::error::{Error, Result};
-use openssl::stack::Stack;
-use openssl::x509::store::{X509Lookup, X509Store, X509StoreBuilder};
-use openssl::x509::{X509PurposeId, X509StoreContext, X509VerifyResult, X509};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
-use std::path::PathBuf;
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls_platform_verifier::Verifier;
 use std::sync::{Arc, OnceLock};
 
-/// A blocking `ClientBuilder` with this crate's TLS: rustls over OpenSSL,
-/// roots looked up lazily in the system store (see the module docs). Building
-/// it reads no certificate.
+/// A blocking `ClientBuilder` with this crate's TLS (see the module docs).
+/// Building it reads no certificate.
 pub(crate) fn client_builder() -> Result<reqwest::blocking::ClientBuilder> {
     Ok(reqwest::blocking::Client::builder().tls_backend_preconfigured(client_config()?))
 }
@@ -62,236 +41,79 @@ pub(crate) fn async_client_builder() -> Result<reqwest::ClientBuilder> {
     Ok(reqwest::Client::builder().tls_backend_preconfigured(client_config()?))
 }
 
+/// One per process: every client shares the verifier, built at most once.
+static SYSTEM: OnceLock<Arc<LazyVerifier>> = OnceLock::new();
+
 /// The one rustls configuration of the crate, trusting the system's roots.
 fn client_config() -> Result<rustls::ClientConfig> {
-    config_trusting(
-        SYSTEM_ROOTS
-            .get_or_init(|| Arc::new(Roots::system()))
-            .clone(),
+    let verifier = SYSTEM.get_or_init(|| Arc::new(LazyVerifier::new(Vec::new())));
+    config_with(Arc::clone(verifier))
+}
+
+fn config_with(verifier: Arc<LazyVerifier>) -> Result<rustls::ClientConfig> {
+    Ok(
+        rustls::ClientConfig::builder_with_provider(Arc::clone(&verifier.provider))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::HttpClient(Box::new(e)))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth(),
     )
 }
 
-fn config_trusting(roots: Arc<Roots>) -> Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls_openssl::default_provider());
-    let verifier = Arc::new(SystemRoots {
-        roots,
-        algorithms: provider.signature_verification_algorithms,
-    });
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::HttpClient(Box::new(e)))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth())
-}
-
-/// Where trust roots are found, and the OpenSSL stores built from them on
-/// first use.
-struct Roots {
-    /// Hashed certificate directories (`<subject hash>.<n>` files).
-    dirs: Vec<PathBuf>,
-    /// A bundle to fall back on when no directory has the issuer.
-    bundle: Option<PathBuf>,
-    by_hash: OnceLock<std::result::Result<X509Store, String>>,
-    from_bundle: OnceLock<std::result::Result<X509Store, String>>,
-}
-
-impl Roots {
-    fn new(dirs: Vec<PathBuf>, bundle: Option<PathBuf>) -> Roots {
-        Roots {
-            dirs,
-            bundle,
-            by_hash: OnceLock::new(),
-            from_bundle: OnceLock::new(),
-        }
-    }
-
-    /// The system's: `SSL_CERT_DIR` / `SSL_CERT_FILE` if set, else the usual
-    /// places (openssl-probe's list; checking they exist is all it does).
-    fn system() -> Roots {
-        let probe = openssl_probe::probe();
-        Roots::new(probe.cert_dir, probe.cert_file)
-    }
-
-    fn loaded(&self) -> bool {
-        self.by_hash.get().is_some() || self.from_bundle.get().is_some()
-    }
-
-    /// Verifies `leaf` (with the server's `chain`) for a TLS server; on
-    /// failure, OpenSSL's verdict.
-    fn verify(&self, leaf: &X509, chain: &Stack<X509>) -> std::result::Result<(), Verdict> {
-        let by_hash = self
-            .by_hash
-            .get_or_init(|| store(|builder| self.add_dirs(builder)));
-        let verdict = match check(by_hash, leaf, chain) {
-            Ok(()) => return Ok(()),
-            Err(verdict) => verdict,
-        };
-        let issuer_missing = matches!(
-            verdict.code(),
-            Some(ISSUER_NOT_FOUND | ISSUER_NOT_FOUND_LOCALLY)
-        );
-        match &self.bundle {
-            Some(bundle) if issuer_missing => {
-                let from_bundle = self.from_bundle.get_or_init(|| {
-                    store(|builder| {
-                        builder
-                            .add_lookup(X509Lookup::file())?
-                            .load_cert_file(bundle, openssl::ssl::SslFiletype::PEM)
-                    })
-                });
-                check(from_bundle, leaf, chain)
-            }
-            _ => Err(verdict),
-        }
-    }
-
-    fn add_dirs(&self, builder: &mut X509StoreBuilder) -> std::result::Result<(), ErrorStack> {
-        let lookup = builder.add_lookup(X509Lookup::hash_dir())?;
-        for dir in &self.dirs {
-            if let Some(dir) = dir.to_str() {
-                lookup.add_dir(dir, openssl::ssl::SslFiletype::PEM)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-type ErrorStack = openssl::error::ErrorStack;
-
-/// `X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT` and `..._LOCALLY`: no trusted root found.
-const ISSUER_NOT_FOUND: i32 = 2;
-const ISSUER_NOT_FOUND_LOCALLY: i32 = 20;
-const CERT_NOT_YET_VALID: i32 = 9;
-const CERT_HAS_EXPIRED: i32 = 10;
-
-/// Why a chain was refused.
+/// rustls-platform-verifier, built on the first certificate to verify.
 #[derive(Debug)]
-enum Verdict {
-    /// OpenSSL refused the chain (`X509_V_ERR_*`).
-    Rejected(X509VerifyResult),
-    /// The store could not be set up or the check not run.
-    Failed(String),
+struct LazyVerifier {
+    provider: Arc<CryptoProvider>,
+    /// Roots trusted besides the system's (a test's throwaway CA).
+    extra_roots: Vec<CertificateDer<'static>>,
+    built: OnceLock<std::result::Result<Verifier, rustls::Error>>,
 }
 
-impl Verdict {
-    fn code(&self) -> Option<i32> {
-        match self {
-            Verdict::Rejected(result) => Some(result.as_raw()),
-            Verdict::Failed(_) => None,
+impl LazyVerifier {
+    fn new(extra_roots: Vec<CertificateDer<'static>>) -> LazyVerifier {
+        LazyVerifier {
+            provider: Arc::new(rustls_openssl::default_provider()),
+            extra_roots,
+            built: OnceLock::new(),
         }
     }
-}
 
-/// A store for TLS-server certificates, filled by `fill`.
-fn store(
-    fill: impl FnOnce(&mut X509StoreBuilder) -> std::result::Result<(), ErrorStack>,
-) -> std::result::Result<X509Store, String> {
-    let mut builder = X509StoreBuilder::new().map_err(|e| e.to_string())?;
-    fill(&mut builder).map_err(|e| e.to_string())?;
-    builder
-        .set_purpose(X509PurposeId::SSL_SERVER)
-        .map_err(|e| e.to_string())?;
-    Ok(builder.build())
-}
-
-fn check(
-    store: &std::result::Result<X509Store, String>,
-    leaf: &X509,
-    chain: &Stack<X509>,
-) -> std::result::Result<(), Verdict> {
-    let store = store
-        .as_ref()
-        .map_err(|e| Verdict::Failed(format!("cannot read the trust store: {e}")))?;
-    let mut context = X509StoreContext::new().map_err(|e| Verdict::Failed(e.to_string()))?;
-    let result = context
-        .init(store, leaf, chain, |context| {
-            Ok((context.verify_cert()?, context.error()))
-        })
-        .map_err(|e| Verdict::Failed(e.to_string()))?;
-    match result {
-        (true, _) => Ok(()),
-        (false, error) => Err(Verdict::Rejected(error)),
+    fn verifier(&self) -> std::result::Result<&Verifier, rustls::Error> {
+        let built = self.built.get_or_init(|| {
+            Verifier::new_with_extra_roots(self.extra_roots.clone(), Arc::clone(&self.provider))
+        });
+        built.as_ref().map_err(Clone::clone)
     }
 }
 
-/// rustls' certificate check, done by OpenSSL against [`Roots`]; the server
-/// name by rustls (webpki), the handshake signatures by the crypto provider.
-#[derive(Debug)]
-struct SystemRoots {
-    roots: Arc<Roots>,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl std::fmt::Debug for Roots {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Roots")
-            .field("dirs", &self.dirs)
-            .field("bundle", &self.bundle)
-            .field("loaded", &self.loaded())
-            .finish()
-    }
-}
-
-/// One per process: every client shares the stores, filled at most once.
-static SYSTEM_ROOTS: OnceLock<Arc<Roots>> = OnceLock::new();
-
-/// Whether this process has read any trust root yet.
-#[cfg(test)]
-fn system_roots_loaded() -> bool {
-    SYSTEM_ROOTS.get().is_some_and(|roots| roots.loaded())
-}
-
-fn bad_der(_: ErrorStack) -> rustls::Error {
-    rustls::Error::InvalidCertificate(CertificateError::BadEncoding)
-}
-
-impl ServerCertVerifier for SystemRoots {
+impl ServerCertVerifier for LazyVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let leaf = X509::from_der(end_entity).map_err(bad_der)?;
-        let mut chain = Stack::new().map_err(bad_der)?;
-        for certificate in intermediates {
-            chain
-                .push(X509::from_der(certificate).map_err(bad_der)?)
-                .map_err(bad_der)?;
-        }
-        self.roots
-            .verify(&leaf, &chain)
-            .map_err(|verdict| match (verdict.code(), verdict) {
-                (Some(ISSUER_NOT_FOUND | ISSUER_NOT_FOUND_LOCALLY), _) => {
-                    rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
-                }
-                (Some(CERT_HAS_EXPIRED), _) => {
-                    rustls::Error::InvalidCertificate(CertificateError::Expired)
-                }
-                (Some(CERT_NOT_YET_VALID), _) => {
-                    rustls::Error::InvalidCertificate(CertificateError::NotValidYet)
-                }
-                (_, Verdict::Rejected(result)) => rustls::Error::General(format!(
-                    "certificate verify failed: {}",
-                    result.error_string()
-                )),
-                (_, Verdict::Failed(detail)) => rustls::Error::General(detail),
-            })?;
-        let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
-        rustls::client::verify_server_name(&parsed, server_name)?;
-        Ok(ServerCertVerified::assertion())
+        self.verifier()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
     }
 
+    // Signatures need no roots: checked by the provider, without building the verifier.
     fn verify_tls12_signature(
         &self,
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
     }
 
     fn verify_tls13_signature(
@@ -300,11 +122,14 @@ impl ServerCertVerifier for SystemRoots {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -318,6 +143,7 @@ mod tests {
     use openssl::nid::Nid;
     use openssl::pkey::{PKey, Private};
     use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
+    use openssl::x509::X509;
     use openssl::x509::{X509Builder, X509NameBuilder};
     use std::io::{Read, Write};
 
@@ -376,51 +202,28 @@ mod tests {
     }
 
     struct Pki {
-        dir: PathBuf,
         ca: X509,
         leaf: X509,
         leaf_key: PKey<Private>,
     }
 
-    /// A throwaway CA in `dir/hashed/<subject hash>.0` (as `openssl rehash`
-    /// leaves it), the same CA as a bundle in `dir/bundle.pem`, an empty
-    /// `dir/empty/`, and a leaf for localhost / 127.0.0.1 it signed.
-    fn pki(label: &str) -> Pki {
-        let dir =
-            std::env::temp_dir().join(format!("spotify-auth-tls-{label}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("hashed")).unwrap();
-        std::fs::create_dir_all(dir.join("empty")).unwrap();
+    /// A throwaway CA and a leaf for localhost / 127.0.0.1 it signed.
+    fn pki() -> Pki {
         let ca_key = key();
         let ca = certificate("spotify-auth test CA", &ca_key, None);
-        let pem = ca.to_pem().unwrap();
-        let hashed = dir
-            .join("hashed")
-            .join(format!("{:08x}.0", ca.subject_name_hash()));
-        std::fs::write(hashed, &pem).unwrap();
-        std::fs::write(dir.join("bundle.pem"), &pem).unwrap();
         let leaf_key = key();
         let leaf = certificate("localhost", &leaf_key, Some((&ca, &ca_key)));
-        Pki {
-            dir,
-            ca,
-            leaf,
-            leaf_key,
-        }
+        Pki { ca, leaf, leaf_key }
     }
 
-    fn verifier(roots: Roots) -> SystemRoots {
-        SystemRoots {
-            roots: Arc::new(roots),
-            algorithms: rustls_openssl::default_provider().signature_verification_algorithms,
-        }
+    fn der(certificate: &X509) -> CertificateDer<'static> {
+        CertificateDer::from(certificate.to_der().unwrap())
     }
 
-    fn verify(verifier: &SystemRoots, leaf: &X509, name: &str) -> std::result::Result<(), String> {
-        let der = CertificateDer::from(leaf.to_der().unwrap());
+    fn verify(verifier: &LazyVerifier, leaf: &X509, name: &str) -> std::result::Result<(), String> {
         let name = ServerName::try_from(name.to_string()).unwrap();
         verifier
-            .verify_server_cert(&der, &[], &name, &[], UnixTime::now())
+            .verify_server_cert(&der(leaf), &[], &name, &[], UnixTime::now())
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
@@ -429,46 +232,37 @@ mod tests {
     fn building_a_client_reads_no_trust_root() {
         let client = client_builder().unwrap().build().unwrap();
         drop(client);
-        assert!(!system_roots_loaded());
+        assert!(SYSTEM.get().unwrap().built.get().is_none());
     }
 
     #[test]
-    fn roots_are_looked_up_by_hash_only_when_a_certificate_is_checked() {
-        let pki = pki("hash");
-        let verifier = verifier(Roots::new(vec![pki.dir.join("hashed")], None));
-        assert!(!verifier.roots.loaded());
+    fn roots_are_read_only_when_a_certificate_is_checked() {
+        let pki = pki();
+        let verifier = LazyVerifier::new(vec![der(&pki.ca)]);
+        assert!(verifier.built.get().is_none());
         assert_eq!(verify(&verifier, &pki.leaf, "localhost"), Ok(()));
         assert_eq!(verify(&verifier, &pki.leaf, "127.0.0.1"), Ok(()));
+        assert!(verifier.built.get().is_some());
         let wrong = verify(&verifier, &pki.leaf, "example.com").unwrap_err();
         assert!(wrong.contains("not valid for name"), "{wrong}");
-        // Only the directory store was built: the bundle was never needed.
-        assert!(verifier.roots.from_bundle.get().is_none());
-        let _ = std::fs::remove_dir_all(&pki.dir);
     }
 
     #[test]
-    fn an_unknown_issuer_is_refused_and_the_bundle_is_the_fallback() {
-        let pki = pki("fallback");
-        let empty = verifier(Roots::new(vec![pki.dir.join("empty")], None));
-        let refused = verify(&empty, &pki.leaf, "localhost").unwrap_err();
+    fn an_unknown_issuer_is_refused() {
+        let pki = pki();
+        let system_only = LazyVerifier::new(Vec::new());
+        let refused = verify(&system_only, &pki.leaf, "localhost").unwrap_err();
         assert!(refused.contains("UnknownIssuer"), "{refused}");
         // A CA certificate is not a server certificate for localhost either.
-        let self_signed = verify(&empty, &pki.ca, "localhost").unwrap_err();
-        assert!(!self_signed.is_empty());
-        let fallback = verifier(Roots::new(
-            vec![pki.dir.join("empty")],
-            Some(pki.dir.join("bundle.pem")),
-        ));
-        assert_eq!(verify(&fallback, &pki.leaf, "localhost"), Ok(()));
-        assert!(fallback.roots.from_bundle.get().is_some());
-        let _ = std::fs::remove_dir_all(&pki.dir);
+        let trusting = LazyVerifier::new(vec![der(&pki.ca)]);
+        assert!(verify(&trusting, &pki.ca, "localhost").is_err());
     }
 
     /// The whole path: reqwest with this configuration against a TLS server
-    /// on loopback whose CA is found by hash in a test directory.
+    /// on loopback whose CA it trusts.
     #[test]
-    fn reqwest_talks_https_to_a_server_whose_root_is_in_the_directory() {
-        let pki = pki("e2e");
+    fn reqwest_talks_https_to_a_server_whose_root_it_trusts() {
+        let pki = pki();
         let server_config = rustls::ServerConfig::builder_with_provider(Arc::new(
             rustls_openssl::default_provider(),
         ))
@@ -499,13 +293,13 @@ mod tests {
             let _ = tls.flush();
             String::from_utf8_lossy(&request).into_owned()
         });
-        let roots = Arc::new(Roots::new(vec![pki.dir.join("hashed")], None));
-        let config = config_trusting(roots.clone()).unwrap();
+        let verifier = Arc::new(LazyVerifier::new(vec![der(&pki.ca)]));
+        let config = config_with(Arc::clone(&verifier)).unwrap();
         let client = reqwest::blocking::Client::builder()
             .tls_backend_preconfigured(config)
             .build()
             .unwrap();
-        assert!(!roots.loaded());
+        assert!(verifier.built.get().is_none());
         let body = client
             .get(format!("https://localhost:{port}/v1/me"))
             .send()
@@ -513,8 +307,7 @@ mod tests {
             .text()
             .unwrap();
         assert_eq!(body, "ok");
-        assert!(roots.loaded());
+        assert!(verifier.built.get().is_some());
         assert!(server.join().unwrap().starts_with("GET /v1/me HTTP/1.1"));
-        let _ = std::fs::remove_dir_all(&pki.dir);
     }
 }
