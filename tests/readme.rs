@@ -32,10 +32,7 @@ fn relative_targets(markdown: &str) -> Vec<String> {
         }
     }
     targets.retain(|t| {
-        !t.is_empty()
-            && !t.starts_with('#')
-            && !t.contains("://")
-            && !t.starts_with("mailto:")
+        !t.is_empty() && !t.starts_with('#') && !t.contains("://") && !t.starts_with("mailto:")
     });
     targets
 }

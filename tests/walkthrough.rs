@@ -208,3 +208,64 @@ fn sandbox_binary_switches_reach_the_steps() {
     child.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The README's port-less chapter, offline: `sandbox --redirect-uri
+/// http://127.0.0.1/callback` registers a loopback URI without a port, so
+/// `step2_get_tokens --listen --open` with that URI ends with a saved token. The
+/// banner says what it registered and that it keeps tokens in memory only.
+#[test]
+fn sandbox_binary_registers_a_portless_redirect_uri_for_listen() {
+    let registered = "http://127.0.0.1/callback";
+    let mut child = Command::new(common::bin_path("sandbox"))
+        .args(["--port", "0", "--redirect-uri", registered])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = String::new();
+    let mut world = common::World::new();
+    let mut names = 0;
+    while names < 6 {
+        let line = lines.next().expect("sandbox prints its lines").unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some((name, value)) = line.split_once('=') {
+            if name.starts_with("SPOTIFY_") {
+                world.set(name, value.trim_matches('"'));
+                names += 1;
+            }
+        }
+    }
+    assert!(
+        banner.contains(&format!(
+            "Registered redirect URIs (--redirect-uri changes them): {registered} (any port)"
+        )),
+        "{banner}"
+    );
+    assert!(banner.contains("in memory only"), "{banner}");
+    assert!(banner.contains(&format!("SPOTIFY_REDIRECT_URI={registered}\n")));
+
+    let record = world.install_fake_browser();
+    let step1 = world.run("step1_auth_url", &[]);
+    assert!(step1.ok(), "{}", step1.stderr);
+    let step2 = world
+        .command(
+            "step2_get_tokens",
+            &["--listen", "--open", "--timeout", "30"],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let authorize_url = common::wait_for_file(&record);
+    let redirected = spotify_sandbox::approve_consent(&authorize_url, true)
+        .expect("the sandbox takes the port the listener chose");
+    assert_eq!(reqwest::blocking::get(&redirected).unwrap().status(), 200);
+    let run = common::Run::from(step2.wait_with_output().unwrap());
+    assert!(run.ok(), "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Saved the token"), "{}", run.stdout);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -45,6 +45,19 @@ pub(crate) fn redirect_uri_allowed(registered: &[String], requested: &str) -> bo
     false
 }
 
+/// Whether `uri` can be registered for the app, as the dashboard's Redirect URIs
+/// field takes it: only a URI that [`redirect_uri_allowed`] would ever accept
+/// (never `localhost`, never plain `http` to another host). The error says why
+/// and what to write instead.
+pub fn check_registrable_redirect_uri(uri: &str) -> Result<(), String> {
+    if redirect_uri_allowed(&[uri.to_string()], uri) {
+        return Ok(());
+    }
+    Err(format!(
+        "`{uri}` cannot be registered as a redirect URI: Spotify takes http only for loopback written 127.0.0.1 or [::1] (never localhost), https for any other host, or an app's own scheme (myapp://callback); e.g. http://127.0.0.1:8888/callback, or http://127.0.0.1/callback for any port"
+    ))
+}
+
 /// `http://127.0.0.1:8888/cb` → `http://127.0.0.1/cb`; `None` when there is no
 /// explicit port.
 fn strip_port(uri: &str) -> Option<String> {
@@ -99,6 +112,27 @@ mod tests {
         assert!(!redirect_uri_allowed(&r, "http://example.com/callback"));
         assert!(redirect_uri_allowed(&r, "https://example.com/callback"));
         assert!(redirect_uri_allowed(&r, "myapp://callback"));
+    }
+
+    #[test]
+    fn only_uris_spotify_would_take_can_be_registered() {
+        for uri in [
+            "http://127.0.0.1:8888/callback",
+            "http://127.0.0.1/callback",
+            "http://[::1]/cb",
+            "https://app.example/callback",
+            "myapp://callback",
+        ] {
+            assert_eq!(check_registrable_redirect_uri(uri), Ok(()), "{uri}");
+        }
+        for uri in [
+            "http://localhost:8888/callback",
+            "http://app.example/callback",
+            "not a uri",
+        ] {
+            let err = check_registrable_redirect_uri(uri).unwrap_err();
+            assert!(err.contains("never localhost"), "{err}");
+        }
     }
 
     #[test]
