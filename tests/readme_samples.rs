@@ -11,7 +11,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -82,35 +81,21 @@ fn scripted_run() -> BTreeMap<String, String> {
     std::fs::write(dir.join(".env"), sandbox.dotenv_lines()).unwrap();
     let run = Runner { dir };
     let url = sandbox.url.clone();
-    let sample = |run: &Runner, bin: &str, args: &[&str]| run.shown(&run.output(bin, args), &url);
-
     let step1 = run.output("step1_auth_url", &[]);
     samples.insert("step1".into(), run.shown(&step1, &url));
     let redirected = consent(&step1);
-    samples.insert(
-        "step2".into(),
-        sample(&run, "step2_get_tokens", &[&redirected]),
-    );
-    samples.insert("step3".into(), sample(&run, "step3_refresh", &[]));
-    samples.insert("step4".into(), sample(&run, "step4_call_api", &[]));
+    let mut take = |name: &str, bin: &str, args: &[&str]| {
+        samples.insert(name.into(), run.shown(&run.output(bin, args), &url));
+    };
+    take("step2", "step2_get_tokens", &[&redirected]);
+    take("step3", "step3_refresh", &[]);
+    take("step4", "step4_call_api", &[]);
     sandbox.control("playing?on=true");
-    samples.insert(
-        "step5-devices".into(),
-        sample(&run, "step5_control_playback", &["devices"]),
-    );
-    samples.insert(
-        "step5-pause".into(),
-        sample(&run, "step5_control_playback", &["pause"]),
-    );
+    take("step5-devices", "step5_control_playback", &["devices"]);
+    take("step5-pause", "step5_control_playback", &["pause"]);
     sandbox.control("active-device?on=false");
-    samples.insert(
-        "step5-no-device".into(),
-        sample(&run, "step5_control_playback", &["next"]),
-    );
-    samples.insert(
-        "client-credentials".into(),
-        sample(&run, "client_credentials", &["--me"]),
-    );
+    take("step5-no-device", "step5_control_playback", &["next"]);
+    take("client-credentials", "client_credentials", &["--me"]);
 
     // `doctor` with a `localhost` redirect URI, a token lacking a scope and a
     // token file others can read.
@@ -131,7 +116,7 @@ fn scripted_run() -> BTreeMap<String, String> {
     );
     assert_ne!(dotenv, localhost, "the sandbox printed its redirect URI");
     std::fs::write(run.dir.join(".env"), localhost).unwrap();
-    samples.insert("doctor".into(), sample(&run, "doctor", &[]));
+    samples.insert("doctor".into(), run.shown(&run.output("doctor", &[]), &url));
 
     samples.insert("sandbox".into(), sandbox.stop(&url));
     let _ = std::fs::remove_dir_all(&base);
@@ -206,17 +191,11 @@ struct SandboxProcess {
 
 impl SandboxProcess {
     fn start() -> SandboxProcess {
-        let mut child = Command::new(common::bin_path("sandbox"))
-            .args(["--port", "0"])
-            .env_clear()
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
+        let (child, lines) = common::sandbox_binary(&[]);
         let printed = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&printed);
         let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
+            for line in lines {
                 let Ok(line) = line else { break };
                 sink.lock().unwrap().push(line);
             }

@@ -224,22 +224,29 @@ fn localhost_and_plain_http_are_refused_even_when_registered() {
     assert!(location.starts_with("https://app.example/callback?code="));
 }
 
+/// Agree on the consent page of an authorize URL carrying `uri`: the
+/// redirect, checked to go to `uri` with a code.
+fn agree_with_redirect_uri(sb: &spotify_sandbox::Sandbox, uri: &str) -> String {
+    let url = authorize_url_with(
+        sb,
+        &[
+            ("client_id", sb.client_id()),
+            ("response_type", "code"),
+            ("redirect_uri", uri),
+        ],
+    );
+    let location = approve_consent(&url, true).unwrap();
+    assert!(location.starts_with(&format!("{uri}?code=")), "{location}");
+    location
+}
+
 #[test]
 fn loopback_registered_without_port_matches_any_port() {
     let sb = start_with(|o| {
         o.redirect_uris = vec!["http://127.0.0.1/callback".into(), "http://[::1]/cb".into()]
     });
     for uri in ["http://127.0.0.1:54321/callback", "http://[::1]:8080/cb"] {
-        let url = authorize_url_with(
-            &sb,
-            &[
-                ("client_id", sb.client_id()),
-                ("response_type", "code"),
-                ("redirect_uri", uri),
-            ],
-        );
-        let location = approve_consent(&url, true).unwrap();
-        assert!(location.starts_with(&format!("{uri}?code=")), "{location}");
+        let location = agree_with_redirect_uri(&sb, uri);
         // The code is bound to the port actually used.
         let code = param(&location, "code").unwrap();
         let response = token_request(
@@ -282,16 +289,7 @@ fn several_registered_redirect_uris_each_match_by_the_rule() {
         "http://127.0.0.1/callback",
         "https://app.example/callback",
     ] {
-        let url = authorize_url_with(
-            &sb,
-            &[
-                ("client_id", sb.client_id()),
-                ("response_type", "code"),
-                ("redirect_uri", uri),
-            ],
-        );
-        let location = approve_consent(&url, true).unwrap();
-        assert!(location.starts_with(&format!("{uri}?code=")), "{location}");
+        agree_with_redirect_uri(&sb, uri);
     }
     for uri in [
         "http://127.0.0.1:8888/other",

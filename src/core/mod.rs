@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod app_token;
 pub mod config;
 pub mod error;
+mod portless_loopback;
 pub mod redirect_uri;
 pub mod scope_table;
 pub mod scopes;
