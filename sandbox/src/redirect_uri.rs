@@ -44,7 +44,7 @@ pub(crate) fn redirect_uri_allowed(registered: &[String], requested: &str) -> bo
 }
 
 /// Whether `uri` can be registered for the app, as the dashboard's Redirect URIs
-/// field takes it: only a URI that [`redirect_uri_allowed`] would ever accept
+/// field takes it: only a URI that `redirect_uri_allowed` would ever accept
 /// (never `localhost`, never plain `http` to another host). The error says why
 /// and what to write instead.
 pub fn check_registrable_redirect_uri(uri: &str) -> Result<(), String> {
