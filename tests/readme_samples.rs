@@ -19,7 +19,7 @@ use normalise::normalise;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -190,7 +190,7 @@ fn shown_as_in_readme(text: &str, folder: &Path, sandbox_url: &str) -> String {
 
 /// The `sandbox` binary, its output collected while it runs.
 struct SandboxProcess {
-    child: Child,
+    child: common::Running,
     url: String,
     printed: Arc<Mutex<Vec<String>>>,
     reader: std::thread::JoinHandle<()>,
@@ -255,9 +255,8 @@ impl SandboxProcess {
     }
 
     /// Stops it; everything it printed, as the README shows it.
-    fn stop(mut self, sandbox_url: &str) -> String {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+    fn stop(self, sandbox_url: &str) -> String {
+        drop(self.child);
         self.reader.join().unwrap();
         let printed = self.printed.lock().unwrap().join("\n") + "\n";
         shown_as_in_readme(&printed, Path::new("/nonexistent-folder"), sandbox_url)

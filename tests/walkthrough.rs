@@ -69,7 +69,7 @@ fn cargo_run_walks_the_whole_flow_on_the_sandbox() {
 
 #[test]
 fn sandbox_binary_prints_the_env_lines_and_serves() {
-    let (mut child, mut lines) = common::sandbox_binary(&[]);
+    let (_sandbox, mut lines) = common::sandbox_binary(&[]);
     let env: std::collections::HashMap<String, String> = common::sandbox_banner(&mut lines, 5)
         .1
         .into_iter()
@@ -83,8 +83,6 @@ fn sandbox_binary_prints_the_env_lines_and_serves() {
         env["SPOTIFY_REDIRECT_URI"],
         "http://127.0.0.1:8888/callback"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[test]
@@ -141,7 +139,7 @@ fn cargo_run_with_credentials_opens_the_browser_and_listens() {
 /// the steps then see a narrower grant and a rotated refresh token.
 #[test]
 fn sandbox_binary_switches_reach_the_steps() {
-    let (mut child, mut lines) = common::sandbox_binary(&[
+    let (_sandbox, mut lines) = common::sandbox_binary(&[
         "--withhold-scope",
         "user-read-email",
         "--rotate-refresh-tokens",
@@ -176,8 +174,6 @@ fn sandbox_binary_switches_reach_the_steps() {
         "{}",
         step3.stdout
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -188,7 +184,7 @@ fn sandbox_binary_switches_reach_the_steps() {
 #[test]
 fn sandbox_binary_registers_a_portless_redirect_uri_for_listen() {
     let registered = "http://127.0.0.1/callback";
-    let (mut child, mut lines) = common::sandbox_binary(&["--redirect-uri", registered]);
+    let (_sandbox, mut lines) = common::sandbox_binary(&["--redirect-uri", registered]);
     let (banner, variables) = common::sandbox_banner(&mut lines, 6);
     let mut world = common::World::new();
     for (name, value) in variables {
@@ -216,6 +212,4 @@ fn sandbox_binary_registers_a_portless_redirect_uri_for_listen() {
     let run = common::Run::from(step2.wait_with_output().unwrap());
     assert!(run.ok(), "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("Saved the token"), "{}", run.stdout);
-    child.kill().unwrap();
-    child.wait().unwrap();
 }

@@ -218,8 +218,18 @@ fn collect(dir: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {
 /// The lines a running binary prints.
 pub type PrintedLines = std::io::Lines<std::io::BufReader<std::process::ChildStdout>>;
 
+/// A running binary, stopped when dropped, so a failing test leaves none behind.
+pub struct Running(pub std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The `sandbox` binary on a free port, with `args`, and the lines it prints.
-pub fn sandbox_binary(args: &[&str]) -> (std::process::Child, PrintedLines) {
+pub fn sandbox_binary(args: &[&str]) -> (Running, PrintedLines) {
     use std::io::BufRead;
     let mut child = Command::new(bin_path("sandbox"))
         .args(["--port", "0"])
@@ -229,7 +239,7 @@ pub fn sandbox_binary(args: &[&str]) -> (std::process::Child, PrintedLines) {
         .spawn()
         .expect("the sandbox binary starts");
     let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    (child, lines)
+    (Running(child), lines)
 }
 
 /// Reads the sandbox binary's banner up to its `count`-th `SPOTIFY_NAME=value`
