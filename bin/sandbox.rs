@@ -3,10 +3,13 @@
 //!
 //! `cargo run --bin sandbox -- --help` lists the switches.
 
+use spotify_auth::core::redirect_uri::is_portless_loopback;
 use spotify_auth::walkthrough::cli::{self, Command, Opt};
 use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;
 use spotify_auth::{Error, Result};
-use spotify_sandbox::{Sandbox, SandboxOptions, DEFAULT_USER_ID, USER_IDS};
+use spotify_sandbox::{
+    check_registrable_redirect_uri, Sandbox, SandboxOptions, DEFAULT_USER_ID, USER_IDS,
+};
 
 const USAGE: &str = "\
 usage: sandbox [OPTIONS]
@@ -14,12 +17,19 @@ usage: sandbox [OPTIONS]
 An offline stand-in for accounts.spotify.com and api.spotify.com on 127.0.0.1.
 It accepts one registered app: client id 5a5db0c1d2e3f4a5b6c7d8e9f0a1b2c3,
 client secret 9f8e7d6c5b4a39281706f5e4d3c2b1a0, redirect URI
-http://127.0.0.1:8888/callback (it prints them as SPOTIFY_* lines at start).
-Users: sandbox-user (the default, \"Sandbox Listener\"), ada, grace, alan (not
-Premium) and edsger; the consent page lets you pick one or type a new id.
+http://127.0.0.1:8888/callback unless --redirect-uri registers others (it prints
+them as SPOTIFY_* lines at start). Users: sandbox-user (the default, \"Sandbox
+Listener\"), ada, grace, alan (not Premium) and edsger; the consent page lets
+you pick one or type a new id. Codes and tokens live in its memory only: after
+a restart it knows none of the tokens saved before.
 
 options:
   --port N                 listen on 127.0.0.1:N (default 8899; 0 = any free port)
+  --redirect-uri URI       register URI as the app's redirect URI instead of
+                           http://127.0.0.1:8888/callback (repeatable: each one
+                           given is registered; a loopback URI without a port,
+                           such as http://127.0.0.1/callback, takes any port, as
+                           on Spotify)
   --rotate-refresh-tokens  every refresh answers a new refresh token, revoking the old
   --withhold-scope SCOPE   never grant SCOPE even when asked (repeatable)
   --extended-quota         answer with the pre-2026 extended-quota shapes (full
@@ -48,6 +58,11 @@ fn run() -> Result<()> {
         return Ok(());
     };
     let port = options.port;
+    let registered: Vec<String> = options
+        .redirect_uris
+        .iter()
+        .map(|uri| describe_redirect_uri(uri))
+        .collect();
     let sandbox = Sandbox::start(options).map_err(|e| {
         Error::Config(format!("cannot listen on 127.0.0.1:{port} ({e}): stop what uses it or pass --port 0 for any free port"))
     })?;
@@ -57,6 +72,14 @@ fn run() -> Result<()> {
     println!(
         "Listening on {} (127.0.0.1 only). Ctrl-C stops it.",
         sandbox.url()
+    );
+    println!(
+        "Registered redirect URIs (--redirect-uri changes them): {}",
+        registered.join(", ")
+    );
+    println!("It keeps codes and tokens in memory only: after a restart it knows none of the");
+    println!(
+        "tokens saved before (step 3 then says the refresh token is revoked): run step 1 again."
     );
     println!();
     println!("Put these lines in .env (or export them) so the step binaries and notebooks use it:");
@@ -73,8 +96,17 @@ fn run() -> Result<()> {
     }
 }
 
+/// `uri`, with `(any port)` after a loopback URI registered without one.
+fn describe_redirect_uri(uri: &str) -> String {
+    match is_portless_loopback(uri) {
+        true => format!("{uri} (any port)"),
+        false => uri.to_string(),
+    }
+}
+
 const OPTIONS: &[Opt] = &[
     Opt::value(&["port"]),
+    Opt::value(&["redirect-uri"]),
     Opt::switch(&["rotate-refresh-tokens"]),
     Opt::value(&["withhold-scope"]),
     Opt::switch(&["extended-quota"]),
@@ -117,6 +149,14 @@ fn parse_args(
     }
     let mut allow: Vec<String> = args.values("allow-user").map(String::from).collect();
     let not_allow_listed = args.has("not-allow-listed");
+    let mut redirect_uris = Vec::new();
+    for uri in args.values("redirect-uri") {
+        check_registrable_redirect_uri(uri).map_err(Error::Config)?;
+        redirect_uris.push(uri.to_string());
+    }
+    if !redirect_uris.is_empty() {
+        options.redirect_uris = redirect_uris;
+    }
     if not_allow_listed && allow.is_empty() {
         allow = USER_IDS
             .iter()
@@ -163,6 +203,34 @@ mod tests {
         assert_eq!(o.port, 0);
         assert_eq!(o.withhold_scopes, ["user-read-email"]);
         assert_eq!(o.allowed_users.unwrap(), ["ada"]);
+    }
+
+    #[test]
+    fn redirect_uris_are_registered_as_given() {
+        assert_eq!(
+            parse(&[]).redirect_uris,
+            SandboxOptions::default().redirect_uris
+        );
+        let o = parse(&[
+            "--redirect-uri",
+            "http://127.0.0.1/callback",
+            "--redirect-uri",
+            "http://127.0.0.1:9999/cb",
+        ]);
+        assert_eq!(
+            o.redirect_uris,
+            ["http://127.0.0.1/callback", "http://127.0.0.1:9999/cb"]
+        );
+        assert_eq!(
+            describe_redirect_uri("http://127.0.0.1/callback"),
+            "http://127.0.0.1/callback (any port)"
+        );
+        let err = parse_args(
+            ["--redirect-uri", "http://localhost:8888/callback"].map(std::ffi::OsString::from),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("never localhost"), "{err}");
     }
 
     #[test]

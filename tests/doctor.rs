@@ -153,6 +153,54 @@ fn flags_quoted_values_and_whitespace_in_dotenv() {
         .assert_error(".env is malformed");
 }
 
+/// What the README and .env.example say about `.env`: spaces around `=` or
+/// around a value and one pair of quotes are removed when read, so the steps
+/// accept them and doctor only notes them; a space left inside the quotes fails.
+#[test]
+fn spaces_and_quotes_removed_when_read_are_accepted_and_noted() {
+    let mut world = world();
+    for name in ["SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"] {
+        world.unset(name);
+    }
+    let id = world.sandbox.client_id().to_string();
+    let secret = world.sandbox.client_secret().to_string();
+    let write = |client_id_line: &str| {
+        std::fs::write(
+            world.dir.join(".env"),
+            format!("{client_id_line}\nSPOTIFY_CLIENT_SECRET = \"{secret}\"   \nSPOTIFY_HTTP_TIMEOUT_SECS=7 \n"),
+        )
+        .unwrap()
+    };
+    write(&format!("SPOTIFY_CLIENT_ID = {id}"));
+    let run = doctor(&world);
+    assert!(run.ok(), "{}\n{}", run.stdout, run.stderr);
+    for (number, name) in [
+        (1, "SPOTIFY_CLIENT_ID"),
+        (2, "SPOTIFY_CLIENT_SECRET"),
+        (3, "SPOTIFY_HTTP_TIMEOUT_SECS"),
+    ] {
+        assert!(
+            run.stdout.contains(&format!(
+                "note  .env: line {number}: {name} has spaces around `=` or around its value; they are dropped when read"
+            )),
+            "{}",
+            run.stdout
+        );
+    }
+    assert!(run
+        .stdout
+        .contains("line 2: SPOTIFY_CLIENT_SECRET is in quotes; they are removed when read"));
+    let step1 = world.run("step1_auth_url", &[]);
+    assert!(step1.ok(), "{}", step1.stderr);
+    assert_eq!(step1.field("client_id"), id);
+
+    write(&format!("SPOTIFY_CLIENT_ID=\"{id} \""));
+    assert!(line(&doctor(&world), "FAIL", "SPOTIFY_CLIENT_ID").contains("trailing whitespace"));
+    world
+        .run("step1_auth_url", &[])
+        .assert_error("SPOTIFY_CLIENT_ID has leading or trailing whitespace");
+}
+
 #[test]
 fn flags_a_busy_port() {
     let mut world = world();

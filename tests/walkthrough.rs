@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 #[test]
@@ -70,22 +69,11 @@ fn cargo_run_walks_the_whole_flow_on_the_sandbox() {
 
 #[test]
 fn sandbox_binary_prints_the_env_lines_and_serves() {
-    let mut child = Command::new(common::bin_path("sandbox"))
-        .args(["--port", "0"])
-        .env_clear()
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut env = std::collections::HashMap::new();
-    while env.len() < 5 {
-        let line = lines.next().expect("sandbox prints its lines").unwrap();
-        if let Some((name, value)) = line.split_once('=') {
-            if name.starts_with("SPOTIFY_") {
-                env.insert(name.to_string(), value.to_string());
-            }
-        }
-    }
+    let (_sandbox, mut lines) = common::sandbox_binary(&[]);
+    let env: std::collections::HashMap<String, String> = common::sandbox_banner(&mut lines, 5)
+        .1
+        .into_iter()
+        .collect();
     let url = &env["SPOTIFY_ACCOUNTS_URL"];
     let status = common::http()
         .get(format!("{url}/v1/me"))
@@ -97,8 +85,6 @@ fn sandbox_binary_prints_the_env_lines_and_serves() {
         env["SPOTIFY_REDIRECT_URI"],
         "http://127.0.0.1:8888/callback"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[test]
@@ -155,28 +141,12 @@ fn cargo_run_with_credentials_opens_the_browser_and_listens() {
 /// the steps then see a narrower grant and a rotated refresh token.
 #[test]
 fn sandbox_binary_switches_reach_the_steps() {
-    let mut child = Command::new(common::bin_path("sandbox"))
-        .args([
-            "--port",
-            "0",
-            "--withhold-scope",
-            "user-read-email",
-            "--rotate-refresh-tokens",
-        ])
-        .env_clear()
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut env = Vec::new();
-    while env.len() < 5 {
-        let line = lines.next().expect("sandbox prints its lines").unwrap();
-        if let Some((name, value)) = line.split_once('=') {
-            if name.starts_with("SPOTIFY_") {
-                env.push((name.to_string(), value.to_string()));
-            }
-        }
-    }
+    let (_sandbox, mut lines) = common::sandbox_binary(&[
+        "--withhold-scope",
+        "user-read-email",
+        "--rotate-refresh-tokens",
+    ]);
+    let env = common::sandbox_banner(&mut lines, 5).1;
     let dir = std::env::temp_dir().join(format!("spotify-auth-sandbox-bin-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = |bin: &str, args: &[&str]| {
@@ -206,7 +176,45 @@ fn sandbox_binary_switches_reach_the_steps() {
         "{}",
         step3.stdout
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The README's port-less chapter, offline: `sandbox --redirect-uri
+/// http://127.0.0.1/callback` registers a loopback URI without a port, so
+/// `step2_get_tokens --listen --open` with that URI ends with a saved token. The
+/// banner says what it registered and that it keeps tokens in memory only.
+#[test]
+fn sandbox_binary_registers_a_portless_redirect_uri_for_listen() {
+    let registered = "http://127.0.0.1/callback";
+    let (_sandbox, mut lines) = common::sandbox_binary(&["--redirect-uri", registered]);
+    let (banner, variables) = common::sandbox_banner(&mut lines, 6);
+    let mut world = common::World::new();
+    for (name, value) in variables {
+        world.set(&name, value.trim_matches('"'));
+    }
+    assert!(
+        banner.contains(&format!(
+            "Registered redirect URIs (--redirect-uri changes them): {registered} (any port)"
+        )),
+        "{banner}"
+    );
+    assert!(banner.contains("in memory only"), "{banner}");
+    assert!(banner.contains(&format!("SPOTIFY_REDIRECT_URI={registered}\n")));
+
+    let record = world.install_fake_browser();
+    let step1 = world.run("step1_auth_url", &[]);
+    assert!(step1.ok(), "{}", step1.stderr);
+    let step2 = world.spawn(
+        "step2_get_tokens",
+        &["--listen", "--open", "--timeout", "30"],
+    );
+    let redirected = spotify_sandbox::approve_consent(&common::wait_for_file(&record), true)
+        .expect("the sandbox takes the port the listener chose");
+    assert_eq!(
+        common::http().get(&redirected).send().unwrap().status(),
+        200
+    );
+    let run = common::Run::from(step2.wait_with_output().unwrap());
+    assert!(run.ok(), "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Saved the token"), "{}", run.stdout);
 }

@@ -2,6 +2,9 @@
 
 use url::Url;
 
+#[path = "../../src/core/portless_loopback.rs"]
+mod portless_loopback;
+
 /// `redirect_uri` with the given query parameters appended (properly encoded).
 pub(crate) fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> String {
     match Url::parse(redirect_uri) {
@@ -20,7 +23,8 @@ pub(crate) fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Stri
 
 /// Whether `requested` may be used as a redirect URI given the registered ones:
 /// exact match, except that a loopback URI registered without a port matches any
-/// port; `localhost` and non-loopback `http` are refused even when registered.
+/// port (the library's rule, included by path); `localhost` and non-loopback
+/// `http` are refused even when registered.
 pub(crate) fn redirect_uri_allowed(registered: &[String], requested: &str) -> bool {
     let Ok(url) = Url::parse(requested) else {
         return false;
@@ -34,37 +38,21 @@ pub(crate) fn redirect_uri_allowed(registered: &[String], requested: &str) -> bo
     if url.scheme() == "http" && !loopback {
         return false;
     }
-    if registered.iter().any(|r| r == requested) {
-        return true;
-    }
-    if loopback {
-        if let Some(without_port) = strip_port(requested) {
-            return registered.contains(&without_port);
-        }
-    }
-    false
+    registered
+        .iter()
+        .any(|r| r == requested || portless_loopback::fits_portless(r, requested))
 }
 
-/// `http://127.0.0.1:8888/cb` → `http://127.0.0.1/cb`; `None` when there is no
-/// explicit port.
-fn strip_port(uri: &str) -> Option<String> {
-    let scheme_end = uri.find("://")? + 3;
-    let rest = &uri[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let host_end = match authority.rfind(']') {
-        Some(i) => i + 1,
-        None => authority.find(':')?,
-    };
-    let port = authority[host_end..].strip_prefix(':')?;
-    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+/// Whether `uri` can be registered for the app, as the dashboard's Redirect URIs
+/// field takes it: only a URI that `redirect_uri_allowed` would ever accept
+/// (never `localhost`, never plain `http` to another host). The error says why
+/// and what to write instead.
+pub fn check_registrable_redirect_uri(uri: &str) -> Result<(), String> {
+    if redirect_uri_allowed(&[uri.to_string()], uri) {
+        return Ok(());
     }
-    Some(format!(
-        "{}{}{}",
-        &uri[..scheme_end],
-        &authority[..host_end],
-        &rest[authority_end..]
+    Err(format!(
+        "`{uri}` cannot be registered as a redirect URI: Spotify takes http only for loopback written 127.0.0.1 or [::1] (never localhost), https for any other host, or an app's own scheme (myapp://callback); e.g. http://127.0.0.1:8888/callback, or http://127.0.0.1/callback for any port"
     ))
 }
 
@@ -102,15 +90,23 @@ mod tests {
     }
 
     #[test]
-    fn strip_port_handles_ipv6_and_paths() {
-        assert_eq!(
-            strip_port("http://127.0.0.1:8888/cb?x=1").as_deref(),
-            Some("http://127.0.0.1/cb?x=1")
-        );
-        assert_eq!(
-            strip_port("http://[::1]:80/").as_deref(),
-            Some("http://[::1]/")
-        );
-        assert_eq!(strip_port("http://127.0.0.1/cb"), None);
+    fn only_uris_spotify_would_take_can_be_registered() {
+        for uri in [
+            "http://127.0.0.1:8888/callback",
+            "http://127.0.0.1/callback",
+            "http://[::1]/cb",
+            "https://app.example/callback",
+            "myapp://callback",
+        ] {
+            assert_eq!(check_registrable_redirect_uri(uri), Ok(()), "{uri}");
+        }
+        for uri in [
+            "http://localhost:8888/callback",
+            "http://app.example/callback",
+            "not a uri",
+        ] {
+            let err = check_registrable_redirect_uri(uri).unwrap_err();
+            assert!(err.contains("never localhost"), "{err}");
+        }
     }
 }

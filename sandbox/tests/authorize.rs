@@ -224,22 +224,29 @@ fn localhost_and_plain_http_are_refused_even_when_registered() {
     assert!(location.starts_with("https://app.example/callback?code="));
 }
 
+/// Agree on the consent page of an authorize URL carrying `uri`: the
+/// redirect, checked to go to `uri` with a code.
+fn agree_with_redirect_uri(sb: &spotify_sandbox::Sandbox, uri: &str) -> String {
+    let url = authorize_url_with(
+        sb,
+        &[
+            ("client_id", sb.client_id()),
+            ("response_type", "code"),
+            ("redirect_uri", uri),
+        ],
+    );
+    let location = approve_consent(&url, true).unwrap();
+    assert!(location.starts_with(&format!("{uri}?code=")), "{location}");
+    location
+}
+
 #[test]
 fn loopback_registered_without_port_matches_any_port() {
     let sb = start_with(|o| {
         o.redirect_uris = vec!["http://127.0.0.1/callback".into(), "http://[::1]/cb".into()]
     });
     for uri in ["http://127.0.0.1:54321/callback", "http://[::1]:8080/cb"] {
-        let url = authorize_url_with(
-            &sb,
-            &[
-                ("client_id", sb.client_id()),
-                ("response_type", "code"),
-                ("redirect_uri", uri),
-            ],
-        );
-        let location = approve_consent(&url, true).unwrap();
-        assert!(location.starts_with(&format!("{uri}?code=")), "{location}");
+        let location = agree_with_redirect_uri(&sb, uri);
         // The code is bound to the port actually used.
         let code = param(&location, "code").unwrap();
         let response = token_request(
@@ -256,6 +263,45 @@ fn loopback_registered_without_port_matches_any_port() {
         redirect_error(&sb, "http://127.0.0.1:54321/callback/").1,
         "INVALID_CLIENT: Invalid redirect URI"
     );
+}
+
+/// Several URIs registered side by side (what `sandbox --redirect-uri` does),
+/// each matched by Spotify's rule: exactly, or on any port for a loopback URI
+/// registered without one; what the dashboard would not take is refused.
+#[test]
+fn several_registered_redirect_uris_each_match_by_the_rule() {
+    let registered = [
+        "http://127.0.0.1:8888/callback",
+        "http://127.0.0.1/callback",
+        "https://app.example/callback",
+    ];
+    for uri in registered {
+        spotify_sandbox::check_registrable_redirect_uri(uri).unwrap();
+    }
+    for uri in ["http://localhost/callback", "http://app.example/callback"] {
+        let err = spotify_sandbox::check_registrable_redirect_uri(uri).unwrap_err();
+        assert!(err.contains("cannot be registered"), "{err}");
+    }
+    let sb = start_with(|o| o.redirect_uris = registered.map(String::from).to_vec());
+    for uri in [
+        "http://127.0.0.1:8888/callback",
+        "http://127.0.0.1:41234/callback",
+        "http://127.0.0.1/callback",
+        "https://app.example/callback",
+    ] {
+        agree_with_redirect_uri(&sb, uri);
+    }
+    for uri in [
+        "http://127.0.0.1:8888/other",
+        "https://app.example:8443/callback",
+        "http://[::1]:8888/callback",
+    ] {
+        assert_eq!(
+            redirect_error(&sb, uri).1,
+            "INVALID_CLIENT: Invalid redirect URI",
+            "{uri}"
+        );
+    }
 }
 
 #[test]

@@ -25,6 +25,7 @@ pub mod app_token;
 pub mod config;
 pub mod error;
 pub mod http_policy;
+mod portless_loopback;
 pub mod redirect_uri;
 pub mod scope_table;
 pub mod scopes;

@@ -1,6 +1,7 @@
 //! Spotify's redirect-URI rules (enforced since 2025), checked before anything else.
 
 use super::error::{Error, Result};
+use super::portless_loopback;
 use url::{Host, Url};
 
 /// Steps 1 and 2: the default redirect URI: loopback written as an IP literal, as Spotify requires.
@@ -93,47 +94,23 @@ pub fn loopback_socket(url: &Url) -> Option<std::net::SocketAddr> {
 /// (`http://127.0.0.1/callback`): Spotify then accepts any port at run time,
 /// so a listener may bind a free port chosen by the system.
 pub fn is_portless_loopback(uri: &str) -> bool {
-    let Ok(url) = check_redirect_uri(uri) else {
-        return false;
-    };
-    if loopback_socket(&url).is_none() {
-        return false;
-    }
-    // `Url` drops an explicit default port (`:80`): look at the text itself.
-    let authority = uri.split_once("://").map_or("", |(_, rest)| {
-        rest.split(['/', '?', '#']).next().unwrap_or("")
-    });
-    let after_host = authority
-        .rsplit_once(']')
-        .map_or(authority, |(_, tail)| tail);
-    !after_host.contains(':')
+    check_redirect_uri(uri).is_ok() && portless_loopback::names_portless_loopback(uri)
 }
 
 /// `uri` (a loopback URI without a port) with `port` put in.
 pub fn with_port(uri: &str, port: u16) -> Result<String> {
-    let mut url = check_redirect_uri(uri)?;
-    url.set_port(Some(port)).map_err(|()| {
+    check_redirect_uri(uri)?;
+    portless_loopback::with_port(uri, port).ok_or_else(|| {
         Error::RedirectUri(format!("SPOTIFY_REDIRECT_URI `{uri}` cannot take a port"))
-    })?;
-    let mut text = url.to_string();
-    // `Url` writes `/` for an empty path: keep the configured text's form.
-    let has_path = uri
-        .split_once("://")
-        .is_some_and(|(_, rest)| rest.contains(['/', '?']));
-    if !has_path {
-        text = text.trim_end_matches('/').to_string();
-    }
-    Ok(text)
+    })
 }
 
 /// Checks that `concrete` is `configured` (a loopback URI without a port)
 /// with a port put in, and nothing else changed.
 pub fn check_concrete_loopback(configured: &str, concrete: &str) -> Result<()> {
     let fits = is_portless_loopback(configured)
-        && check_redirect_uri(concrete)
-            .ok()
-            .and_then(|url| url.port())
-            .is_some_and(|port| with_port(configured, port).ok().as_deref() == Some(concrete));
+        && check_redirect_uri(concrete).is_ok()
+        && portless_loopback::fits_portless(configured, concrete);
     if fits {
         Ok(())
     } else {

@@ -119,6 +119,17 @@ impl World {
         Run::from(wait_with_timeout(child, 30))
     }
 
+    /// Starts a binary that waits for something (a listener): no stdin,
+    /// stdout and stderr collected for `wait_with_output`.
+    pub fn spawn(&self, bin: &str, args: &[&str]) -> std::process::Child {
+        self.command(bin, args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary starts")
+    }
+
     pub fn run(&self, bin: &str, args: &[&str]) -> Run {
         self.run_with_stdin(bin, args, b"")
     }
@@ -223,6 +234,51 @@ pub fn http() -> reqwest::blocking::Client {
         .unwrap()
         .build()
         .unwrap()
+}
+
+/// The lines a running binary prints.
+pub type PrintedLines = std::io::Lines<std::io::BufReader<std::process::ChildStdout>>;
+
+/// A running binary, stopped when dropped, so a failing test leaves none behind.
+pub struct Running(pub std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The `sandbox` binary on a free port, with `args`, and the lines it prints.
+pub fn sandbox_binary(args: &[&str]) -> (Running, PrintedLines) {
+    use std::io::BufRead;
+    let mut child = Command::new(bin_path("sandbox"))
+        .args(["--port", "0"])
+        .args(args)
+        .env_clear()
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the sandbox binary starts");
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    (Running(child), lines)
+}
+
+/// Reads the sandbox binary's banner up to its `count`-th `SPOTIFY_NAME=value`
+/// line: the text read, and the variables in order.
+pub fn sandbox_banner(lines: &mut PrintedLines, count: usize) -> (String, Vec<(String, String)>) {
+    let mut banner = String::new();
+    let mut variables = Vec::new();
+    while variables.len() < count {
+        let line = lines.next().expect("sandbox prints its lines").unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some((name, value)) = line.split_once('=') {
+            if name.starts_with("SPOTIFY_") {
+                variables.push((name.to_string(), value.to_string()));
+            }
+        }
+    }
+    (banner, variables)
 }
 
 pub fn bin_path(bin: &str) -> PathBuf {

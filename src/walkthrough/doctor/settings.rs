@@ -91,6 +91,13 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
                             format!("line {number}: {key} is in quotes; they are removed when read, which is fine here (but other tools, e.g. docker --env-file, keep them)"),
                         );
                     }
+                    if key.starts_with("SPOTIFY_") && has_spaces_dropped_when_read(line) {
+                        out.push(
+                            Status::Note,
+                            ".env",
+                            format!("line {number}: {key} has spaces around `=` or around its value; they are dropped when read, which is fine here (but other tools, e.g. docker --env-file, keep them)"),
+                        );
+                    }
                     if let Some(first) = lines_of.insert(key.clone(), number) {
                         out.push(
                             Status::Warn,
@@ -195,6 +202,22 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
         );
     }
     Dotenv { values }
+}
+
+/// True for a line that reads fine but only because `.env` parsing drops
+/// spaces: around `=`, or around a value outside its quotes (a space before a
+/// ` # comment` is part of the comment).
+fn has_spaces_dropped_when_read(line: &str) -> bool {
+    let Some((name, value)) = line.split_once('=') else {
+        return false;
+    };
+    let value = match value.trim_start().starts_with(['"', '\'']) {
+        true => value,
+        false => value.split(" #").next().unwrap_or(value),
+    };
+    name.ends_with(char::is_whitespace)
+        || value.starts_with(char::is_whitespace)
+        || value.ends_with(char::is_whitespace)
 }
 
 /// Checks one variable alone with the same rules as [`Config::from_lookup`]
@@ -451,6 +474,28 @@ mod tests {
             }
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn spaces_dropped_when_read_are_recognised() {
+        for line in [
+            "SPOTIFY_CLIENT_ID = abc",
+            "SPOTIFY_CLIENT_ID =abc",
+            "SPOTIFY_CLIENT_ID= abc",
+            "SPOTIFY_CLIENT_ID=abc ",
+            "SPOTIFY_CLIENT_ID=\"abc\" ",
+        ] {
+            assert!(has_spaces_dropped_when_read(line), "{line:?}");
+        }
+        for line in [
+            "SPOTIFY_CLIENT_ID=abc",
+            "SPOTIFY_CLIENT_ID=abc # the dashboard's",
+            "SPOTIFY_CLIENT_ID=\"abc\"",
+            "SPOTIFY_SCOPES=\"a b\"",
+            "export SPOTIFY_CLIENT_ID=abc",
+        ] {
+            assert!(!has_spaces_dropped_when_read(line), "{line:?}");
+        }
     }
 
     #[test]
