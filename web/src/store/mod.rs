@@ -3,8 +3,8 @@
 //! replicas sharing sessions, tokens and Spotify's rate limit).
 //!
 //! Tokens are keyed by Spotify user id, one row per user shared by that
-//! user's sessions, with a `version` that every refresh increments
-//! ([`Store::replace_token`] is a compare-and-swap on it). Sessions are keyed
+//! user's sessions, with a `version` that every refresh increments (saving a
+//! refresh is a compare-and-swap on it). Sessions are keyed
 //! by the SHA-256 of the cookie. Tokens and step-1 state are sealed by a
 //! [`TokenCipher`] before they reach the database.
 //!
@@ -14,9 +14,11 @@
 //! the others get the row once it changed.
 
 mod postgres;
+mod sql;
 mod sqlite;
 
 pub use postgres::PgStore;
+pub use sql::{Dialect, SqlStore};
 pub use sqlite::SqliteStore;
 
 use crate::cipher::TokenCipher;
@@ -153,25 +155,8 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<String>>;
     /// How many live sessions `user_id` has.
     async fn user_sessions(&self, user_id: &str) -> StoreResult<u64>;
-    /// Saves the token of a fresh login (a new row or a replaced one); returns its version.
-    async fn upsert_token(
-        &self,
-        user_id: &str,
-        display_name: Option<&str>,
-        token: &SavedToken,
-        now: u64,
-    ) -> StoreResult<i64>;
     /// The user's token, when there is one.
     async fn load_token(&self, user_id: &str) -> StoreResult<Option<TokenRow>>;
-    /// Replaces the token only if its version is still `version`; returns the
-    /// new version, or `None` when someone else changed it first.
-    async fn replace_token(
-        &self,
-        user_id: &str,
-        version: i64,
-        token: &SavedToken,
-        now: u64,
-    ) -> StoreResult<Option<i64>>;
     /// Deletes the user's token and, with it, every session signed in as that user.
     async fn delete_token(&self, user_id: &str) -> StoreResult<()>;
     /// Deletes every session and token (the in-process sandbox forgot them all).
@@ -179,6 +164,16 @@ pub trait Store: Send + Sync + 'static {
     /// The right to refresh `user_id`'s token, whose version this process saw
     /// as `seen_version`: waits while another process holds it.
     async fn lock_for_refresh(&self, user_id: &str, seen_version: i64) -> StoreResult<RefreshTurn>;
+    /// Saves a refreshed token if `row`'s version is still the stored one
+    /// (ending this process's lease on it); the new version, or `None`.
+    async fn save_refresh(
+        &self,
+        row: &TokenRow,
+        token: &SavedToken,
+        now: u64,
+    ) -> StoreResult<Option<i64>>;
+    /// Ends this process's lease on `user_id`'s row, if it holds one.
+    async fn release_lease(&self, user_id: &str) -> StoreResult<()>;
     /// Saves a login atomically; returns the user the old session was signed in as.
     async fn sign_in(&self, login: &Login<'_>) -> StoreResult<Option<String>>;
     /// No request of `kind` to Spotify before `until_ms` (ms since the epoch);
@@ -253,9 +248,18 @@ fn open_secret(
     String::from_utf8(plain).map_err(db)
 }
 
-/// `secret` sealed for `user_id`'s `column`.
-pub(crate) fn seal(cipher: &TokenCipher, user_id: &str, column: &str, secret: &str) -> Vec<u8> {
-    cipher.seal(&format!("{user_id}|{column}"), secret.as_bytes())
+/// The access and refresh tokens of `token`, sealed for `user_id`'s columns.
+pub(crate) fn seal_tokens(
+    cipher: &TokenCipher,
+    user_id: &str,
+    token: &SavedToken,
+) -> (Vec<u8>, Vec<u8>) {
+    let seal =
+        |column: &str, secret: &str| cipher.seal(&format!("{user_id}|{column}"), secret.as_bytes());
+    (
+        seal("access", token.access_token.secret()),
+        seal("refresh", token.refresh_token.secret()),
+    )
 }
 
 pub(crate) fn db(e: impl std::fmt::Display) -> StoreError {
