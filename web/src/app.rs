@@ -26,6 +26,9 @@ pub struct Shared {
     pub secure_cookies: bool,
     /// True when playing against the in-process sandbox.
     pub sandbox: bool,
+    /// True (`WEB_APP_PKCE_ONLY=1`): the login exchanges its code with the
+    /// PKCE verifier alone, without the secret; else with both.
+    pub pkce_only: bool,
 }
 
 /// The state of the axum app (cheap to clone).

@@ -11,7 +11,8 @@ Settings come from the environment, then .env: SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT
 SPOTIFY_REDIRECT_URI (default http://ADDR/callback), SPOTIFY_SCOPES, SPOTIFY_ACCOUNTS_URL,
 SPOTIFY_API_URL, SPOTIFY_AUTH_DIR, DATABASE_URL (sqlite://FILE or postgres://USER@HOST:PORT/DB),
 SPOTIFY_TOKEN_KEY (the same for every replica), WEB_APP_REFRESH_LOCK (row|lease, PostgreSQL),
-WEB_APP_DB_POOL (PostgreSQL connections, 16), WEB_APP_SESSION_CACHE_MS (1000; 0 = off).
+WEB_APP_DB_POOL (PostgreSQL connections, 16), WEB_APP_SESSION_CACHE_MS (1000; 0 = off),
+WEB_APP_PKCE_ONLY (1: log in with PKCE alone, without the secret).
 With no SPOTIFY_CLIENT_ID it plays against the offline sandbox.";
 
 fn main() -> ExitCode {

@@ -109,6 +109,15 @@ pub async fn prepare(
         })?,
         None => DEFAULT_SESSION_CACHE_MS,
     };
+    let pkce_only = match lookup("WEB_APP_PKCE_ONLY").as_deref().map(str::trim) {
+        None | Some("" | "0") => false,
+        Some("1") => true,
+        Some(other) => {
+            return Err(format!(
+                "WEB_APP_PKCE_ONLY `{other}` is neither 1 (log in with PKCE alone, no secret) nor 0"
+            ))
+        }
+    };
     let sessions = Arc::new(SessionCache::new(Duration::from_millis(cache_ms)));
     // 429 pauses shared by every replica through the database.
     let limits = Arc::new(RateLimits::new(Some(Arc::clone(&store))));
@@ -123,6 +132,7 @@ pub async fn prepare(
         public_origin,
         secure_cookies,
         sandbox: sandbox.is_some(),
+        pkce_only,
     }));
     Ok(Prepared {
         app: router(state.clone()),
