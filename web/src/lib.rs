@@ -22,6 +22,7 @@ pub mod session;
 pub mod spotify;
 pub mod startup;
 pub mod store;
+pub mod sweep;
 pub mod tokens;
 
 pub use app::{router, AppState};

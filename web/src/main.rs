@@ -12,7 +12,7 @@ SPOTIFY_REDIRECT_URI (default http://ADDR/callback), SPOTIFY_SCOPES, SPOTIFY_ACC
 SPOTIFY_API_URL, SPOTIFY_AUTH_DIR, DATABASE_URL (sqlite://FILE or postgres://USER@HOST:PORT/DB),
 SPOTIFY_TOKEN_KEY (the same for every replica), WEB_APP_REFRESH_LOCK (row|lease, PostgreSQL),
 WEB_APP_DB_POOL (PostgreSQL connections, 16), WEB_APP_SESSION_CACHE_MS (1000; 0 = off),
-WEB_APP_PKCE_ONLY (1: log in with PKCE alone, without the secret).
+WEB_APP_PKCE_ONLY (1: log in with PKCE alone, without the secret), WEB_APP_SWEEP_SECS (60).
 With no SPOTIFY_CLIENT_ID it plays against the offline sandbox.";
 
 fn main() -> ExitCode {

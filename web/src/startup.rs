@@ -118,6 +118,22 @@ pub async fn prepare(
             ))
         }
     };
+    let sweep_secs = match lookup("WEB_APP_SWEEP_SECS") {
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                format!("WEB_APP_SWEEP_SECS `{text}` is not a number of seconds (1 or more)")
+            })?,
+        None => crate::sweep::DEFAULT_SWEEP_SECS,
+    };
+    crate::sweep::spawn(
+        Arc::clone(&store),
+        Duration::from_secs(sweep_secs),
+        spotify_auth::now_secs,
+    );
     let sessions = Arc::new(SessionCache::new(Duration::from_millis(cache_ms)));
     // 429 pauses shared by every replica through the database.
     let limits = Arc::new(RateLimits::new(Some(Arc::clone(&store))));

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
-use spotify_auth::core::step1::{build_authorize_request, AuthorizeOptions};
+use spotify_auth::core::step1::{build_authorize_request, AuthorizeOptions, PENDING_LIFETIME_SECS};
 use spotify_auth::core::step2::{
     check_redirect, confidential_exchange_request, exchange_request, MAX_PASTE_BYTES,
 };
@@ -57,10 +57,11 @@ pub async fn login(
     let (id, cookie) = match existing {
         Some(id) => (id, None),
         None => {
+            // Nobody is signed in yet: the session lives as long as its pending login.
             let id = new_id()?;
             state
                 .store
-                .create_session(&hash(&id), None, now, now + session::SESSION_LIFETIME_SECS)
+                .create_session(&hash(&id), None, now, now + PENDING_LIFETIME_SECS)
                 .await?;
             let cookie = set_cookie(&id, state.secure_cookies);
             (id, Some(cookie))
@@ -68,7 +69,7 @@ pub async fn login(
     };
     state
         .store
-        .set_pending(&hash(&id), &request.pending)
+        .set_pending(&hash(&id), &request.pending, now + PENDING_LIFETIME_SECS)
         .await?;
     Ok(see_other(&request.url, cookie))
 }

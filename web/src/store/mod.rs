@@ -147,8 +147,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// The session, when it exists and has not expired at `now`.
     async fn session(&self, id_hash: &str, now: u64) -> StoreResult<Option<SessionInfo>>;
-    /// Keeps step 1's pending authorization in the session (replacing any earlier one).
-    async fn set_pending(&self, id_hash: &str, pending: &PendingAuthorization) -> StoreResult<()>;
+    /// Keeps step 1's pending authorization in the session (replacing any
+    /// earlier one) until `until`; a session nobody signed in to ends then too.
+    async fn set_pending(
+        &self,
+        id_hash: &str,
+        pending: &PendingAuthorization,
+        until: u64,
+    ) -> StoreResult<()>;
     /// Removes and returns the pending authorization: a `state` works once.
     async fn take_pending(&self, id_hash: &str) -> StoreResult<Option<PendingAuthorization>>;
     /// Deletes a session; returns the user it was signed in as.
@@ -159,6 +165,9 @@ pub trait Store: Send + Sync + 'static {
     async fn load_token(&self, user_id: &str) -> StoreResult<Option<TokenRow>>;
     /// Deletes the user's token and, with it, every session signed in as that user.
     async fn delete_token(&self, user_id: &str) -> StoreResult<()>;
+    /// Deletes the sessions expired at `now`, the pending logins expired at
+    /// `now`, and the tokens no session holds any more.
+    async fn sweep(&self, now: u64) -> StoreResult<()>;
     /// Deletes every session and token (the in-process sandbox forgot them all).
     async fn clear(&self) -> StoreResult<()>;
     /// The right to refresh `user_id`'s token, whose version this process saw

@@ -49,6 +49,10 @@ pub fn migrator(bytes: &str) -> Migrator {
             "refresh lease and rate limits",
             include_str!("../../migrations/0002_refresh_lease_and_rate_limits.sql"),
         ),
+        (
+            "session sweep",
+            include_str!("../../migrations/0003_session_sweep.sql"),
+        ),
     ];
     let migrations = (1..)
         .zip(files)
@@ -240,15 +244,25 @@ where
         Ok(user.map(|user_id| SessionInfo { user_id }))
     }
 
-    async fn set_pending(&self, id_hash: &str, pending: &PendingAuthorization) -> StoreResult<()> {
+    async fn set_pending(
+        &self,
+        id_hash: &str,
+        pending: &PendingAuthorization,
+        until: u64,
+    ) -> StoreResult<()> {
         let json = serde_json::to_vec(pending).map_err(db)?;
         let sealed = self.cipher.seal(&format!("{id_hash}|pending"), &json);
-        sqlx::query("UPDATE sessions SET pending = $1 WHERE id_hash = $2")
-            .bind(sealed)
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "UPDATE sessions SET pending = $1, pending_until = $2, \
+             expires_at = CASE WHEN user_id IS NULL THEN $2 ELSE expires_at END \
+             WHERE id_hash = $3",
+        )
+        .bind(sealed)
+        .bind(to_i64(until))
+        .bind(id_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 
@@ -317,6 +331,26 @@ where
             .execute(&self.pool)
             .await
             .map_err(db)?;
+        Ok(())
+    }
+
+    async fn sweep(&self, now: u64) -> StoreResult<()> {
+        let now = to_i64(now);
+        for statement in [
+            "DELETE FROM sessions WHERE expires_at <= $1",
+            "UPDATE sessions SET pending = NULL WHERE pending IS NOT NULL AND pending_until <= $1",
+            // Tokens no session holds any more (their sessions expired).
+            "DELETE FROM tokens WHERE NOT EXISTS \
+             (SELECT 1 FROM sessions WHERE sessions.user_id = tokens.user_id)",
+        ] {
+            let query = sqlx::query(statement);
+            let query = if statement.contains("$1") {
+                query.bind(now)
+            } else {
+                query
+            };
+            query.execute(&self.pool).await.map_err(db)?;
+        }
         Ok(())
     }
 
