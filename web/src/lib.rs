@@ -26,4 +26,4 @@ pub mod sweep;
 pub mod tokens;
 
 pub use app::{router, AppState};
-pub use startup::{prepare, Prepared};
+pub use startup::{prepare, prepare_with, Prepared, StartOptions};

@@ -5,7 +5,11 @@ use spotify_auth::Settings;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: web_app [--addr HOST:PORT]   (default 127.0.0.1:8888)
+const USAGE: &str =
+    "usage: web_app [--addr HOST:PORT] [--forget-sealed-tokens]   (default 127.0.0.1:8888)
+
+--forget-sealed-tokens: when the database was sealed with another key (the key file or
+SPOTIFY_TOKEN_KEY was lost or changed), sign everyone out and delete the sealed rows.
 
 Settings come from the environment, then .env: SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,
 SPOTIFY_REDIRECT_URI (default http://ADDR/callback), SPOTIFY_SCOPES, SPOTIFY_ACCOUNTS_URL,
@@ -25,11 +29,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_addr() -> Result<Option<SocketAddr>, String> {
+fn parse_args() -> Result<Option<(SocketAddr, web_app::StartOptions)>, String> {
     let mut args = std::env::args().skip(1);
     let mut addr = "127.0.0.1:8888".to_string();
+    let mut options = web_app::StartOptions::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--forget-sealed-tokens" => options.forget_sealed_tokens = true,
             "--addr" => {
                 addr = args
                     .next()
@@ -45,13 +51,14 @@ fn parse_addr() -> Result<Option<SocketAddr>, String> {
             },
         }
     }
-    addr.parse().map(Some).map_err(|_| {
+    let addr = addr.parse().map_err(|_| {
         format!("--addr `{addr}` is not HOST:PORT with an IP address, e.g. 127.0.0.1:8888")
-    })
+    })?;
+    Ok(Some((addr, options)))
 }
 
 fn run() -> Result<(), String> {
-    let Some(addr) = parse_addr()? else {
+    let Some((addr, options)) = parse_args()? else {
         return Ok(());
     };
     let settings = Settings::read(web_app::startup::dotenv_path()).map_err(|e| e.to_string())?;
@@ -63,7 +70,7 @@ fn run() -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             format!("cannot listen on {addr}: {e} (is another web_app running? choose another with --addr)")
         })?;
-        let prepared = web_app::prepare(|name| settings.get(name), addr).await?;
+        let prepared = web_app::prepare_with(|name| settings.get(name), addr, options).await?;
         for note in &prepared.notes {
             println!("{note}");
         }

@@ -7,7 +7,7 @@ use crate::cipher::TokenCipher;
 use crate::ratelimit::RateLimits;
 use crate::session::SessionCache;
 use crate::spotify::Spotify;
-use crate::store::{LockMode, PgStore, SqliteStore, Store, StoreError};
+use crate::store::{KeyCheck, LockMode, PgStore, SqliteStore, Store, StoreError};
 use crate::tokens::Tokens;
 use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;
 use spotify_auth::Config;
@@ -29,11 +29,28 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
+/// Choices of the command line, beyond the settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StartOptions {
+    /// `--forget-sealed-tokens`: when the database was sealed with another
+    /// key, sign everyone out and delete its sealed rows instead of stopping.
+    pub forget_sealed_tokens: bool,
+}
+
 /// Sets the app up for listening on `addr`, reading variables through `lookup`
 /// (the environment over `.env` in the binary). The message of an error is one line.
 pub async fn prepare(
     lookup: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
+) -> Result<Prepared, String> {
+    prepare_with(lookup, addr, StartOptions::default()).await
+}
+
+/// [`prepare`] with the command line's choices.
+pub async fn prepare_with(
+    lookup: impl Fn(&str) -> Option<String>,
+    addr: SocketAddr,
+    options: StartOptions,
 ) -> Result<Prepared, String> {
     let mut notes = Vec::new();
     let sandbox = match lookup("SPOTIFY_CLIENT_ID") {
@@ -87,9 +104,23 @@ pub async fn prepare(
     } else {
         config.auth_dir.clone()
     };
-    let cipher = match lookup("SPOTIFY_TOKEN_KEY") {
-        Some(key) => TokenCipher::from_text(&key)?,
-        None => TokenCipher::from_key_file(&dir.join("web_app.key"))?,
+    let key_file = dir.join("web_app.key");
+    let (cipher, key_name, made_key_file) = match lookup("SPOTIFY_TOKEN_KEY") {
+        Some(key) => (
+            TokenCipher::from_text(&key)?,
+            "SPOTIFY_TOKEN_KEY".to_string(),
+            false,
+        ),
+        None => {
+            let existed = key_file.exists();
+            let cipher = TokenCipher::from_key_file(&key_file)?;
+            let name = if existed {
+                format!("the key file {}", key_file.display())
+            } else {
+                format!("the key file {}, missing and just made", key_file.display())
+            };
+            (cipher, name, !existed)
+        }
     };
     let database_url = lookup("DATABASE_URL")
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("web_app.sqlite").display()));
@@ -97,6 +128,24 @@ pub async fn prepare(
     if sandbox.is_some() {
         // A new sandbox knows none of the tokens of an earlier run.
         store.clear().await.map_err(|e| e.to_string())?;
+    }
+    let forget = options.forget_sealed_tokens || sandbox.is_some();
+    match store.check_key(forget).await.map_err(|e| e.to_string())? {
+        KeyCheck::Same => {}
+        KeyCheck::Forgot if sandbox.is_some() => {}
+        KeyCheck::Forgot => notes.push(
+            "--forget-sealed-tokens: the rows sealed with another key were deleted; everyone must log in again".into(),
+        ),
+        KeyCheck::Other => {
+            if made_key_file {
+                // Not a second key file to be confused with the lost one.
+                let _ = std::fs::remove_file(&key_file);
+            }
+            return Err(format!(
+                "the database {} was sealed with another key than {key_name}: restore the key it was sealed with, or start once with `web_app --forget-sealed-tokens` to sign everyone out and delete its sealed tokens",
+                redacted_url(&database_url)
+            ));
+        }
     }
     notes.push(format!(
         "sessions and tokens: {}",

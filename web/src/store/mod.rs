@@ -19,6 +19,7 @@ mod sqlite;
 
 pub use postgres::PgStore;
 pub use sql::{Dialect, SqlStore};
+
 pub use sqlite::SqliteStore;
 
 use crate::cipher::TokenCipher;
@@ -168,6 +169,12 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the sessions expired at `now`, the pending logins expired at
     /// `now`, and the tokens no session holds any more.
     async fn sweep(&self, now: u64) -> StoreResult<()>;
+    /// Compares the key of this store's cipher with the one that sealed the
+    /// rows (recorded as a fingerprint; recorded now when there is none).
+    /// With `forget`, rows sealed by another key are deleted and this key
+    /// recorded. Run it before serving: a row read later that does not open
+    /// is deleted, its user signed out.
+    async fn check_key(&self, forget: bool) -> StoreResult<KeyCheck>;
     /// Deletes every session and token (the in-process sandbox forgot them all).
     async fn clear(&self) -> StoreResult<()>;
     /// The right to refresh `user_id`'s token, whose version this process saw
@@ -208,31 +215,25 @@ pub(crate) struct SealedRow {
 }
 
 impl SealedRow {
-    /// The row with its tokens opened by `cipher`.
-    pub(crate) fn open(self, cipher: &TokenCipher, user_id: &str) -> StoreResult<TokenRow> {
+    /// The row with its tokens opened by `cipher`; `None` when they do not open.
+    pub(crate) fn open(self, cipher: &TokenCipher, user_id: &str) -> Option<TokenRow> {
         let secs = |n: i64| u64::try_from(n).unwrap_or(0);
+        let open_secret = |column: &str, sealed: &[u8]| {
+            let plain = cipher.open(&format!("{user_id}|{column}"), sealed)?;
+            String::from_utf8(plain).ok()
+        };
         let token = SavedToken {
-            access_token: AccessToken::new(open_secret(
-                cipher,
-                user_id,
-                "access",
-                &self.access_token,
-            )?),
+            access_token: AccessToken::new(open_secret("access", &self.access_token)?),
             token_type: self.token_type,
             scopes: self.scopes.split_whitespace().map(str::to_string).collect(),
             expires_at: secs(self.expires_at),
-            refresh_token: RefreshToken::new(open_secret(
-                cipher,
-                user_id,
-                "refresh",
-                &self.refresh_token,
-            )?),
+            refresh_token: RefreshToken::new(open_secret("refresh", &self.refresh_token)?),
             consented_at: secs(self.consented_at),
             obtained_at: secs(self.obtained_at),
             client_id: self.client_id,
             pkce: self.pkce,
         };
-        Ok(TokenRow {
+        Some(TokenRow {
             user_id: user_id.to_string(),
             display_name: self.display_name,
             token,
@@ -241,20 +242,34 @@ impl SealedRow {
     }
 }
 
-fn open_secret(
+/// `sealed` opened; a row that does not open (damaged, or sealed by another
+/// key) signs only its user out: the token and that user's sessions are deleted.
+pub(crate) async fn open_or_forget<S: Store + ?Sized>(
+    store: &S,
     cipher: &TokenCipher,
     user_id: &str,
-    column: &str,
-    sealed: &[u8],
-) -> StoreResult<String> {
-    let plain = cipher
-        .open(&format!("{user_id}|{column}"), sealed)
-        .ok_or_else(|| {
-            StoreError(format!(
-                "the {column} of user {user_id} does not open with this key (SPOTIFY_TOKEN_KEY or the key file changed?)"
-            ))
-        })?;
-    String::from_utf8(plain).map_err(db)
+    sealed: SealedRow,
+) -> StoreResult<Option<TokenRow>> {
+    if let Some(row) = sealed.open(cipher, user_id) {
+        return Ok(Some(row));
+    }
+    eprintln!(
+        "web_app: the token of user {} does not open with this key; that user is signed out",
+        spotify_auth::core::error::printable(user_id, 80)
+    );
+    store.delete_token(user_id).await?;
+    Ok(None)
+}
+
+/// What [`Store::check_key`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// The rows were sealed by this key (or there were none: it is recorded now).
+    Same,
+    /// Another key sealed them: nothing was changed.
+    Other,
+    /// Another key sealed them, and they were deleted (everyone signed out).
+    Forgot,
 }
 
 /// The access and refresh tokens of `token`, sealed for `user_id`'s columns.

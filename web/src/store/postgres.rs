@@ -6,7 +6,9 @@
 //! [`SqlStore`]'s; only the row lock is PostgreSQL's own.
 
 use super::sql::{migrator, save_refreshed, sealed_row, Dialect, SqlStore, TOKEN_COLUMNS};
-use super::{db, owner_name, LockMode, RefreshLock, RefreshTurn, StoreResult, TokenRow};
+use super::{
+    db, open_or_forget, owner_name, LockMode, RefreshLock, RefreshTurn, StoreResult, TokenRow,
+};
 use crate::cipher::TokenCipher;
 use async_trait::async_trait;
 use spotify_auth::SavedToken;
@@ -75,7 +77,11 @@ impl Dialect for Postgres {
             tx.rollback().await.map_err(db)?;
             return Ok(Some(RefreshTurn::Gone));
         };
-        let row = sealed_row(&r).open(&store.cipher, user_id)?;
+        let Some(row) = sealed_row(&r).open(&store.cipher, user_id) else {
+            tx.rollback().await.map_err(db)?;
+            open_or_forget(store, &store.cipher, user_id, sealed_row(&r)).await?;
+            return Ok(Some(RefreshTurn::Gone));
+        };
         if row.version != seen_version {
             tx.rollback().await.map_err(db)?;
             return Ok(Some(RefreshTurn::Changed(row)));

@@ -4,8 +4,9 @@
 //! migrations, and the row lock (PostgreSQL only).
 
 use super::{
-    db, now_ms, seal_tokens, to_i64, LockMode, Login, RefreshLock, RefreshTurn, SealedRow,
-    SessionInfo, Store, StoreError, StoreResult, TokenRow, LEASE_MS, LEASE_POLL_MS,
+    db, now_ms, open_or_forget, seal_tokens, to_i64, KeyCheck, LockMode, Login, RefreshLock,
+    RefreshTurn, SealedRow, SessionInfo, Store, StoreError, StoreResult, TokenRow, LEASE_MS,
+    LEASE_POLL_MS,
 };
 use crate::cipher::TokenCipher;
 use async_trait::async_trait;
@@ -53,6 +54,10 @@ pub fn migrator(bytes: &str) -> Migrator {
             "session sweep",
             include_str!("../../migrations/0003_session_sweep.sql"),
         ),
+        (
+            "sealing key",
+            include_str!("../../migrations/0004_sealing_key.sql"),
+        ),
     ];
     let migrations = (1..)
         .zip(files)
@@ -84,18 +89,30 @@ where
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
 {
+    sealed_row_at(r, 0)
+}
+
+/// The token columns of `r` from column `first` on.
+fn sealed_row_at<R: Row>(r: &R, first: usize) -> SealedRow
+where
+    usize: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+{
     SealedRow {
-        display_name: r.get(0),
-        access_token: r.get(1),
-        refresh_token: r.get(2),
-        token_type: r.get(3),
-        scopes: r.get(4),
-        expires_at: r.get(5),
-        consented_at: r.get(6),
-        obtained_at: r.get(7),
-        client_id: r.get(8),
-        pkce: r.get(9),
-        version: r.get(10),
+        display_name: r.get(first),
+        access_token: r.get(first + 1),
+        refresh_token: r.get(first + 2),
+        token_type: r.get(first + 3),
+        scopes: r.get(first + 4),
+        expires_at: r.get(first + 5),
+        consented_at: r.get(first + 6),
+        obtained_at: r.get(first + 7),
+        client_id: r.get(first + 8),
+        pkce: r.get(first + 9),
+        version: r.get(first + 10),
     }
 }
 
@@ -321,8 +338,10 @@ where
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.map(|r| sealed_row(&r).open(&self.cipher, user_id))
-            .transpose()
+        match row {
+            Some(r) => open_or_forget(self, &self.cipher, user_id, sealed_row(&r)).await,
+            None => Ok(None),
+        }
     }
 
     async fn delete_token(&self, user_id: &str) -> StoreResult<()> {
@@ -352,6 +371,61 @@ where
             query.execute(&self.pool).await.map_err(db)?;
         }
         Ok(())
+    }
+
+    async fn check_key(&self, forget: bool) -> StoreResult<KeyCheck> {
+        let mine = self.cipher.fingerprint();
+        let recorded = || {
+            sqlx::query_scalar::<DB, String>("SELECT fingerprint FROM sealing_key WHERE id = 1")
+                .fetch_optional(&self.pool)
+        };
+        let mut known = recorded().await.map_err(db)?;
+        if known.is_none() {
+            // A database from before fingerprints: its rows tell whether this key sealed them.
+            let row = sqlx::query(&format!(
+                "SELECT user_id, {TOKEN_COLUMNS} FROM tokens LIMIT 1"
+            ))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+            let opens = |r: &DB::Row| {
+                let user_id: String = r.get(0);
+                sealed_row_at(r, 1).open(&self.cipher, &user_id).is_some()
+            };
+            if row.as_ref().is_none_or(opens) {
+                // Of replicas starting together, the first one records its key.
+                sqlx::query(
+                    "INSERT INTO sealing_key (id, fingerprint) VALUES (1, $1) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(mine)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+                known = recorded().await.map_err(db)?;
+            }
+        }
+        if known.as_deref() == Some(mine) {
+            return Ok(KeyCheck::Same);
+        }
+        if !forget {
+            return Ok(KeyCheck::Other);
+        }
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for statement in [
+            "DELETE FROM sessions",
+            "DELETE FROM tokens",
+            "DELETE FROM sealing_key",
+        ] {
+            sqlx::query(statement).execute(&mut *tx).await.map_err(db)?;
+        }
+        sqlx::query("INSERT INTO sealing_key (id, fingerprint) VALUES (1, $1)")
+            .bind(mine)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(KeyCheck::Forgot)
     }
 
     async fn clear(&self) -> StoreResult<()> {
@@ -387,7 +461,10 @@ where
             .await
             .map_err(db)?;
             if let Some(r) = taken {
-                let row = sealed_row(&r).open(&self.cipher, user_id)?;
+                let sealed = sealed_row(&r);
+                let Some(row) = open_or_forget(self, &self.cipher, user_id, sealed).await? else {
+                    return Ok(RefreshTurn::Gone);
+                };
                 return Ok(RefreshTurn::Mine(Box::new(Lease {
                     store: Arc::new(self.clone()),
                     row,
