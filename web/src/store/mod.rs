@@ -87,9 +87,10 @@ impl LockMode {
     }
 }
 
-/// How long a lease lasts: longer than any refresh request (three tries of
-/// the HTTP time limit), so it only ends by itself when its holder died.
-pub const LEASE_MS: u64 = 45_000;
+/// How much longer than its refresh's deadline a lease (or a wait for a row
+/// lock) lasts: a live holder has given up before its lease ends, so a lease
+/// only ends by itself when its holder died or hangs.
+pub const LEASE_MARGIN_MS: u64 = 5_000;
 /// How often a process waiting for another's refresh looks at the row.
 pub const LEASE_POLL_MS: u64 = 15;
 
@@ -178,8 +179,14 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes every session and token (the in-process sandbox forgot them all).
     async fn clear(&self) -> StoreResult<()>;
     /// The right to refresh `user_id`'s token, whose version this process saw
-    /// as `seen_version`: waits while another process holds it.
-    async fn lock_for_refresh(&self, user_id: &str, seen_version: i64) -> StoreResult<RefreshTurn>;
+    /// as `seen_version`, for a refresh that ends within `deadline`: waits
+    /// while another process holds it, at most `deadline` plus [`LEASE_MARGIN_MS`].
+    async fn lock_for_refresh(
+        &self,
+        user_id: &str,
+        seen_version: i64,
+        deadline: std::time::Duration,
+    ) -> StoreResult<RefreshTurn>;
     /// Saves a refreshed token if `row`'s version is still the stored one
     /// (ending this process's lease on it); the new version, or `None`.
     async fn save_refresh(
@@ -300,6 +307,21 @@ pub fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
+}
+
+/// False when the process that took a lease as `owner` surely no longer
+/// runs on this machine (Linux's `/proc` tells; elsewhere the lease ends by
+/// itself). This process, just started, holds none yet: its own pid in an
+/// owner is a previous process's.
+pub(crate) fn owner_alive(owner: &str) -> bool {
+    let Some(pid) = owner.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+        return true;
+    };
+    if pid == std::process::id() {
+        return false;
+    }
+    let proc = std::path::Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
 /// A name for this process's leases: its pid and random bytes.

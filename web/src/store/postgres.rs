@@ -58,11 +58,12 @@ impl Dialect for Postgres {
         store: &PgStore,
         user_id: &str,
         seen_version: i64,
+        lease_ms: u64,
     ) -> StoreResult<Option<RefreshTurn>> {
         let mut tx = store.pool.begin().await.map_err(db)?;
         // A holder that hangs (not a dead one: its lock ends with its
-        // connection) does not block the others for ever.
-        sqlx::query("SET LOCAL lock_timeout = '50s'")
+        // connection) blocks the others no longer than a lease.
+        sqlx::query(&format!("SET LOCAL lock_timeout = '{lease_ms}ms'"))
             .execute(&mut *tx)
             .await
             .map_err(db)?;

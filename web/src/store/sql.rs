@@ -5,7 +5,7 @@
 
 use super::{
     db, now_ms, open_or_forget, seal_tokens, to_i64, KeyCheck, LockMode, Login, RefreshLock,
-    RefreshTurn, SealedRow, SessionInfo, Store, StoreError, StoreResult, TokenRow, LEASE_MS,
+    RefreshTurn, SealedRow, SessionInfo, Store, StoreError, StoreResult, TokenRow, LEASE_MARGIN_MS,
     LEASE_POLL_MS,
 };
 use crate::cipher::TokenCipher;
@@ -33,6 +33,7 @@ pub trait Dialect: Database {
         _store: &SqlStore<Self>,
         _user_id: &str,
         _seen_version: i64,
+        _lease_ms: u64,
     ) -> StoreResult<Option<RefreshTurn>> {
         Ok(None)
     }
@@ -438,13 +439,20 @@ where
         Ok(())
     }
 
-    async fn lock_for_refresh(&self, user_id: &str, seen_version: i64) -> StoreResult<RefreshTurn> {
+    async fn lock_for_refresh(
+        &self,
+        user_id: &str,
+        seen_version: i64,
+        deadline: Duration,
+    ) -> StoreResult<RefreshTurn> {
+        let lease_ms =
+            u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX / 4) + LEASE_MARGIN_MS;
         if self.mode == LockMode::RowLock {
-            if let Some(turn) = DB::lock_row(self, user_id, seen_version).await? {
+            if let Some(turn) = DB::lock_row(self, user_id, seen_version, lease_ms).await? {
                 return Ok(turn);
             }
         }
-        let waited_until = now_ms() + LEASE_MS + 5_000;
+        let waited_until = now_ms() + lease_ms + LEASE_MARGIN_MS;
         loop {
             let now = now_ms();
             let taken = sqlx::query(&format!(
@@ -452,7 +460,7 @@ where
                  WHERE user_id = $3 AND version = $4 AND refreshing_until < $5 \
                  RETURNING {TOKEN_COLUMNS}"
             ))
-            .bind(to_i64(now + LEASE_MS))
+            .bind(to_i64(now + lease_ms))
             .bind(self.owner.as_str())
             .bind(user_id)
             .bind(seen_version)

@@ -2,7 +2,7 @@
 //! a time): how it is opened; its queries are [`SqlStore`]'s.
 
 use super::sql::{migrator, Dialect, SqlStore};
-use super::{db, owner_name, LockMode, StoreResult};
+use super::{db, owner_alive, owner_name, LockMode, StoreResult};
 use crate::cipher::TokenCipher;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::Sqlite;
@@ -43,6 +43,24 @@ impl SqlStore<Sqlite> {
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         }
         migrator(Sqlite::BYTES).run(&pool).await.map_err(db)?;
+        // Leases of processes killed during a refresh end now: a restarted
+        // app does not wait for them to run out.
+        let owners: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT refresh_owner FROM tokens WHERE refresh_owner IS NOT NULL",
+        )
+        .fetch_all(&pool)
+        .await
+        .map_err(db)?;
+        for owner in owners.iter().filter(|o| !owner_alive(o)) {
+            sqlx::query(
+                "UPDATE tokens SET refreshing_until = 0, refresh_owner = NULL \
+                 WHERE refresh_owner = $1",
+            )
+            .bind(owner)
+            .execute(&pool)
+            .await
+            .map_err(db)?;
+        }
         Ok(SqlStore {
             pool,
             cipher,
