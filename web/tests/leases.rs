@@ -66,6 +66,18 @@ fn hold_the_refresh(sandbox: &Sandbox, secs: u64) {
     });
 }
 
+/// Runs `then` one second into a request of `client` to `replica_url` that refreshes.
+fn while_refreshing(client: &reqwest::blocking::Client, replica_url: &str, then: impl FnOnce()) {
+    let url = format!("{replica_url}/api/me");
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let _ = client.get(url).send();
+        });
+        std::thread::sleep(Duration::from_millis(1000));
+        then();
+    });
+}
+
 #[test]
 fn a_restarted_app_does_not_wait_on_the_lease_of_a_killed_one() {
     let database = Database::new("lease-kill");
@@ -74,15 +86,7 @@ fn a_restarted_app_does_not_wait_on_the_lease_of_a_killed_one() {
     let client = browser();
     sign_in_on(&a, &client, "ada");
     hold_the_refresh(&sandbox, 2);
-    std::thread::scope(|scope| {
-        let url = format!("{}/api/me", a.url);
-        let client = &client;
-        scope.spawn(move || {
-            let _ = client.get(url).send();
-        });
-        std::thread::sleep(Duration::from_millis(1000));
-        a.kill();
-    });
+    while_refreshing(&client, &a.url.clone(), || a.kill());
     assert!(
         database.lease_owner("ada").is_some(),
         "the killed app held a lease"
@@ -108,18 +112,12 @@ fn the_lease_of_a_frozen_holder_ends_after_its_deadline_and_margin() {
     let client = browser();
     sign_in_on(&a, &client, "ada");
     hold_the_refresh(&sandbox, 2);
-    std::thread::scope(|scope| {
-        let url = format!("{}/api/me", a.url);
-        let client = &client;
-        scope.spawn(move || {
-            let _ = client.get(url).send();
-        });
-        std::thread::sleep(Duration::from_millis(1000));
+    while_refreshing(&client, &a.url.clone(), || {
         // A holds the lease and stops answering anything (alive, not dead).
         a.signal("STOP");
         assert!(database.lease_owner("ada").is_some());
         let started = Instant::now();
-        let (status, me) = get_json(client, &format!("{}/api/me", b.url));
+        let (status, me) = get_json(&client, &format!("{}/api/me", b.url));
         let took = started.elapsed();
         a.signal("CONT");
         assert_eq!((status, me["id"].as_str()), (200, Some("ada")), "{me}");

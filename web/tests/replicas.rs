@@ -378,14 +378,14 @@ fn the_sweep_deletes_expired_sessions_and_pending_logins_on_postgresql() {
     use sqlx::Connection;
     let database = fresh_database();
     let store = store(&database);
-    let pending = |state: &str| spotify_auth::core::step1::PendingAuthorization {
-        state: spotify_auth::core::secret::State::new(state),
-        code_verifier: None,
-        redirect_uri: "http://127.0.0.1:8888/callback".into(),
-        client_id: "id".into(),
-        scopes: vec![],
-        created_at: 1_000,
-        authorize_url: String::new(),
+    let config = spotify_auth::Config::from_lookup(|name| {
+        (name == "SPOTIFY_CLIENT_ID").then(|| "0123456789abcdef0123456789abcdef".to_string())
+    })
+    .unwrap();
+    let pending = |_: &str| {
+        spotify_auth::core::step1::build_authorize_request(&config, &Default::default(), 1_000)
+            .unwrap()
+            .pending
     };
     block_on(async {
         for (id, until) in [("gone", 1_600), ("kept", 5_000)] {

@@ -78,9 +78,9 @@ impl Dialect for Postgres {
             tx.rollback().await.map_err(db)?;
             return Ok(Some(RefreshTurn::Gone));
         };
-        let Some(row) = sealed_row(&r).open(&store.cipher, user_id) else {
+        let Some(row) = sealed_row(&r, 0).open(&store.cipher, user_id) else {
             tx.rollback().await.map_err(db)?;
-            open_or_forget(store, &store.cipher, user_id, sealed_row(&r)).await?;
+            open_or_forget(store, &store.cipher, user_id, sealed_row(&r, 0)).await?;
             return Ok(Some(RefreshTurn::Gone));
         };
         if row.version != seen_version {

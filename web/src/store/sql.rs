@@ -78,23 +78,12 @@ pub fn migrator(bytes: &str) -> Migrator {
     }
 }
 
-/// The columns of a token row, in [`sealed_row`]'s order.
+/// The columns of a token row, in the order [`sealed_row`] reads them.
 pub(crate) const TOKEN_COLUMNS: &str = "display_name, access_token, refresh_token, token_type, \
      scopes, expires_at, consented_at, obtained_at, client_id, pkce, version";
 
-pub(crate) fn sealed_row<R: Row>(r: &R) -> SealedRow
-where
-    usize: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
-{
-    sealed_row_at(r, 0)
-}
-
-/// The token columns of `r` from column `first` on.
-fn sealed_row_at<R: Row>(r: &R, first: usize) -> SealedRow
+/// The token columns ([`TOKEN_COLUMNS`]) of `r`, from its column `first` on.
+pub(crate) fn sealed_row<R: Row>(r: &R, first: usize) -> SealedRow
 where
     usize: ColumnIndex<R>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
@@ -313,13 +302,11 @@ where
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<String>> {
-        let user: Option<Option<String>> =
-            sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
-                .bind(id_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-        Ok(user.flatten())
+        let deleted = sqlx::query_scalar::<DB, Option<String>>(
+            "DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id",
+        );
+        let user = deleted.bind(id_hash).fetch_optional(&self.pool).await;
+        Ok(user.map_err(db)?.flatten())
     }
 
     async fn user_sessions(&self, user_id: &str) -> StoreResult<u64> {
@@ -340,7 +327,7 @@ where
         .await
         .map_err(db)?;
         match row {
-            Some(r) => open_or_forget(self, &self.cipher, user_id, sealed_row(&r)).await,
+            Some(r) => open_or_forget(self, &self.cipher, user_id, sealed_row(&r, 0)).await,
             None => Ok(None),
         }
     }
@@ -391,7 +378,7 @@ where
             .map_err(db)?;
             let opens = |r: &DB::Row| {
                 let user_id: String = r.get(0);
-                sealed_row_at(r, 1).open(&self.cipher, &user_id).is_some()
+                sealed_row(r, 1).open(&self.cipher, &user_id).is_some()
             };
             if row.as_ref().is_none_or(opens) {
                 // Of replicas starting together, the first one records its key.
@@ -469,7 +456,7 @@ where
             .await
             .map_err(db)?;
             if let Some(r) = taken {
-                let sealed = sealed_row(&r);
+                let sealed = sealed_row(&r, 0);
                 let Some(row) = open_or_forget(self, &self.cipher, user_id, sealed).await? else {
                     return Ok(RefreshTurn::Gone);
                 };
