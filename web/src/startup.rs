@@ -13,7 +13,7 @@ use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;
 use spotify_auth::Config;
 use spotify_sandbox::{Sandbox, SandboxOptions};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -104,48 +104,17 @@ pub async fn prepare_with(
     } else {
         config.auth_dir.clone()
     };
-    let key_file = dir.join("web_app.key");
-    let (cipher, key_name, made_key_file) = match lookup("SPOTIFY_TOKEN_KEY") {
-        Some(key) => (
-            TokenCipher::from_text(&key)?,
-            "SPOTIFY_TOKEN_KEY".to_string(),
-            false,
-        ),
-        None => {
-            let existed = key_file.exists();
-            let cipher = TokenCipher::from_key_file(&key_file)?;
-            let name = if existed {
-                format!("the key file {}", key_file.display())
-            } else {
-                format!("the key file {}, missing and just made", key_file.display())
-            };
-            (cipher, name, !existed)
-        }
-    };
+    let key = SealingKey::read(&lookup, &dir.join("web_app.key"))?;
     let database_url = lookup("DATABASE_URL")
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("web_app.sqlite").display()));
-    let store: Arc<dyn Store> = open_store(&database_url, cipher, &lookup).await?;
+    let store: Arc<dyn Store> = open_store(&database_url, key.cipher.clone(), &lookup).await?;
     if sandbox.is_some() {
         // A new sandbox knows none of the tokens of an earlier run.
         store.clear().await.map_err(|e| e.to_string())?;
     }
     let forget = options.forget_sealed_tokens || sandbox.is_some();
-    match store.check_key(forget).await.map_err(|e| e.to_string())? {
-        KeyCheck::Same => {}
-        KeyCheck::Forgot if sandbox.is_some() => {}
-        KeyCheck::Forgot => notes.push(
-            "--forget-sealed-tokens: the rows sealed with another key were deleted; everyone must log in again".into(),
-        ),
-        KeyCheck::Other => {
-            if made_key_file {
-                // Not a second key file to be confused with the lost one.
-                let _ = std::fs::remove_file(&key_file);
-            }
-            return Err(format!(
-                "the database {} was sealed with another key than {key_name}: restore the key it was sealed with, or start once with `web_app --forget-sealed-tokens` to sign everyone out and delete its sealed tokens",
-                redacted_url(&database_url)
-            ));
-        }
+    if key.check(store.as_ref(), &database_url, forget).await? && sandbox.is_none() {
+        notes.push("--forget-sealed-tokens: the rows sealed with another key were deleted; everyone must log in again".into());
     }
     notes.push(format!(
         "sessions and tokens: {}",
@@ -249,6 +218,58 @@ async fn open_store(
         "DATABASE_URL {} is not supported: use sqlite://path/file.sqlite or postgres://user@host:port/database",
         redacted_url(url)
     ))
+}
+
+/// The key that seals the database's rows, and where it came from.
+struct SealingKey {
+    cipher: TokenCipher,
+    /// `SPOTIFY_TOKEN_KEY` or the key file, as a message names it.
+    name: String,
+    /// The key file made by this start (none was there).
+    made: Option<PathBuf>,
+}
+
+impl SealingKey {
+    /// `SPOTIFY_TOKEN_KEY`, else the key in `file` (made when missing).
+    fn read(lookup: &impl Fn(&str) -> Option<String>, file: &Path) -> Result<SealingKey, String> {
+        if let Some(text) = lookup("SPOTIFY_TOKEN_KEY") {
+            return Ok(SealingKey {
+                cipher: TokenCipher::from_text(&text)?,
+                name: "SPOTIFY_TOKEN_KEY".into(),
+                made: None,
+            });
+        }
+        let existed = file.exists();
+        Ok(SealingKey {
+            cipher: TokenCipher::from_key_file(file)?,
+            name: if existed {
+                format!("the key file {}", file.display())
+            } else {
+                format!("the key file {}, missing and just made", file.display())
+            },
+            made: (!existed).then(|| file.to_path_buf()),
+        })
+    }
+
+    /// Stops (one line, the two ways out) when another key sealed `store`'s
+    /// rows, unless `forget`; true when rows of another key were deleted.
+    async fn check(&self, store: &dyn Store, url: &str, forget: bool) -> Result<bool, String> {
+        match store.check_key(forget).await.map_err(|e| e.to_string())? {
+            KeyCheck::Same => Ok(false),
+            KeyCheck::Forgot => Ok(true),
+            KeyCheck::Other => {
+                if let Some(made) = &self.made {
+                    // Not a second key file to be confused with the lost one.
+                    let _ = std::fs::remove_file(made);
+                }
+                Err(format!(
+                    "the database {} was sealed with another key than {}: restore the key it was sealed with, or start once with `web_app --forget-sealed-tokens` to sign everyone out and delete its sealed tokens",
+                    redacted_url(url),
+                    self.name
+                ))
+            }
+        }
+    }
 }
 
 /// A database URL without its password.
