@@ -389,7 +389,7 @@ fn the_sweep_deletes_expired_sessions_and_pending_logins_on_postgresql() {
     };
     block_on(async {
         for (id, until) in [("gone", 1_600), ("kept", 5_000)] {
-            store.create_session(id, None, 1_000, until).await.unwrap();
+            store.create_session(id, 1_000, until).await.unwrap();
             store.set_pending(id, &pending(id), until).await.unwrap();
         }
         store.sweep(2_000).await.unwrap();

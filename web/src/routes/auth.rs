@@ -61,7 +61,7 @@ pub async fn login(
             let id = new_id()?;
             state
                 .store
-                .create_session(&hash(&id), None, now, now + PENDING_LIFETIME_SECS)
+                .create_session(&hash(&id), now, now + PENDING_LIFETIME_SECS)
                 .await?;
             let cookie = set_cookie(&id, state.secure_cookies);
             (id, Some(cookie))

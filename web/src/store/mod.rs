@@ -139,14 +139,9 @@ pub struct Login<'a> {
 /// Sessions and tokens.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// A new session (signed in as `user_id`, or anonymous), valid until `expires_at`.
-    async fn create_session(
-        &self,
-        id_hash: &str,
-        user_id: Option<&str>,
-        now: u64,
-        expires_at: u64,
-    ) -> StoreResult<()>;
+    /// A new session nobody is signed in to (yet), valid until `expires_at`
+    /// ([`Store::sign_in`] makes the signed-in ones).
+    async fn create_session(&self, id_hash: &str, now: u64, expires_at: u64) -> StoreResult<()>;
     /// The session, when it exists and has not expired at `now`.
     async fn session(&self, id_hash: &str, now: u64) -> StoreResult<Option<SessionInfo>>;
     /// Keeps step 1's pending authorization in the session (replacing any

@@ -219,23 +219,14 @@ where
     for<'r> bool: Encode<'r, DB> + Decode<'r, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
-    async fn create_session(
-        &self,
-        id_hash: &str,
-        user_id: Option<&str>,
-        now: u64,
-        expires_at: u64,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(id_hash)
-        .bind(user_id)
-        .bind(to_i64(now))
-        .bind(to_i64(expires_at))
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
+    async fn create_session(&self, id_hash: &str, now: u64, expires_at: u64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (id_hash, created_at, expires_at) VALUES ($1, $2, $3)")
+            .bind(id_hash)
+            .bind(to_i64(now))
+            .bind(to_i64(expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 
