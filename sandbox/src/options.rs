@@ -46,6 +46,10 @@ pub struct SandboxOptions {
     /// answer `403 PREMIUM_REQUIRED` for them (the built-in user `alan` is never
     /// Premium).
     pub premium: bool,
+    /// `false` (Spotify's documented answer): a confidential client may send
+    /// `code_verifier` together with its secret. `true`: such an exchange is
+    /// refused with `invalid_request`, to test how an app says so.
+    pub refuse_pkce_with_secret: bool,
 }
 
 impl Default for SandboxOptions {
@@ -64,6 +68,7 @@ impl Default for SandboxOptions {
             allowed_users: None,
             active_device: true,
             premium: true,
+            refuse_pkce_with_secret: false,
         }
     }
 }

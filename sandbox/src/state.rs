@@ -73,6 +73,8 @@ pub(crate) struct State {
     pub(crate) extended_quota: bool,
     /// Whether a fresh user's player starts with an active device.
     pub(crate) active_device: bool,
+    /// Refuse `code_verifier` sent together with the secret.
+    pub(crate) refuse_pkce_with_secret: bool,
 }
 
 impl State {
@@ -97,6 +99,7 @@ impl State {
             allowed_users: options.allowed_users.clone(),
             extended_quota: options.extended_quota,
             active_device: options.active_device,
+            refuse_pkce_with_secret: options.refuse_pkce_with_secret,
         };
         for fault in &options.faults {
             state.add_fault(fault.clone());

@@ -80,12 +80,19 @@ fn exchange_code(state: &mut State, form: &[(String, String)], auth: ClientAuth)
     }
     let verifier = lookup(form, "code_verifier");
     match (&code.code_challenge, verifier, &auth) {
+        (Some(_), Some(_), ClientAuth::Confidential) if state.refuse_pkce_with_secret => {
+            return oauth_error(
+                400,
+                "invalid_request",
+                "code_verifier is not accepted together with a client secret",
+            )
+        }
         (Some(challenge), Some(verifier), _) => {
             if s256(verifier) != *challenge {
                 return wrong_verifier();
             }
         }
-        (Some(_), None, _) => return wrong_verifier(),
+        (Some(_), None, _) => return oauth_error(400, "invalid_request", "code_verifier required"),
         // A public client must prove itself with PKCE; this code has no challenge.
         (None, Some(_), ClientAuth::Public) => return wrong_verifier(),
         (None, None, ClientAuth::Public) => {

@@ -270,9 +270,15 @@ fn pkce_wrong_or_missing_verifier_is_refused() {
         oauth_error(pkce_exchange(&sb, &code, Some(wrong))),
         expected
     );
-    assert_eq!(oauth_error(pkce_exchange(&sb, &code, None)), expected);
-    // A PKCE code exchanged with the secret but no verifier: same error.
-    assert_eq!(oauth_error(exchange(&sb, &code)), expected);
+    // Without the verifier, as Spotify: required once a challenge was sent,
+    // with or without the secret.
+    let required = (
+        400,
+        "invalid_request".to_string(),
+        "code_verifier required".to_string(),
+    );
+    assert_eq!(oauth_error(pkce_exchange(&sb, &code, None)), required);
+    assert_eq!(oauth_error(exchange(&sb, &code)), required);
     // Basic auth plus the right verifier is fine.
     let response = token_request(
         &sb,
@@ -284,6 +290,24 @@ fn pkce_wrong_or_missing_verifier_is_refused() {
         ],
     );
     assert_eq!(response.status(), 200);
+}
+
+#[test]
+fn a_sandbox_can_refuse_the_verifier_together_with_the_secret() {
+    let sb = start_with(|o| o.refuse_pkce_with_secret = true);
+    let code = pkce_code(&sb);
+    let with_secret = token_request(
+        &sb,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", sb.redirect_uri()),
+            ("code_verifier", VERIFIER),
+        ],
+    );
+    assert_eq!(oauth_error(with_secret).1, "invalid_request");
+    // PKCE without the secret still works.
+    assert_eq!(pkce_exchange(&sb, &code, Some(VERIFIER)).status(), 200);
 }
 
 #[test]

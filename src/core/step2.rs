@@ -218,6 +218,32 @@ pub fn exchange_request(
         Some(_) => ClientAuth::Public,
         None => ClientAuth::Basic(config.require_secret()?),
     };
+    exchange_with(config, pending, code, auth)
+}
+
+/// Step 2 for a server that keeps the secret and still sent a PKCE challenge:
+/// the Basic header *and* the verifier (RFC 7636 allows it; RFC 9700 section
+/// 4.5 recommends it, because the verifier binds the code to the session
+/// that asked for it, so a leaked code is useless in another session).
+pub fn confidential_exchange_request(
+    config: &Config,
+    pending: &PendingAuthorization,
+    code: &AuthorizationCode,
+) -> Result<TokenRequest> {
+    exchange_with(
+        config,
+        pending,
+        code,
+        ClientAuth::Basic(config.require_secret()?),
+    )
+}
+
+fn exchange_with(
+    config: &Config,
+    pending: &PendingAuthorization,
+    code: &AuthorizationCode,
+    auth: ClientAuth<'_>,
+) -> Result<TokenRequest> {
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code.secret()),
@@ -394,5 +420,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("error=invalid_scope"), "{err}");
+    }
+
+    #[test]
+    fn a_confidential_pkce_exchange_sends_the_secret_and_the_verifier() {
+        let config = crate::core::config::Config::from_lookup(|name| match name {
+            "SPOTIFY_CLIENT_ID" => Some("0123456789abcdef0123456789abcdef".into()),
+            "SPOTIFY_CLIENT_SECRET" => Some("s3cr3t".into()),
+            _ => None,
+        })
+        .unwrap();
+        let pending = PendingAuthorization {
+            code_verifier: Some(crate::core::step1::new_pkce_verifier().unwrap()),
+            ..pending()
+        };
+        let code = check(CODE).unwrap();
+        let verifier = pending.code_verifier.as_ref().unwrap().secret();
+        let both = confidential_exchange_request(&config, &pending, &code).unwrap();
+        assert!(both
+            .headers
+            .iter()
+            .any(|(name, _)| *name == "Authorization"));
+        assert!(both.body.contains(&format!("code_verifier={verifier}")));
+        assert!(!both.body.contains("client_id="), "{}", both.body);
+        let public = exchange_request(&config, &pending, &code).unwrap();
+        assert!(!public
+            .headers
+            .iter()
+            .any(|(name, _)| *name == "Authorization"));
+        assert!(public.body.contains("code_verifier="));
     }
 }

@@ -17,6 +17,7 @@ const NONCE_LEN: usize = 24;
 #[derive(Clone)]
 pub struct TokenCipher {
     aead: XChaCha20Poly1305,
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for TokenCipher {
@@ -28,9 +29,23 @@ impl std::fmt::Debug for TokenCipher {
 impl TokenCipher {
     /// A cipher with this 32-byte key.
     pub fn new(key: &[u8; 32]) -> TokenCipher {
+        use sha2::{Digest, Sha256};
+        // A one-way digest under its own label: it names the key, and gives
+        // nothing that seals or opens.
+        let digest = Sha256::new()
+            .chain_update(b"spotify-auth web_app key fingerprint\0")
+            .chain_update(key)
+            .finalize();
         TokenCipher {
             aead: XChaCha20Poly1305::new(key.into()),
+            fingerprint: digest[..16].iter().map(|b| format!("{b:02x}")).collect(),
         }
+    }
+
+    /// Which key this is (32 hex digits), recorded by the database whose rows
+    /// it seals; never the key, nor anything that opens a row.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// The key of `SPOTIFY_TOKEN_KEY` (base64, base64url or hex of 32 bytes).
@@ -140,6 +155,14 @@ mod tests {
         assert!(TokenCipher::new(&[8u8; 32])
             .open("alice|refresh", &sealed)
             .is_none());
+        assert_eq!(
+            cipher.fingerprint(),
+            TokenCipher::new(&[7u8; 32]).fingerprint()
+        );
+        assert_ne!(
+            cipher.fingerprint(),
+            TokenCipher::new(&[8u8; 32]).fingerprint()
+        );
         assert!(cipher.open("alice|refresh", &sealed[..10]).is_none());
         assert_ne!(
             sealed,

@@ -31,9 +31,10 @@ pub mod spotify;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod sweep;
 pub mod tokens;
 pub mod web_api;
 
 pub use app::router;
-pub use startup::{prepare, Prepared};
+pub use startup::{prepare, prepare_with, Prepared, StartOptions};
 pub use state::AppState;

@@ -1,16 +1,19 @@
 //! `cargo run --bin web_app [-- --addr 127.0.0.1:8888]`: the web app, against
 //! Spotify when `SPOTIFY_CLIENT_ID` is set, else against the in-process sandbox.
 
+use spotify_auth::walkthrough::cli::{self, Command, Opt};
 use spotify_auth::Settings;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use web_app::server::{self, ServerLimits};
 use web_app::{listen_addr, request_log};
 
-const USAGE: &str = "usage: web_app [--addr HOST:PORT] [--web-playback]   (default 127.0.0.1:8888)
+const USAGE: &str = "usage: web_app [--addr HOST:PORT] [--web-playback] [--forget-sealed-tokens]   (default 127.0.0.1:8888)";
 
---web-playback (or WEB_PLAYBACK=1): a \"Play in this browser\" card (Spotify's Web Playback SDK;
+const ABOUT: &str = "--web-playback (or WEB_PLAYBACK=1): a \"Play in this browser\" card (Spotify's Web Playback SDK;
 Premium, and the scopes streaming user-read-email user-read-private asked at /login).
+--forget-sealed-tokens: when the database was sealed with another key (the key file or
+SPOTIFY_TOKEN_KEY was lost or changed), sign everyone out and delete the sealed rows.
 
 Settings come from the environment, then .env: SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,
 SPOTIFY_REDIRECT_URI (default http://ADDR/callback), SPOTIFY_SCOPES, SPOTIFY_ACCOUNTS_URL,
@@ -18,7 +21,8 @@ SPOTIFY_API_URL, SPOTIFY_AUTH_DIR, DATABASE_URL (sqlite://FILE or postgres://USE
 SPOTIFY_TOKEN_KEY (the same for every replica), WEB_PLAYBACK (1 or 0), WEB_APP_REFRESH_LOCK (row|lease, PostgreSQL),
 WEB_APP_DB_POOL (PostgreSQL connections, 16), WEB_APP_SESSION_CACHE_MS (1000; 0 = off),
 WEB_APP_HEAD_TIMEOUT_SECS (10), WEB_APP_IDLE_TIMEOUT_SECS (60), WEB_APP_MAX_CONNECTIONS
-(3/4 of `ulimit -n`), RUST_LOG (warn,web_app=info).
+(3/4 of `ulimit -n`), RUST_LOG (warn,web_app=info),
+WEB_APP_PKCE_ONLY (1: log in with PKCE alone, without the secret), WEB_APP_SWEEP_SECS (60).
 With no SPOTIFY_CLIENT_ID it plays against the offline sandbox.";
 
 fn main() -> ExitCode {
@@ -35,38 +39,47 @@ fn main() -> ExitCode {
 struct Args {
     addr: SocketAddr,
     web_playback: bool,
+    options: web_app::StartOptions,
 }
 
+const OPTIONS: &[Opt] = &[
+    Opt::value(&["addr"]),
+    Opt::switch(&["web-playback"]),
+    Opt::switch(&["forget-sealed-tokens"]),
+];
+
+/// The command line through the walkthrough's parser (`--name value` and
+/// `--name=value`, `--help`); `None` after `--help`.
 fn parse_args() -> Result<Option<Args>, String> {
-    let mut args = std::env::args().skip(1);
-    let mut addr = "127.0.0.1:8888".to_string();
-    let mut web_playback = false;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--addr" => {
-                addr = args
-                    .next()
-                    .ok_or("--addr needs HOST:PORT, e.g. 127.0.0.1:8888")?
-            }
-            "--web-playback" => web_playback = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(None);
-            }
-            other => match other.strip_prefix("--addr=") {
-                Some(value) => addr = value.to_string(),
-                None => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-            },
-        }
-    }
+    let command = Command {
+        usage: USAGE,
+        about: ABOUT,
+        options: OPTIONS,
+        takes_plain: false,
+    };
+    let Some(args) = cli::parse_args(&command).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let addr = args.value("addr").unwrap_or("127.0.0.1:8888");
     let addr = addr.parse().map_err(|_| {
         format!("--addr `{addr}` is not HOST:PORT with an IP address, e.g. 127.0.0.1:8888")
     })?;
-    Ok(Some(Args { addr, web_playback }))
+    Ok(Some(Args {
+        addr,
+        web_playback: args.has("web-playback"),
+        options: web_app::StartOptions {
+            forget_sealed_tokens: args.has("forget-sealed-tokens"),
+        },
+    }))
 }
 
 fn run() -> Result<(), String> {
-    let Some(Args { addr, web_playback }) = parse_args()? else {
+    let Some(Args {
+        addr,
+        web_playback,
+        options,
+    }) = parse_args()?
+    else {
         return Ok(());
     };
     let settings = Settings::read(web_app::startup::dotenv_path()).map_err(|e| e.to_string())?;
@@ -94,7 +107,7 @@ fn run() -> Result<(), String> {
             "WEB_PLAYBACK" if web_playback => Some("1".to_string()),
             _ => settings.get(name),
         };
-        let prepared = web_app::prepare(lookup, addr).await?;
+        let prepared = web_app::prepare_with(lookup, addr, options).await?;
         for note in &prepared.notes {
             println!("{note}");
         }

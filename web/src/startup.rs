@@ -10,13 +10,13 @@ use crate::ratelimit::RateLimits;
 use crate::session_cache::SessionCache;
 use crate::spotify::Spotify;
 use crate::state::{AppState, Shared};
-use crate::store::{LockMode, PgStore, SqliteStore, Store, StoreError};
+use crate::store::{KeyCheck, LockMode, PgStore, SqliteStore, Store, StoreError};
 use crate::tokens::Tokens;
 use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;
 use spotify_auth::Config;
 use spotify_sandbox::{Sandbox, SandboxOptions};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,11 +42,28 @@ fn setting_error(e: spotify_auth::Error) -> String {
     }
 }
 
+/// Choices of the command line, beyond the settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StartOptions {
+    /// `--forget-sealed-tokens`: when the database was sealed with another
+    /// key, sign everyone out and delete its sealed rows instead of stopping.
+    pub forget_sealed_tokens: bool,
+}
+
 /// Sets the app up for listening on `addr`, reading variables through `lookup`
 /// (the environment over `.env` in the binary). The message of an error is one line.
 pub async fn prepare(
     lookup: impl Fn(&str) -> Option<String>,
     addr: SocketAddr,
+) -> Result<Prepared, String> {
+    prepare_with(lookup, addr, StartOptions::default()).await
+}
+
+/// [`prepare`] with the command line's choices.
+pub async fn prepare_with(
+    lookup: impl Fn(&str) -> Option<String>,
+    addr: SocketAddr,
+    options: StartOptions,
 ) -> Result<Prepared, String> {
     let mut notes = Vec::new();
     let sandbox = match lookup("SPOTIFY_CLIENT_ID") {
@@ -112,23 +129,24 @@ pub async fn prepare(
     };
     // The command line's folder rules: 0700, never another user's, no file open to others.
     folders::private_dirs(&config.auth_dir, &dir)?;
-    let cipher = match lookup("SPOTIFY_TOKEN_KEY") {
-        Some(key) => TokenCipher::from_text(&key)?,
-        None => {
-            folders::secret_file(&dir.join("web_app.key"))?;
-            TokenCipher::from_key_file(&dir.join("web_app.key"))?
-        }
-    };
+    if lookup("SPOTIFY_TOKEN_KEY").is_none() {
+        folders::secret_file(&dir.join("web_app.key"))?;
+    }
+    let key = SealingKey::read(&lookup, &dir.join("web_app.key"))?;
     let database_url = lookup("DATABASE_URL")
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("web_app.sqlite").display()));
     folders::sqlite_before_open(&database_url)?;
-    let store: Arc<dyn Store> = open_store(&database_url, cipher, &lookup).await?;
+    let store: Arc<dyn Store> = open_store(&database_url, key.cipher.clone(), &lookup).await?;
     if let Some(file) = folders::sqlite_file(&database_url) {
         folders::sqlite_files(&file)?;
     }
     if sandbox.is_some() {
         // A new sandbox knows none of the tokens of an earlier run.
         store.clear().await.map_err(|e| e.to_string())?;
+    }
+    let forget = options.forget_sealed_tokens || sandbox.is_some();
+    if key.check(store.as_ref(), &database_url, forget).await? && sandbox.is_none() {
+        notes.push("--forget-sealed-tokens: the rows sealed with another key were deleted; everyone must log in again".into());
     }
     notes.push(format!(
         "sessions and tokens: {}",
@@ -141,6 +159,31 @@ pub async fn prepare(
         })?,
         None => DEFAULT_SESSION_CACHE_MS,
     };
+    let pkce_only = match lookup("WEB_APP_PKCE_ONLY").as_deref().map(str::trim) {
+        None | Some("" | "0") => false,
+        Some("1") => true,
+        Some(other) => {
+            return Err(format!(
+                "WEB_APP_PKCE_ONLY `{other}` is neither 1 (log in with PKCE alone, no secret) nor 0"
+            ))
+        }
+    };
+    let sweep_secs = match lookup("WEB_APP_SWEEP_SECS") {
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                format!("WEB_APP_SWEEP_SECS `{text}` is not a number of seconds (1 or more)")
+            })?,
+        None => crate::sweep::DEFAULT_SWEEP_SECS,
+    };
+    crate::sweep::spawn(
+        Arc::clone(&store),
+        Duration::from_secs(sweep_secs),
+        spotify_auth::now_secs,
+    );
     let sessions = Arc::new(SessionCache::new(Duration::from_millis(cache_ms)));
     // 429 pauses shared by every replica through the database.
     let limits = Arc::new(RateLimits::new(Some(Arc::clone(&store))));
@@ -156,6 +199,7 @@ pub async fn prepare(
         secure_cookies,
         sandbox: sandbox.is_some(),
         web_playback,
+        pkce_only,
     }));
     Ok(Prepared {
         app: router(state.clone()),
@@ -207,6 +251,58 @@ async fn open_store(
         "DATABASE_URL {} is not supported: use sqlite://path/file.sqlite or postgres://user@host:port/database",
         redacted_url(url)
     ))
+}
+
+/// The key that seals the database's rows, and where it came from.
+struct SealingKey {
+    cipher: TokenCipher,
+    /// `SPOTIFY_TOKEN_KEY` or the key file, as a message names it.
+    name: String,
+    /// The key file made by this start (none was there).
+    made: Option<PathBuf>,
+}
+
+impl SealingKey {
+    /// `SPOTIFY_TOKEN_KEY`, else the key in `file` (made when missing).
+    fn read(lookup: &impl Fn(&str) -> Option<String>, file: &Path) -> Result<SealingKey, String> {
+        if let Some(text) = lookup("SPOTIFY_TOKEN_KEY") {
+            return Ok(SealingKey {
+                cipher: TokenCipher::from_text(&text)?,
+                name: "SPOTIFY_TOKEN_KEY".into(),
+                made: None,
+            });
+        }
+        let existed = file.exists();
+        Ok(SealingKey {
+            cipher: TokenCipher::from_key_file(file)?,
+            name: if existed {
+                format!("the key file {}", file.display())
+            } else {
+                format!("the key file {}, missing and just made", file.display())
+            },
+            made: (!existed).then(|| file.to_path_buf()),
+        })
+    }
+
+    /// Stops (one line, the two ways out) when another key sealed `store`'s
+    /// rows, unless `forget`; true when rows of another key were deleted.
+    async fn check(&self, store: &dyn Store, url: &str, forget: bool) -> Result<bool, String> {
+        match store.check_key(forget).await.map_err(|e| e.to_string())? {
+            KeyCheck::Same => Ok(false),
+            KeyCheck::Forgot => Ok(true),
+            KeyCheck::Other => {
+                if let Some(made) = &self.made {
+                    // Not a second key file to be confused with the lost one.
+                    let _ = std::fs::remove_file(made);
+                }
+                Err(format!(
+                    "the database {} was sealed with another key than {}: restore the key it was sealed with, or start once with `web_app --forget-sealed-tokens` to sign everyone out and delete its sealed tokens",
+                    redacted_url(url),
+                    self.name
+                ))
+            }
+        }
+    }
 }
 
 /// A database URL without its password.

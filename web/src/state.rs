@@ -28,6 +28,9 @@ pub struct Shared {
     pub sandbox: bool,
     /// "Play in this browser" (`WEB_PLAYBACK=1`), with the SDK to load.
     pub web_playback: Option<WebPlayback>,
+    /// True (`WEB_APP_PKCE_ONLY=1`): the login exchanges its code with the
+    /// PKCE verifier alone, without the secret; else with both.
+    pub pkce_only: bool,
 }
 
 impl Shared {

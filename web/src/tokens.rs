@@ -114,7 +114,8 @@ impl Tokens {
         // One process refreshes; the others wait here for its committed row.
         let mut seen = row.version;
         loop {
-            match self.store.lock_for_refresh(user_id, seen).await? {
+            let deadline = self.spotify.config.http_timeout;
+            match self.store.lock_for_refresh(user_id, seen, deadline).await? {
                 RefreshTurn::Gone => {
                     self.forget(user_id);
                     return Err(AppError::SignedOut);
@@ -143,7 +144,19 @@ impl Tokens {
         let user_id = row.user_id.as_str();
         let request = refresh_request(&self.spotify.config, &row.token)?;
         self.refreshes.fetch_add(1, Ordering::SeqCst);
-        match self.spotify.send_token(&request).await {
+        // Given up within the deadline the lock was taken for: a lease never
+        // outlives a live holder's refresh.
+        let deadline = self.spotify.config.http_timeout;
+        let answer = tokio::time::timeout(deadline, self.spotify.send_token(&request))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Timeout {
+                    url: request.url.clone(),
+                    secs: deadline.as_secs(),
+                    tries: 1,
+                })
+            });
+        match answer {
             Ok(response) => {
                 let token = row.token.merge_refresh(&response, now);
                 // Committed (with a rotated refresh token) before anyone uses it.

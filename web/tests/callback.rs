@@ -123,7 +123,7 @@ fn a_failed_exchange_signs_nobody_in() {
     let app = start();
     let client = browser();
     let callback = consent(&app, &client, "ada", true);
-    // The code used by someone else first: Spotify answers invalid_grant.
+    // Someone else tries the code first.
     let url = url::Url::parse(&callback).unwrap();
     let code: String = url
         .query_pairs()
@@ -146,7 +146,15 @@ fn a_failed_exchange_signs_nobody_in() {
         )
         .send()
         .unwrap();
-    assert_eq!(stolen.status(), 200);
+    // With the secret but without this session's PKCE verifier, the code is useless.
+    assert_eq!(stolen.status(), 400);
+    assert!(stolen.text().unwrap().contains("code_verifier required"));
+    // The exchange fails at Spotify instead.
+    app.sandbox.add_fault(spotify_sandbox::Fault {
+        endpoint: "/api/token".into(),
+        kind: spotify_sandbox::FaultKind::Status(500),
+        count: 5,
+    });
     let page = client.get(&callback).send().unwrap();
     assert_eq!(page.status(), 502);
     assert!(page

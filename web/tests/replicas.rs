@@ -371,3 +371,37 @@ fn a_small_refresh_storm_refreshes_each_user_once() {
     assert_eq!(sandbox.request_count("/api/token") - before, 200);
     eprintln!("storm: 200 users refreshed across two replicas in {took:?}");
 }
+
+#[test]
+#[ignore = "needs PostgreSQL: run through scripts/postgres.sh (scripts/test.sh does)"]
+fn the_sweep_deletes_expired_sessions_and_pending_logins_on_postgresql() {
+    use sqlx::Connection;
+    let database = fresh_database();
+    let store = store(&database);
+    let config = spotify_auth::Config::from_lookup(|name| {
+        (name == "SPOTIFY_CLIENT_ID").then(|| "0123456789abcdef0123456789abcdef".to_string())
+    })
+    .unwrap();
+    let pending = |_: &str| {
+        spotify_auth::core::step1::build_authorize_request(&config, &Default::default(), 1_000)
+            .unwrap()
+            .pending
+    };
+    block_on(async {
+        for (id, until) in [("gone", 1_600), ("kept", 5_000)] {
+            store.create_session(id, 1_000, until).await.unwrap();
+            store.set_pending(id, &pending(id), until).await.unwrap();
+        }
+        store.sweep(2_000).await.unwrap();
+        assert!(store.session("gone", 1_500).await.unwrap().is_none());
+        assert!(store.session("kept", 1_500).await.unwrap().is_some());
+        let mut conn = sqlx::PgConnection::connect(&database).await.unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(rows, 1);
+        store.sweep(6_000).await.unwrap();
+        assert!(store.take_pending("kept").await.unwrap().is_none());
+    });
+}

@@ -13,9 +13,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
-use spotify_auth::core::step1::{build_authorize_request, AuthorizeOptions};
-use spotify_auth::core::step2::{check_redirect_query, exchange_request, MAX_PASTE_BYTES};
+use spotify_auth::core::step1::{build_authorize_request, AuthorizeOptions, PENDING_LIFETIME_SECS};
+use spotify_auth::core::step2::{
+    check_redirect_query, confidential_exchange_request, exchange_request, MAX_PASTE_BYTES,
+};
 use spotify_auth::core::web_api::{api_error, decode};
+use spotify_auth::Error;
 use spotify_auth::{now_secs, Endpoint, Profile, SavedToken};
 
 fn see_other(to: &str, cookie: Option<String>) -> Response {
@@ -33,15 +36,20 @@ fn see_other(to: &str, cookie: Option<String>) -> Response {
     response
 }
 
-/// `GET /login`: step 1. A fresh `state`, kept in this browser's session
-/// (made now when there is none), and a 303 to Spotify's authorize page.
+/// `GET /login`: step 1. A fresh `state` and PKCE verifier, kept (sealed)
+/// in this browser's session (made now when there is none), and a 303 to
+/// Spotify's authorize page with the verifier's challenge: the code that
+/// comes back can only be exchanged by this session.
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let now = now_secs();
-    let request =
-        build_authorize_request(&state.spotify.config, &AuthorizeOptions::default(), now)?;
+    let options = AuthorizeOptions {
+        pkce: true,
+        ..AuthorizeOptions::default()
+    };
+    let request = build_authorize_request(&state.spotify.config, &options, now)?;
     let existing = match cookie_id(&headers, state.secure_cookies) {
         Some(id) if state.store.session(&hash(&id), now).await?.is_some() => Some(id),
         _ => None,
@@ -49,10 +57,11 @@ pub async fn login(
     let (id, cookie) = match existing {
         Some(id) => (id, None),
         None => {
+            // Nobody is signed in yet: the session lives as long as its pending login.
             let id = new_id()?;
             state
                 .store
-                .create_session(&hash(&id), None, now, now + session::SESSION_LIFETIME_SECS)
+                .create_session(&hash(&id), now, now + PENDING_LIFETIME_SECS)
                 .await?;
             let cookie = set_cookie(&id, state.secure_cookies);
             (id, Some(cookie))
@@ -60,7 +69,7 @@ pub async fn login(
     };
     state
         .store
-        .set_pending(&hash(&id), &request.pending)
+        .set_pending(&hash(&id), &request.pending, now + PENDING_LIFETIME_SECS)
         .await?;
     Ok(see_other(&request.url, cookie))
 }
@@ -106,18 +115,24 @@ async fn finish_login(
     // The core checks repeated parameters, the state, a refusal, a missing
     // code and the 10 minutes.
     let code = check_redirect_query(query, &pending, now).map_err(Failure::from_core)?;
-    let request =
-        exchange_request(&state.spotify.config, &pending, &code).map_err(Failure::exchange)?;
+    // The verifier goes with the secret (or alone when `pkce_only`): a code
+    // leaked from another browser's login fails here, nobody signed in.
+    let exchange = if state.pkce_only {
+        exchange_request
+    } else {
+        confidential_exchange_request
+    };
+    let request = exchange(&state.spotify.config, &pending, &code).map_err(Failure::exchange)?;
     let answer = state
         .spotify
         .send_token(&request)
         .await
-        .map_err(Failure::exchange)?;
+        .map_err(|e| exchange_refused(state, e))?;
     let token = SavedToken::from_exchange(
         &answer,
         &pending.scopes,
         &pending.client_id,
-        pending.code_verifier.is_some(),
+        state.pkce_only,
         now,
     )
     .map_err(Failure::exchange)?;
@@ -168,6 +183,27 @@ async fn finish_login(
             .map_err(|e| Failure::internal(format!("{e:?}")))?;
     }
     Ok(new)
+}
+
+/// The failure of a code exchange; when Spotify refused the verifier sent
+/// together with the secret, the page says so and the log names the setting.
+fn exchange_refused(state: &AppState, e: Error) -> Failure {
+    let verifier_refused = !state.pkce_only
+        && match &e {
+            Error::AccountsError { description, .. } | Error::InvalidClient(description) => {
+                description.to_ascii_lowercase().contains("code_verifier")
+            }
+            _ => false,
+        };
+    if !verifier_refused {
+        return Failure::exchange(e);
+    }
+    eprintln!("web_app: Spotify refused the PKCE verifier sent together with the client secret ({e}); set WEB_APP_PKCE_ONLY=1 to log in with PKCE alone");
+    Failure {
+        status: StatusCode::BAD_GATEWAY,
+        title: "Spotify refused this app's way of signing in".into(),
+        detail: "Spotify did not accept the proof of this login (PKCE) sent together with the app's secret. Nobody was signed in. The app's operator can switch the login to PKCE without the secret (see the README's web app section).".into(),
+    }
 }
 
 /// Deletes a session; its user's tokens go too when no other session holds them.

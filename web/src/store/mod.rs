@@ -3,8 +3,8 @@
 //! replicas sharing sessions, tokens and Spotify's rate limit).
 //!
 //! Tokens are keyed by Spotify user id, one row per user shared by that
-//! user's sessions, with a `version` that every refresh increments
-//! ([`Store::replace_token`] is a compare-and-swap on it). Sessions are keyed
+//! user's sessions, with a `version` that every refresh increments (saving a
+//! refresh is a compare-and-swap on it). Sessions are keyed
 //! by the SHA-256 of the cookie. Tokens and step-1 state are sealed by a
 //! [`TokenCipher`] before they reach the database.
 //!
@@ -14,9 +14,12 @@
 //! the others get the row once it changed.
 
 mod postgres;
+mod sql;
 mod sqlite;
 
 pub use postgres::PgStore;
+pub use sql::{Dialect, SqlStore};
+
 pub use sqlite::SqliteStore;
 
 use crate::cipher::TokenCipher;
@@ -84,9 +87,10 @@ impl LockMode {
     }
 }
 
-/// How long a lease lasts: longer than any refresh request (three tries of
-/// the HTTP time limit), so it only ends by itself when its holder died.
-pub const LEASE_MS: u64 = 45_000;
+/// How much longer than its refresh's deadline a lease (or a wait for a row
+/// lock) lasts: a live holder has given up before its lease ends, so a lease
+/// only ends by itself when its holder died or hangs.
+pub const LEASE_MARGIN_MS: u64 = 5_000;
 /// How often a process waiting for another's refresh looks at the row.
 pub const LEASE_POLL_MS: u64 = 15;
 
@@ -137,50 +141,59 @@ pub struct Login<'a> {
 /// Sessions and tokens.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// A new session (signed in as `user_id`, or anonymous), valid until `expires_at`.
-    async fn create_session(
-        &self,
-        id_hash: &str,
-        user_id: Option<&str>,
-        now: u64,
-        expires_at: u64,
-    ) -> StoreResult<()>;
+    /// A new session nobody is signed in to (yet), valid until `expires_at`
+    /// ([`Store::sign_in`] makes the signed-in ones).
+    async fn create_session(&self, id_hash: &str, now: u64, expires_at: u64) -> StoreResult<()>;
     /// The session, when it exists and has not expired at `now`.
     async fn session(&self, id_hash: &str, now: u64) -> StoreResult<Option<SessionInfo>>;
-    /// Keeps step 1's pending authorization in the session (replacing any earlier one).
-    async fn set_pending(&self, id_hash: &str, pending: &PendingAuthorization) -> StoreResult<()>;
+    /// Keeps step 1's pending authorization in the session (replacing any
+    /// earlier one) until `until`; a session nobody signed in to ends then too.
+    async fn set_pending(
+        &self,
+        id_hash: &str,
+        pending: &PendingAuthorization,
+        until: u64,
+    ) -> StoreResult<()>;
     /// Removes and returns the pending authorization: a `state` works once.
     async fn take_pending(&self, id_hash: &str) -> StoreResult<Option<PendingAuthorization>>;
     /// Deletes a session; returns the user it was signed in as.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<String>>;
     /// How many live sessions `user_id` has.
     async fn user_sessions(&self, user_id: &str) -> StoreResult<u64>;
-    /// Saves the token of a fresh login (a new row or a replaced one); returns its version.
-    async fn upsert_token(
-        &self,
-        user_id: &str,
-        display_name: Option<&str>,
-        token: &SavedToken,
-        now: u64,
-    ) -> StoreResult<i64>;
     /// The user's token, when there is one.
     async fn load_token(&self, user_id: &str) -> StoreResult<Option<TokenRow>>;
-    /// Replaces the token only if its version is still `version`; returns the
-    /// new version, or `None` when someone else changed it first.
-    async fn replace_token(
-        &self,
-        user_id: &str,
-        version: i64,
-        token: &SavedToken,
-        now: u64,
-    ) -> StoreResult<Option<i64>>;
     /// Deletes the user's token and, with it, every session signed in as that user.
     async fn delete_token(&self, user_id: &str) -> StoreResult<()>;
+    /// Deletes the sessions expired at `now`, the pending logins expired at
+    /// `now`, and the tokens no session holds any more.
+    async fn sweep(&self, now: u64) -> StoreResult<()>;
+    /// Compares the key of this store's cipher with the one that sealed the
+    /// rows (recorded as a fingerprint; recorded now when there is none).
+    /// With `forget`, rows sealed by another key are deleted and this key
+    /// recorded. Run it before serving: a row read later that does not open
+    /// is deleted, its user signed out.
+    async fn check_key(&self, forget: bool) -> StoreResult<KeyCheck>;
     /// Deletes every session and token (the in-process sandbox forgot them all).
     async fn clear(&self) -> StoreResult<()>;
     /// The right to refresh `user_id`'s token, whose version this process saw
-    /// as `seen_version`: waits while another process holds it.
-    async fn lock_for_refresh(&self, user_id: &str, seen_version: i64) -> StoreResult<RefreshTurn>;
+    /// as `seen_version`, for a refresh that ends within `deadline`: waits
+    /// while another process holds it, at most `deadline` plus [`LEASE_MARGIN_MS`].
+    async fn lock_for_refresh(
+        &self,
+        user_id: &str,
+        seen_version: i64,
+        deadline: std::time::Duration,
+    ) -> StoreResult<RefreshTurn>;
+    /// Saves a refreshed token if `row`'s version is still the stored one
+    /// (ending this process's lease on it); the new version, or `None`.
+    async fn save_refresh(
+        &self,
+        row: &TokenRow,
+        token: &SavedToken,
+        now: u64,
+    ) -> StoreResult<Option<i64>>;
+    /// Ends this process's lease on `user_id`'s row, if it holds one.
+    async fn release_lease(&self, user_id: &str) -> StoreResult<()>;
     /// Saves a login atomically; returns the user the old session was signed in as.
     async fn sign_in(&self, login: &Login<'_>) -> StoreResult<Option<String>>;
     /// No request of `kind` to Spotify before `until_ms` (ms since the epoch);
@@ -206,32 +219,26 @@ pub(crate) struct SealedRow {
 }
 
 impl SealedRow {
-    /// The row with its tokens opened by `cipher`.
-    pub(crate) fn open(self, cipher: &TokenCipher, user_id: &str) -> StoreResult<TokenRow> {
+    /// The row with its tokens opened by `cipher`; `None` when they do not open.
+    pub(crate) fn open(self, cipher: &TokenCipher, user_id: &str) -> Option<TokenRow> {
         let secs = |n: i64| u64::try_from(n).unwrap_or(0);
+        let open_secret = |column: &str, sealed: &[u8]| {
+            let plain = cipher.open(&format!("{user_id}|{column}"), sealed)?;
+            String::from_utf8(plain).ok()
+        };
         let token = SavedToken {
-            access_token: AccessToken::new(open_secret(
-                cipher,
-                user_id,
-                "access",
-                &self.access_token,
-            )?),
+            access_token: AccessToken::new(open_secret("access", &self.access_token)?),
             token_type: self.token_type,
             scopes: self.scopes.split_whitespace().map(str::to_string).collect(),
             expires_at: secs(self.expires_at),
-            refresh_token: RefreshToken::new(open_secret(
-                cipher,
-                user_id,
-                "refresh",
-                &self.refresh_token,
-            )?),
+            refresh_token: RefreshToken::new(open_secret("refresh", &self.refresh_token)?),
             consented_at: secs(self.consented_at),
             obtained_at: secs(self.obtained_at),
             client_id: self.client_id,
             pkce: self.pkce,
             code_sha256: None,
         };
-        Ok(TokenRow {
+        Some(TokenRow {
             user_id: user_id.to_string(),
             display_name: self.display_name,
             token,
@@ -240,25 +247,48 @@ impl SealedRow {
     }
 }
 
-fn open_secret(
+/// `sealed` opened; a row that does not open (damaged, or sealed by another
+/// key) signs only its user out: the token and that user's sessions are deleted.
+pub(crate) async fn open_or_forget<S: Store + ?Sized>(
+    store: &S,
     cipher: &TokenCipher,
     user_id: &str,
-    column: &str,
-    sealed: &[u8],
-) -> StoreResult<String> {
-    let plain = cipher
-        .open(&format!("{user_id}|{column}"), sealed)
-        .ok_or_else(|| {
-            StoreError(format!(
-                "the {column} of user {user_id} does not open with this key (SPOTIFY_TOKEN_KEY or the key file changed?)"
-            ))
-        })?;
-    String::from_utf8(plain).map_err(db)
+    sealed: SealedRow,
+) -> StoreResult<Option<TokenRow>> {
+    if let Some(row) = sealed.open(cipher, user_id) {
+        return Ok(Some(row));
+    }
+    eprintln!(
+        "web_app: the token of user {} does not open with this key; that user is signed out",
+        spotify_auth::core::error::printable(user_id, 80)
+    );
+    store.delete_token(user_id).await?;
+    Ok(None)
 }
 
-/// `secret` sealed for `user_id`'s `column`.
-pub(crate) fn seal(cipher: &TokenCipher, user_id: &str, column: &str, secret: &str) -> Vec<u8> {
-    cipher.seal(&format!("{user_id}|{column}"), secret.as_bytes())
+/// What [`Store::check_key`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// The rows were sealed by this key (or there were none: it is recorded now).
+    Same,
+    /// Another key sealed them: nothing was changed.
+    Other,
+    /// Another key sealed them, and they were deleted (everyone signed out).
+    Forgot,
+}
+
+/// The access and refresh tokens of `token`, sealed for `user_id`'s columns.
+pub(crate) fn seal_tokens(
+    cipher: &TokenCipher,
+    user_id: &str,
+    token: &SavedToken,
+) -> (Vec<u8>, Vec<u8>) {
+    let seal =
+        |column: &str, secret: &str| cipher.seal(&format!("{user_id}|{column}"), secret.as_bytes());
+    (
+        seal("access", token.access_token.secret()),
+        seal("refresh", token.refresh_token.secret()),
+    )
 }
 
 pub(crate) fn db(e: impl std::fmt::Display) -> StoreError {
@@ -275,6 +305,21 @@ pub fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
+}
+
+/// False when the process that took a lease as `owner` surely no longer
+/// runs on this machine (Linux's `/proc` tells; elsewhere the lease ends by
+/// itself). This process, just started, holds none yet: its own pid in an
+/// owner is a previous process's.
+pub(crate) fn owner_alive(owner: &str) -> bool {
+    let Some(pid) = owner.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+        return true;
+    };
+    if pid == std::process::id() {
+        return false;
+    }
+    let proc = std::path::Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
 /// A name for this process's leases: its pid and random bytes.

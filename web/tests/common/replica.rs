@@ -118,6 +118,16 @@ impl Replica {
         replica
     }
 
+    /// Sends `signal` (`STOP`, `CONT`) to the process: a frozen holder of a lease.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// `kill -9`: no chance to finish anything.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
