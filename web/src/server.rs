@@ -1,19 +1,27 @@
-//! The connection loop: hyper's HTTP/1 server with a timer (`axum::serve`
-//! has none, so a request head could take forever), plus two rules of our
-//! own: a kept-alive connection idle for too long is closed, and the open
+//! The connection loop: hyper's HTTP/1 server, each connection watched
+//! (`axum::serve` watches none, so a request head could take forever): a
+//! request head must arrive within a deadline from its first byte, a
+//! kept-alive connection idle for too long is closed, and the open
 //! connections stay below a cap under the descriptor limit; when the cap is
 //! reached the oldest idle connection is closed to make room, so a good
 //! user is served however many idle sockets others hold.
+//!
+//! The head deadline is ours rather than hyper's `header_read_timeout`,
+//! whose clock starts when the previous answer ends: it would close every
+//! kept-alive connection after the head deadline, racing clients that reuse it.
 
 use axum::extract::Request;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
@@ -32,7 +40,7 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 /// `WEB_APP_IDLE_TIMEOUT_SECS`, `WEB_APP_MAX_CONNECTIONS`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerLimits {
-    /// Deadline for a request head (from its first byte).
+    /// Deadline for a request head, from its first byte.
     pub head_timeout: Duration,
     /// A connection with no request in flight for this long is closed.
     pub idle_timeout: Duration,
@@ -101,22 +109,60 @@ fn descriptor_limit() -> Option<u64> {
     None
 }
 
-/// One open connection, as the cap and the idle timeout see it.
+/// One open connection, as the cap and the timeouts see it.
 struct Slot {
     /// Requests in flight.
     busy: AtomicUsize,
     /// When the last request ended (or the connection opened).
     last_active: Mutex<Instant>,
+    /// When the first byte of a request head not yet dispatched arrived.
+    head_started: Mutex<Option<Instant>>,
+    /// Told when a head starts (its deadline begins).
+    head_began: Notify,
     /// Told to close (the cap needs its descriptor).
     close: Notify,
 }
 
 impl Slot {
+    fn new() -> Slot {
+        Slot {
+            busy: AtomicUsize::new(0),
+            last_active: Mutex::new(Instant::now()),
+            head_started: Mutex::new(None),
+            head_began: Notify::new(),
+            close: Notify::new(),
+        }
+    }
     fn last_active(&self) -> Instant {
         *self.last_active.lock().unwrap_or_else(|e| e.into_inner())
     }
+    fn head_started(&self) -> Option<Instant> {
+        *self.head_started.lock().unwrap_or_else(|e| e.into_inner())
+    }
     fn idle(&self) -> bool {
         self.busy.load(Ordering::SeqCst) == 0
+    }
+    /// Bytes arrived: with no request in flight they begin a head.
+    fn bytes_arrived(&self) {
+        if !self.idle() {
+            return;
+        }
+        let mut started = self.head_started.lock().unwrap_or_else(|e| e.into_inner());
+        if started.is_none() {
+            *started = Some(Instant::now());
+            self.head_began.notify_one();
+        }
+    }
+    /// When this connection is due to close, as things stand (`None`: a
+    /// request is in flight).
+    fn due(&self, limits: &ServerLimits) -> Option<Instant> {
+        if !self.idle() {
+            return None;
+        }
+        Some(match self.head_started() {
+            Some(started) => started + limits.head_timeout,
+            None => self.last_active() + limits.idle_timeout,
+        })
     }
 }
 
@@ -126,6 +172,7 @@ struct InFlight(Arc<Slot>);
 impl InFlight {
     fn new(slot: &Arc<Slot>) -> InFlight {
         slot.busy.fetch_add(1, Ordering::SeqCst);
+        *slot.head_started.lock().unwrap_or_else(|e| e.into_inner()) = None;
         InFlight(Arc::clone(slot))
     }
 }
@@ -134,6 +181,53 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         *self.0.last_active.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
         self.0.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The connection's socket, telling its slot when bytes arrive.
+struct Watched {
+    stream: TcpStream,
+    slot: Arc<Slot>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.slot.bytes_arrived();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bytes: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, bytes)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }
 
@@ -157,11 +251,7 @@ impl Connections {
                 slot.close.notify_one();
             }
         }
-        let slot = Arc::new(Slot {
-            busy: AtomicUsize::new(0),
-            last_active: Mutex::new(Instant::now()),
-            close: Notify::new(),
-        });
+        let slot = Arc::new(Slot::new());
         slots.insert(id, Arc::clone(&slot));
         Some(slot)
     }
@@ -243,19 +333,24 @@ async fn connection(
             response
         }
     });
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.head_timeout);
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let watched = Watched {
+        stream,
+        slot: Arc::clone(&slot),
+    };
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(watched), service);
     tokio::pin!(conn);
     loop {
-        let idle_until = slot.last_active() + limits.idle_timeout;
+        // A request in flight is not timed here; check again later.
+        let due = slot
+            .due(&limits)
+            .unwrap_or_else(|| Instant::now() + limits.idle_timeout);
         tokio::select! {
             _ = conn.as_mut() => break,
             () = slot.close.notified() => break,
-            () = tokio::time::sleep_until(idle_until) => {
-                if slot.idle() && slot.last_active() + limits.idle_timeout <= Instant::now() {
+            () = slot.head_began.notified() => {}
+            () = tokio::time::sleep_until(due) => {
+                if slot.due(&limits).is_some_and(|due| due <= Instant::now()) {
                     break;
                 }
             }

@@ -62,6 +62,26 @@ fn an_idle_kept_alive_connection_is_closed() {
 }
 
 #[test]
+fn a_kept_alive_connection_outlives_the_head_deadline_while_idle() {
+    // The head deadline runs from a head's first byte, not from the last
+    // answer: a client reusing its connection after a pause is served.
+    let app = launch(&[("WEB_APP_HEAD_TIMEOUT_SECS", "1")], None);
+    let mut stream = TcpStream::connect(("127.0.0.1", app.port)).unwrap();
+    for round in 0..2 {
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .unwrap();
+        let mut answer = [0u8; 512];
+        let n = stream.read(&mut answer).unwrap();
+        assert!(
+            String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"),
+            "round {round}"
+        );
+        std::thread::sleep(Duration::from_millis(2500));
+    }
+}
+
+#[test]
 fn a_good_user_is_served_while_more_idle_sockets_than_descriptors_are_held() {
     const DESCRIPTORS: u64 = 256;
     let app = launch(&[], Some(DESCRIPTORS));
