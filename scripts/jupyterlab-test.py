@@ -153,7 +153,7 @@ def start_chromium(download_dir):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--window-size=1400,1050", f"--user-data-dir={download_dir}"):
+                "--no-first-run", "--window-size=1400,1250", f"--user-data-dir={download_dir}"):
         options.add_argument(arg)
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
@@ -283,8 +283,8 @@ def has_diagram_cell(notebook_path):
 
 
 def check_diagram(driver, notebook_path):
-    """The sequence diagram: an <svg> output naming /api/token. Skipped (returning why) only
-    while the notebook has no diagram cell; a failure returns None and raises."""
+    """The sequence diagram: an <svg> output naming /api/token, else Failure. Skipped (the
+    answer says why) only while the notebook has no diagram cell."""
     if not has_diagram_cell(notebook_path):
         return f"skipped: {notebook_path.name} has no diagram cell"
     svgs = driver.execute_script(
@@ -298,11 +298,13 @@ def check_diagram(driver, notebook_path):
 
 
 def screenshot(driver, path):
-    """The page with step 2's answer (or the diagram, once there is one) in view."""
+    """The page with step 2's cell in view, the pasted address and the tokens (or the diagram,
+    once there is one)."""
     driver.execute_script("""
         const outputs = Array.from(document.querySelectorAll('.jp-OutputArea-output'));
-        const target = outputs.find(e => e.querySelector('svg'))
-            || outputs.find(e => e.innerText.includes('What came back from'));
+        const diagram = outputs.find(e => e.querySelector('svg'));
+        const exchange = outputs.find(e => e.innerText.includes('What came back from'));
+        const target = diagram || (exchange && exchange.closest('.jp-Cell'));
         if (target) target.scrollIntoView({block: 'start'});
         """)
     time.sleep(0.5)
