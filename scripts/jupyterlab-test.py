@@ -106,11 +106,13 @@ def write_lab_settings(folder):
         path.write_text(json.dumps(values))
 
 
-def start_jupyterlab(env, port, token, log):
+def start_jupyterlab(env, port, token, log, checkpoints):
     process = subprocess.Popen(
         [str(Path(sys.prefix) / "bin" / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1",
          f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={NOTEBOOK.parent}"]
+         f"--ServerApp.root_dir={NOTEBOOK.parent}",
+         # The checkpoint JupyterLab makes on opening goes to this run's folder, not notebooks/.
+         f"--FileCheckpoints.checkpoint_dir={checkpoints}"]
         # Containers and CI runners often run as root, which Jupyter refuses unless told.
         + (["--allow-root"] if os.geteuid() == 0 else []),
         env=env, stdout=log, stderr=log, start_new_session=True,
@@ -327,7 +329,7 @@ def run(args, work):
         })
         token = secrets.token_hex(16)
         log = open(work / "jupyterlab.log", "w")
-        lab, url = start_jupyterlab(env, run_notebooks.free_port(), token, log)
+        lab, url = start_jupyterlab(env, run_notebooks.free_port(), token, log, work / "checkpoints")
         driver = start_chromium(work / "chromium")
         driver.get(f"{url}/lab/tree/{NOTEBOOK.name}?token={token}")
         from selenium.webdriver.common.by import By
