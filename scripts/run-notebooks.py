@@ -92,6 +92,16 @@ def check_flow(text, problems, pkce):
         problems.append("no authorize URL (/authorize?client_id=)")
     if "SANDBOX MODE" not in text:
         problems.append("no SANDBOX MODE banner")
+    check_tokens(text, problems)
+    if pkce:
+        if not re.search(r"challenge check\s*: OK", text):
+            problems.append("no successful PKCE challenge check")
+        if "code_challenge=" not in text:
+            problems.append("no code_challenge in the URL")
+
+
+def check_tokens(text, problems):
+    """Steps 2 and 3 as printed: the code, the tokens, the refresh and its verdict."""
     if not any(len(c) > 8 for c in field(text, "authorization code")):
         problems.append("no authorization code")
     first = [t for t in field(text, "access token") if t.startswith("BQ")]
@@ -108,11 +118,6 @@ def check_flow(text, problems, pkce):
         problems.append("no kept/rotated refresh token verdict")
     if not field(text, "expires_in") or " UTC" not in text:
         problems.append("no expires_in / expiry time")
-    if pkce:
-        if not re.search(r"challenge check\s*: OK", text):
-            problems.append("no successful PKCE challenge check")
-        if "code_challenge=" not in text:
-            problems.append("no code_challenge in the URL")
 
 
 def check_web_api(text, problems):

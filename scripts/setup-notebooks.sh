@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares everything the notebooks need, idempotently:
-#   - a Python venv at target/jupyter-venv with Jupyter Lab, nbclient and nbconvert;
+#   - a Python venv at target/jupyter-venv with Jupyter Lab, nbclient and nbconvert, and
+#     selenium for the test that drives JupyterLab in Chromium (scripts/jupyterlab-test.py);
 #   - the evcxr Jupyter kernel (`cargo install --locked evcxr_jupyter`, unless on PATH);
 #   - the kernel registered *inside the venv* (target/jupyter-venv/share/jupyter/kernels/rust),
 #     so the venv's jupyter finds it without touching ~/.local/share/jupyter;
@@ -17,11 +18,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 say() { printf 'setup-notebooks: %s\n' "$*"; }
 
 # 1. Python side.
-if ! "$venv/bin/python" -c 'import jupyterlab, nbclient, nbconvert' >/dev/null 2>&1; then
-    say "creating $venv (jupyterlab, nbclient, nbconvert from PyPI)"
+if ! "$venv/bin/python" -c 'import jupyterlab, nbclient, nbconvert, selenium' >/dev/null 2>&1; then
+    say "creating $venv (jupyterlab, nbclient, nbconvert, selenium from PyPI)"
     "$python" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check jupyterlab nbclient nbconvert
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check jupyterlab nbclient nbconvert selenium
 else
     say "venv ok: $venv"
 fi

@@ -35,3 +35,5 @@ target/jupyter-venv/bin/python scripts/run-notebooks.py
 # The same notebooks with a (fake) real app configured and no one to type: they
 # must stop cleanly, saying what to paste, neither hanging nor failing.
 target/jupyter-venv/bin/python scripts/run-notebooks.py --real-credentials-headless
+# Notebook 01 in JupyterLab in headless Chromium, against the sandbox binary, as a person types.
+target/jupyter-venv/bin/python scripts/jupyterlab-test.py

@@ -16,7 +16,7 @@ use crate::html::escape;
 use crate::session::{Exchange, Refresh, SpotifyAuth};
 use crate::settings::Settings;
 use crate::store::TokenStore;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A prompt of the notebook: shows the text, returns what was typed ("" when
 /// no one can type, as in a headless run).
@@ -155,7 +155,7 @@ impl Notebook {
         println!("accounts server: {}", config.accounts_url);
         println!("Web API server : {}", config.api_url);
         println!("scopes         : {}", config.scopes.join(" "));
-        println!("files go to    : notebooks/{}", config.auth_dir.display());
+        println!("files go to    : {}", shown_from_project(&config.auth_dir));
         for warning in &config.warnings {
             println!("warning: {warning}");
         }
@@ -527,4 +527,32 @@ fn newest_saved_token_folder(settings: &Settings) -> &'static str {
 
 fn print_note_on_stdout(note: &str) {
     println!("{note}");
+}
+
+/// A folder as the learner finds it from the project: a relative one is
+/// under `notebooks/` (the kernel's working folder), an absolute one as is.
+fn shown_from_project(folder: &Path) -> String {
+    if folder.is_absolute() {
+        folder.display().to_string()
+    } else {
+        Path::new("notebooks").join(folder).display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_folder_is_shown_from_the_project() {
+        assert_eq!(
+            shown_from_project(Path::new(".spotify-auth/sandbox/01-authorization-code")),
+            "notebooks/.spotify-auth/sandbox/01-authorization-code"
+        );
+        // An absolute SPOTIFY_AUTH_DIR is not under notebooks/.
+        assert_eq!(
+            shown_from_project(Path::new("/home/me/auth/spotify/01-authorization-code")),
+            "/home/me/auth/spotify/01-authorization-code"
+        );
+    }
 }
