@@ -32,3 +32,4 @@ pub mod step2;
 pub mod step3;
 pub mod token;
 pub mod web_api;
+pub mod wire;
