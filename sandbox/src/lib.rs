@@ -67,6 +67,7 @@ mod util;
 pub use consent::{approve_consent, approve_consent_as};
 pub use options::{Fault, FaultKind, SandboxOptions};
 pub use redirect_uri::check_registrable_redirect_uri;
+pub use request::ReceivedRequest;
 pub use sandbox::Sandbox;
 pub use scopes::{scope_description, Scope, SCOPES};
 pub use users::{DEFAULT_USER_ID, USER_IDS};

@@ -32,7 +32,11 @@ pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
         return;
     }
 
-    let fault = shared.state().arrive(&incoming.path);
+    let fault = {
+        let mut state = shared.state();
+        state.remember(&incoming.path, incoming.received());
+        state.arrive(&incoming.path)
+    };
     let reply = match fault {
         None => route(shared, &incoming),
         Some(FaultKind::Slow { secs }) => {

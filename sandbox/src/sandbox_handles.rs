@@ -2,6 +2,7 @@
 //! clock, request counts and the per-user switches (the same as `/__sandbox/...`).
 
 use crate::options::Fault;
+use crate::request::ReceivedRequest;
 use crate::sandbox::Sandbox;
 use crate::switches::{self, Switch};
 
@@ -60,6 +61,12 @@ impl Sandbox {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The last request that reached `path` (without query): method, header
+    /// names and form fields, as received.
+    pub fn last_received(&self, path: &str) -> Option<ReceivedRequest> {
+        self.shared.state().last_received(path)
     }
 
     /// Make something play for `user_id` (`GET /v1/me/player` answers 200 with

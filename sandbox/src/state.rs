@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::options::{Fault, FaultKind, SandboxOptions};
+use crate::request::ReceivedRequest;
 use crate::users::User;
 
 /// An authorization code is valid this long (Spotify: "a few minutes").
@@ -61,6 +62,8 @@ pub(crate) struct State {
     pub(crate) counts: HashMap<String, u64>,
     /// Refresh requests per user (those naming one of the user's refresh tokens).
     pub(crate) refreshes: HashMap<String, u64>,
+    /// The last request received on each path.
+    pub(crate) last_received: HashMap<String, ReceivedRequest>,
     pub(crate) pending: HashMap<String, Pending>,
     pub(crate) codes: HashMap<String, Code>,
     pub(crate) access_tokens: HashMap<String, AccessToken>,
@@ -91,6 +94,7 @@ impl State {
             faults: Vec::new(),
             counts: HashMap::new(),
             refreshes: HashMap::new(),
+            last_received: HashMap::new(),
             pending: HashMap::new(),
             codes: HashMap::new(),
             access_tokens: HashMap::new(),
@@ -140,6 +144,14 @@ impl State {
 
     pub(crate) fn advance(&mut self, secs: u64) {
         self.clock_offset = self.clock_offset.saturating_add(secs);
+    }
+
+    pub(crate) fn remember(&mut self, path: &str, request: ReceivedRequest) {
+        self.last_received.insert(path.to_string(), request);
+    }
+
+    pub(crate) fn last_received(&self, path: &str) -> Option<ReceivedRequest> {
+        self.last_received.get(path).cloned()
     }
 
     pub(crate) fn request_count(&self, path: &str) -> u64 {

@@ -35,3 +35,4 @@ pub mod step2;
 pub mod step3;
 pub mod token;
 pub mod web_api;
+pub mod wire;

@@ -7,10 +7,12 @@
 pub mod browser;
 pub mod catch;
 pub mod cli;
+pub mod diagram;
 pub mod doctor;
 pub mod message;
 pub mod notebook;
 pub mod report;
 pub mod setup;
+pub mod wire;
 
 pub use message::message;
