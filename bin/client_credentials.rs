@@ -19,13 +19,14 @@ use spotify_auth::{now_secs, AppTokenSource, Endpoint, Error, Result, SpotifyId}
 const COMMAND: Command = Command {
     usage: "usage: client_credentials [--artist ID (22 characters, default 0OdUWJ0sBjDrqHygGUXeCF)] [--me]",
     about: "Asks for an app-only token (Client Credentials: client id and secret, no user), prints it, then reads an artist (public data); --me also tries GET /v1/me to show that an app-only token has no user.",
-    options: &[Opt::value(&["artist"]), Opt::switch(&["me"])],
+    options: &[Opt::value(&["artist"]), Opt::switch(&["me"]), cli::HTTP],
     takes_plain: false,
 };
 
 struct Args {
     artist: SpotifyId,
     me: bool,
+    http: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -36,7 +37,7 @@ fn run() -> Result<()> {
     let Some(args) = parse_args()? else {
         return Ok(());
     };
-    let auth = setup::binary_session()?;
+    let auth = setup::binary_session_showing(args.http)?;
     let secret =
         cli::client_secret(auth.config()).map_err(message::secret_for_client_credentials)?;
     let auth = auth.with_client_secret(secret);
@@ -91,5 +92,6 @@ fn parse_args() -> Result<Option<Args>> {
     Ok(Some(Args {
         artist,
         me: args.has("me"),
+        http: args.has("http"),
     }))
 }

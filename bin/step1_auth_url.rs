@@ -4,7 +4,7 @@
 
 use spotify_auth::walkthrough::cli::{Command, Opt};
 use spotify_auth::walkthrough::report;
-use spotify_auth::walkthrough::{cli, setup};
+use spotify_auth::walkthrough::{cli, setup, wire};
 use spotify_auth::{AuthorizeOptions, Result};
 
 const COMMAND: Command = Command {
@@ -15,6 +15,7 @@ const COMMAND: Command = Command {
         Opt::switch(&["show-dialog"]),
         Opt::switch(&["pkce"]),
         Opt::switch(&["open"]),
+        cli::HTTP,
     ],
     takes_plain: false,
 };
@@ -45,6 +46,9 @@ fn run() -> Result<()> {
     println!("== Step 1: the authorize URL ==");
     let request = auth.start_authorization(&options)?;
     print!("{}", report::authorize_request(&request));
+    if args.has("http") {
+        print!("{}", wire::browser_request(&request.url));
+    }
     if open {
         cli::open_in_browser(&request.url);
     }

@@ -20,6 +20,7 @@ const COMMAND: Command = Command {
         Opt::switch(&["listen"]),
         Opt::switch(&["open"]),
         Opt::value(&["timeout"]),
+        cli::HTTP,
     ],
     takes_plain: true,
 };
@@ -29,6 +30,7 @@ struct Args {
     listen: bool,
     open: bool,
     timeout: Duration,
+    http: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -39,7 +41,7 @@ fn run() -> Result<()> {
     let Some(args) = parse_args()? else {
         return Ok(());
     };
-    let mut auth = setup::binary_session()?;
+    let mut auth = setup::binary_session_showing(args.http)?;
 
     println!("== Step 2: trade the code for tokens ==");
     let checked = match &args.pasted {
@@ -160,6 +162,7 @@ fn parse_args() -> Result<Option<Args>> {
         listen: args.has("listen"),
         open: args.has("open"),
         timeout,
+        http: args.has("http"),
     };
     for needs_listen in ["open", "timeout"] {
         if args.has(needs_listen) && !parsed.listen {

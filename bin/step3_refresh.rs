@@ -2,6 +2,7 @@
 //!
 //! `cargo run --bin step3_refresh`
 
+use spotify_auth::walkthrough::cli::Command;
 use spotify_auth::walkthrough::report;
 use spotify_auth::walkthrough::{cli, setup};
 use spotify_auth::{now_secs, Result};
@@ -11,13 +12,16 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    if !cli::no_arguments(
-        "usage: step3_refresh",
-        "Refreshes the token saved by step 2 and saves the new one.",
-    )? {
+    let command = Command {
+        usage: "usage: step3_refresh [--http]",
+        about: "Refreshes the token saved by step 2 and saves the new one.",
+        options: &[cli::HTTP],
+        takes_plain: false,
+    };
+    let Some(args) = cli::parse_args(&command)? else {
         return Ok(());
-    }
-    let mut auth = setup::binary_session()?;
+    };
+    let mut auth = setup::binary_session_showing(args.has("http"))?;
 
     println!("== Step 3: refresh the access token ==");
     let saved = auth.saved_token()?;

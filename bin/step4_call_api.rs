@@ -36,10 +36,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let Some(limit) = parse_args()? else {
+    let Some((limit, http)) = parse_args()? else {
         return Ok(());
     };
-    let auth = setup::binary_session()?;
+    let auth = setup::binary_session_showing(http)?;
 
     println!("== Step 4: call the Web API with the saved token ==");
     let saved = auth.saved_token()?;
@@ -160,18 +160,19 @@ fn heading(title: &str, api: &WebApi<'_>, endpoint: Endpoint) {
     println!("\n== {title}: GET {} ==", api.url(endpoint));
 }
 
-fn parse_args() -> Result<Option<u32>> {
+fn parse_args() -> Result<Option<(u32, bool)>> {
     const COMMAND: Command = Command {
-        usage: "usage: step4_call_api [--limit N]",
+        usage: "usage: step4_call_api [--limit N] [--http]",
         about: "Calls the Web API with the token saved by step 2: profile, the first N playlists and saved shows (default 5, at most 50), playback.",
-        options: &[Opt::value(&["limit"])],
+        options: &[Opt::value(&["limit"]), cli::HTTP],
         takes_plain: false,
     };
     let Some(args) = cli::parse_args(&COMMAND)? else {
         return Ok(None);
     };
+    let http = args.has("http");
     let Some(value) = args.value("limit") else {
-        return Ok(Some(DEFAULT_LIMIT));
+        return Ok(Some((DEFAULT_LIMIT, http)));
     };
     let limit = value
         .parse::<u32>()
@@ -183,5 +184,5 @@ fn parse_args() -> Result<Option<u32>> {
                 COMMAND.usage
             ))
         })?;
-    Ok(Some(limit))
+    Ok(Some((limit, http)))
 }

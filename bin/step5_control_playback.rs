@@ -18,9 +18,9 @@ use spotify_auth::walkthrough::{cli, report, setup};
 use spotify_auth::{now_secs, Endpoint, Error, Result};
 
 const COMMAND: Command = Command {
-    usage: "usage: step5_control_playback pause|play|next|previous|devices",
+    usage: "usage: step5_control_playback pause|play|next|previous|devices [--http]",
     about: "Sends one player command with the token saved by step 2 (needs the scope user-modify-playback-state, Spotify Premium and an active device), then shows GET /v1/me/player; `devices` lists the user's devices (needs user-read-playback-state).",
-    options: &[],
+    options: &[cli::HTTP],
     takes_plain: true,
 };
 
@@ -29,10 +29,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let Some(endpoint) = parse_args()? else {
+    let Some((endpoint, http)) = parse_args()? else {
         return Ok(());
     };
-    let auth = setup::binary_session()?;
+    let auth = setup::binary_session_showing(http)?;
 
     println!("== Step 5: control playback with the saved token ==");
     let saved = auth.saved_token()?;
@@ -94,7 +94,7 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-fn parse_args() -> Result<Option<Endpoint>> {
+fn parse_args() -> Result<Option<(Endpoint, bool)>> {
     let usage = COMMAND.usage;
     let Some(args) = cli::parse_args(&COMMAND)? else {
         return Ok(None);
@@ -121,5 +121,5 @@ fn parse_args() -> Result<Option<Endpoint>> {
         }
         None => return Err(Error::Config(format!("which command? {usage}"))),
     };
-    Ok(Some(endpoint))
+    Ok(Some((endpoint, args.has("http"))))
 }

@@ -5,7 +5,9 @@
 
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
 use spotify_auth::walkthrough::catch::Catcher;
+use spotify_auth::walkthrough::cli::Command;
 use spotify_auth::walkthrough::setup::{self, SandboxChoice, SessionOptions};
+use spotify_auth::walkthrough::wire::{Show, WireView};
 use spotify_auth::walkthrough::{cli, report};
 use spotify_auth::{now_secs, AuthorizeOptions, Error, Result};
 use spotify_sandbox::approve_consent;
@@ -14,13 +16,30 @@ fn main() -> std::process::ExitCode {
     cli::main(run)
 }
 
+const COMMAND: Command = Command {
+    usage: "usage: cargo run [-- --http]",
+    about: "The whole walkthrough: step 1, consent, step 2, step 3 and GET /v1/me, then the run as a diagram; --http also shows each request and answer with its curl; see README.md.",
+    options: &[cli::HTTP],
+    takes_plain: false,
+};
+
 fn run() -> Result<()> {
-    if !cli::no_arguments(
-        "usage: cargo run (no arguments)",
-        "The whole walkthrough: step 1, consent, step 2, step 3 and GET /v1/me; see README.md.",
-    )? {
+    let Some(args) = cli::parse_args(&COMMAND)? else {
         return Ok(());
-    }
+    };
+    let wire = WireView::new(if args.has("http") {
+        Show::Text
+    } else {
+        Show::Nothing
+    });
+    let outcome = walk(&wire);
+    // The diagram of what happened, up to a failure (drawn last, and marked).
+    println!("\n== The run as a sequence diagram ==");
+    print!("{}", wire.diagram().text());
+    outcome
+}
+
+fn walk(wire: &WireView) -> Result<()> {
     let session = setup::start(&SessionOptions {
         sandbox: SandboxChoice::WhenUnconfigured,
         ..SessionOptions::default()
@@ -30,6 +49,7 @@ fn run() -> Result<()> {
         print_sandbox_banner(&sandbox.url());
     }
     let mut auth = session.auth;
+    auth.set_trace(wire.sink());
     if sandbox.is_none() {
         let secret = cli::client_secret(auth.config())?;
         auth = auth.with_client_secret(secret);
@@ -49,10 +69,9 @@ fn run() -> Result<()> {
         Some(Ok(catcher)) => catcher.restarted(),
         _ => None,
     };
-    print!(
-        "{}",
-        report::authorize_request_for(restarted.unwrap_or(&request), &registered)
-    );
+    let authorize = restarted.unwrap_or(&request);
+    print!("{}", report::authorize_request_for(authorize, &registered));
+    wire.authorize(&authorize.url);
 
     println!("\n== Consent: the user presses Agree ==");
     // No listener: the sandbox, whose consent page is approved here.
@@ -83,6 +102,7 @@ fn run() -> Result<()> {
         }
     };
     println!("The browser was redirected to:\n{}", redirected.trim());
+    wire.redirect(redirected.trim());
 
     println!("\n== Step 2: trade the code for tokens ==");
     let exchange = auth.exchange(auth.check_redirect_against(&redirected, pending)?)?;

@@ -7,8 +7,10 @@
 use crate::core::accounts::{RetryPolicy, TokenRequest};
 use crate::core::error::{Error, Result};
 use crate::core::http_policy::{Call, Next, NoAnswer};
+use crate::core::wire::{RecordedExchange, WireAnswer, WireRequest};
 use reqwest::blocking::{Client, RequestBuilder};
-use std::sync::OnceLock;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 pub use crate::core::http_policy::{Answer as HttpAnswer, MAX_ATTEMPTS, MAX_BODY_BYTES};
@@ -18,13 +20,27 @@ pub use crate::core::http_policy::{Answer as HttpAnswer, MAX_ATTEMPTS, MAX_BODY_
 /// leave them silent.
 pub type NoteSink = fn(&str);
 
+/// Where every exchange goes as it happens (`--http` prints it, `cargo run`
+/// keeps it for its diagram). Nothing is recorded without one.
+pub type TraceSink = Arc<dyn Fn(&RecordedExchange) + Send + Sync>;
+
 /// The blocking transport: one client, made on first use (so step 1 never
 /// pays for it), with the configured time limit.
-#[derive(Debug)]
 pub struct Http {
     timeout: Duration,
     client: OnceLock<Client>,
     notes: Option<NoteSink>,
+    trace: Option<TraceSink>,
+}
+
+impl fmt::Debug for Http {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Http")
+            .field("timeout", &self.timeout)
+            .field("notes", &self.notes.is_some())
+            .field("trace", &self.trace.is_some())
+            .finish()
+    }
 }
 
 impl Http {
@@ -34,13 +50,24 @@ impl Http {
             timeout,
             client: OnceLock::new(),
             notes: None,
+            trace: None,
         }
     }
 
     /// Sends notes about waits and retries to `sink`.
     pub fn with_notes(mut self, sink: NoteSink) -> Http {
-        self.notes = Some(sink);
+        self.set_notes(sink);
         self
+    }
+
+    /// Sends notes about waits and retries to `sink`.
+    pub fn set_notes(&mut self, sink: NoteSink) {
+        self.notes = Some(sink);
+    }
+
+    /// Hands every exchange (each try) to `sink`, the secret left out.
+    pub fn set_trace(&mut self, sink: TraceSink) {
+        self.trace = Some(sink);
     }
 
     /// Tells `text` to the note sink, if any.
@@ -78,6 +105,7 @@ impl Http {
             },
             call.strict_text(),
             self.notes,
+            self.trace.as_ref(),
         )
     }
 
@@ -116,9 +144,13 @@ impl Http {
         url: &str,
         policy: RetryPolicy,
     ) -> Result<HttpAnswer> {
-        send(build, url, self.timeout, policy, self.notes)
+        let call = Call::new(url, self.timeout, policy, Instant::now());
+        send_call(build, call, self.notes, self.trace.as_ref())
     }
 }
+
+/// The `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("spotify-auth/", env!("CARGO_PKG_VERSION"));
 
 /// The blocking client with the configured time limit; no redirects followed.
 pub fn client(timeout: Duration) -> Result<Client> {
@@ -126,7 +158,7 @@ pub fn client(timeout: Duration) -> Result<Client> {
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("spotify-auth/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .build()
         .map_err(|e| Error::HttpClient(Box::new(e)))
 }
@@ -153,30 +185,60 @@ pub fn send(
     notes: Option<NoteSink>,
 ) -> Result<HttpAnswer> {
     let call = Call::new(url, timeout, policy, Instant::now());
-    send_call(build, call, notes)
+    send_call(build, call, notes, None)
 }
 
 /// The one place every blocking request is sent and its answer read: each
-/// try as the core's [`Call`] decides (tries, waits, deadline, body cap).
+/// try as the core's [`Call`] decides (tries, waits, deadline, body cap),
+/// and handed to `trace` when there is one.
 fn send_call(
     build: impl Fn() -> RequestBuilder,
     mut call: Call,
     notes: Option<NoteSink>,
+    trace: Option<&TraceSink>,
 ) -> Result<HttpAnswer> {
     loop {
         let limit = call.begin_try(Instant::now())?;
-        let next = match build().timeout(limit).send() {
-            Err(e) => call.failed(no_answer(e, limit), Instant::now()),
+        let (client, request) = build().timeout(limit).build_split();
+        let request = request.map_err(|e| Error::HttpClient(Box::new(e)))?;
+        let recorded = trace.map(|_| recorded_request(&request));
+        let started = Instant::now();
+        let record = |answer: std::result::Result<WireAnswer, String>| {
+            if let (Some(sink), Some(request)) = (trace, &recorded) {
+                sink(&RecordedExchange {
+                    request: request.clone(),
+                    answer,
+                    elapsed: started.elapsed(),
+                });
+            }
+        };
+        let next = match client.execute(request) {
+            Err(e) => {
+                let cause = no_answer(e, limit);
+                record(Err(describe(&cause)));
+                call.failed(cause, Instant::now())
+            }
             Ok(response) => {
                 let status = response.status().as_u16();
+                let headers = trace.map(|_| header_pairs(response.headers()));
                 let retry_after = response
                     .headers()
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
                 match read_body(response, &call, Instant::now() + limit, limit)? {
-                    Ok(body) => call.answered(status, retry_after.as_deref(), body, Instant::now()),
-                    Err(cut) => call.failed(cut, Instant::now()),
+                    Ok(body) => {
+                        record(Ok(WireAnswer {
+                            status,
+                            headers: headers.unwrap_or_default(),
+                            body: String::from_utf8_lossy(&body).into_owned(),
+                        }));
+                        call.answered(status, retry_after.as_deref(), body, Instant::now())
+                    }
+                    Err(cut) => {
+                        record(Err(describe(&cut)));
+                        call.failed(cut, Instant::now())
+                    }
                 }
             }
         };
@@ -189,6 +251,74 @@ fn send_call(
             note(&call.note(&cause, wait));
         }
         std::thread::sleep(wait);
+    }
+}
+
+fn recorded_request(request: &reqwest::blocking::Request) -> WireRequest {
+    let body = request.body().and_then(|body| body.as_bytes());
+    wire_request(request.method(), request.url(), request.headers(), body)
+}
+
+/// A request of either transport as it goes out: the headers it carries plus
+/// those the client adds (`Host` first, as on the wire; `User-Agent`,
+/// `Accept`, the length), the secret left out by the core.
+pub fn wire_request(
+    method: &reqwest::Method,
+    url: &reqwest::Url,
+    own_headers: &reqwest::header::HeaderMap,
+    body: Option<&[u8]>,
+) -> WireRequest {
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    let body = body.map(|bytes| String::from_utf8_lossy(bytes).into_owned());
+    let mut headers = vec![("Host".to_string(), host)];
+    headers.extend(header_pairs(own_headers));
+    headers.push(("User-Agent".into(), USER_AGENT.into()));
+    headers.push(("Accept".into(), "*/*".into()));
+    if let Some(body) = &body {
+        headers.push(("Content-Length".into(), body.len().to_string()));
+    }
+    WireRequest::new(
+        method.as_str(),
+        url.as_str(),
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        body.as_deref().unwrap_or_default(),
+    )
+}
+
+/// Header names and values, a value that is not text shown as such.
+pub fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = value.to_str().unwrap_or("(not text)");
+            (canonical_name(name.as_str()), value.to_string())
+        })
+        .collect()
+}
+
+/// `content-type` as `Content-Type`, the way the learner reads headers.
+fn canonical_name(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Why a try got no answer, in a few words.
+pub fn describe(cause: &NoAnswer) -> String {
+    match cause {
+        NoAnswer::Unsent { detail, .. } => format!("not sent: {detail}"),
+        NoAnswer::TimedOut { limit } => format!("no answer within {} s", limit.as_secs()),
+        NoAnswer::Broken { detail, .. } => format!("the connection broke: {detail}"),
     }
 }
 

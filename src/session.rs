@@ -17,7 +17,7 @@ use crate::core::step2::{check_redirect, exchange_request, parse_redirect, Redir
 use crate::core::step3::refresh_request;
 use crate::core::token::{code_digest, SavedToken, TokenResponse};
 use crate::file_store::FileStore;
-use crate::http::{Http, NoteSink};
+use crate::http::{Http, NoteSink, TraceSink};
 use crate::store::TokenStore;
 
 /// The walkthrough's state: configuration, the token store and the HTTP
@@ -103,8 +103,14 @@ impl SpotifyAuth {
 
     /// Sends notes about retries and waits to `sink` (the binaries print them).
     pub fn with_notes(mut self, sink: NoteSink) -> SpotifyAuth {
-        self.http = Http::new(self.config.http_timeout).with_notes(sink);
+        self.http.set_notes(sink);
         self
+    }
+
+    /// Hands every exchange with Spotify to `sink` as it happens (`--http`,
+    /// the diagram of `cargo run` and the notebooks).
+    pub fn set_trace(&mut self, sink: TraceSink) {
+        self.http.set_trace(sink);
     }
 
     /// Supplies the client secret after the fact (from a hidden prompt).

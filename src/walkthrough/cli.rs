@@ -67,6 +67,9 @@ pub struct Opt {
     takes_value: bool,
 }
 
+/// `--http`: show each request and answer on the wire, with its `curl`.
+pub const HTTP: Opt = Opt::switch(&["http"]);
+
 impl Opt {
     /// `--name`, without a value.
     pub const fn switch(names: &'static [&'static str]) -> Opt {

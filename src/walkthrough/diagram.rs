@@ -4,9 +4,9 @@
 //! never: it is not in a recorded exchange). A failed answer is drawn in red
 //! and nothing after it. As text for the terminal, as SVG for a notebook.
 
-use crate::html::escape;
 use crate::core::error::printable;
 use crate::core::wire::{reason_phrase, RecordedExchange};
+use crate::html::escape;
 use std::fmt::Write;
 
 /// Who sends and receives.

@@ -6,6 +6,7 @@
 
 use super::catch::{self, Catcher};
 use super::setup::{self, SandboxChoice, SessionOptions};
+use super::wire::{Show, WireView};
 use crate::clock::{format_utc, now_secs};
 use crate::core::error::{Error, Result};
 use crate::core::secret::ClientSecret;
@@ -51,6 +52,8 @@ impl Lesson {
 #[derive(Debug)]
 pub struct Notebook {
     session: setup::Session,
+    /// Each exchange shown under its cell; the run kept for the diagram.
+    wire: WireView,
     /// True when notebook 3 has a token to call the Web API with.
     pub ready: bool,
 }
@@ -83,10 +86,13 @@ pub fn start(lesson: Lesson, ask_secret: Prompt) -> Result<Notebook> {
             notes: print_note_on_stdout,
         },
     )?;
+    let wire = WireView::new(Show::Html);
     let mut notebook = Notebook {
         session,
+        wire,
         ready: false,
     };
+    notebook.session.auth.set_trace(notebook.wire.sink());
     if lesson == Lesson::Pkce {
         // A PKCE app proves itself with the verifier, never with a secret.
         notebook.session.auth.set_client_secret(None);
@@ -305,11 +311,14 @@ impl Notebook {
     ) -> Result<Option<String>> {
         let needs_secret = request.pending.code_verifier.is_none();
         let has_secret = self.auth().config().client_secret.is_some();
+        self.wire.authorize(&request.url);
         if let Some(url) = caught.filter(|_| self.is_sandbox() || has_secret || !needs_secret) {
+            self.wire.redirect(&url);
             return Ok(Some(url));
         }
         if self.is_sandbox() {
             let redirected = self.approve_in_sandbox(&request.url)?;
+            self.wire.redirect(&redirected);
             println!("Sandbox: consent approved automatically. The browser was sent back to:\n{redirected}\n");
             return Ok(Some(redirected));
         }
@@ -330,7 +339,18 @@ impl Notebook {
             println!("(the page itself does not load; that is expected). Then run this cell again and paste it.");
             return Ok(None);
         }
+        self.wire.redirect(pasted.trim());
         Ok(Some(pasted.trim().to_string()))
+    }
+
+    /// The run so far as a sequence diagram (SVG): the browser, the app,
+    /// Spotify's accounts service and the Web API, one arrow per message; a
+    /// failed answer in red, and nothing after it.
+    pub fn show_diagram(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n<div class=\"sequence-diagram\">{}</div>\nEVCXR_END_CONTENT",
+            self.wire.diagram().svg()
+        );
     }
 
     #[cfg(feature = "sandbox")]

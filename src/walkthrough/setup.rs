@@ -5,6 +5,7 @@
 //! stderr.
 
 use super::cli;
+use super::wire::{Show, WireView};
 use crate::core::config::{Config, DEFAULT_AUTH_DIR, VARIABLES};
 use crate::core::error::{Error, Result};
 use crate::http::NoteSink;
@@ -179,6 +180,16 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
 /// `SPOTIFY_ACCOUNTS_URL` points at), settings from `.env` in the current folder.
 pub fn binary_session() -> Result<SpotifyAuth> {
     Ok(start(&SessionOptions::default())?.auth)
+}
+
+/// [`binary_session`], with `--http`: every exchange printed as it
+/// happens, as HTTP/1.1 text and the `curl` that repeats it.
+pub fn binary_session_showing(http: bool) -> Result<SpotifyAuth> {
+    let mut auth = binary_session()?;
+    if http {
+        auth.set_trace(WireView::new(Show::Text).sink());
+    }
+    Ok(auth)
 }
 
 fn print_note(note: &str) {

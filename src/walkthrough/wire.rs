@@ -3,10 +3,13 @@
 //! the same as a collapsible HTML block. What came from outside (headers,
 //! bodies) is printed through `printable`, JSON indented.
 
-use crate::html::escape;
+use super::diagram::SequenceDiagram;
 use crate::core::error::printable;
 use crate::core::wire::{reason_phrase, RecordedExchange, WireAnswer, WireRequest};
+use crate::html::escape;
+use crate::http::TraceSink;
 use std::fmt::Write;
+use std::sync::{Arc, Mutex};
 
 /// The variable a printed `curl` reads the secret from.
 pub const SECRET_VARIABLE: &str = "SPOTIFY_CLIENT_SECRET";
@@ -17,7 +20,9 @@ const MAX_BODY_LINES: usize = 40;
 /// The request and its answer as HTTP/1.1 text, then the `curl` that repeats it.
 pub fn exchange_text(exchange: &RecordedExchange) -> String {
     let mut out = request_text(&exchange.request);
-    out.push('\n');
+    if !exchange.request.body.is_empty() {
+        out.push('\n');
+    }
     match &exchange.answer {
         Ok(answer) => out.push_str(&answer_text(answer, exchange.elapsed.as_millis())),
         Err(why) => {
@@ -271,5 +276,77 @@ mod tests {
         assert!(html.starts_with("<details>"));
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
         assert!(html.contains("color:#c0392b"));
+    }
+}
+
+/// How a [`WireView`] shows each exchange as it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    /// Not at all (only the diagram is kept).
+    Nothing,
+    /// `--http`: HTTP/1.1 text and the `curl` line, on stdout.
+    Text,
+    /// A notebook: a collapsible HTML block under the cell.
+    Html,
+}
+
+/// The wire of one run: each exchange shown as it happens, and the
+/// run kept as a [`SequenceDiagram`] for the end.
+#[derive(Debug, Clone)]
+pub struct WireView {
+    diagram: Arc<Mutex<SequenceDiagram>>,
+    show: Show,
+}
+
+impl WireView {
+    /// A view showing each exchange as `show` says.
+    pub fn new(show: Show) -> WireView {
+        WireView {
+            diagram: Arc::default(),
+            show,
+        }
+    }
+
+    /// The sink for [`crate::SpotifyAuth::set_trace`].
+    pub fn sink(&self) -> TraceSink {
+        let view = self.clone();
+        Arc::new(move |exchange: &RecordedExchange| {
+            match view.show {
+                Show::Nothing => {}
+                Show::Text => println!(
+                    "\n---- on the wire (--http) ----\n{}------------------------------\n",
+                    exchange_text(exchange)
+                ),
+                Show::Html => println!(
+                    "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+                    exchange_html(exchange)
+                ),
+            }
+            view.with_diagram(|diagram| diagram.exchange(exchange));
+        })
+    }
+
+    /// Step 1's URL, which the browser opens.
+    pub fn authorize(&self, authorize_url: &str) {
+        self.with_diagram(|diagram| diagram.authorize(authorize_url));
+    }
+
+    /// The address the browser was sent back to.
+    pub fn redirect(&self, redirected_url: &str) {
+        self.with_diagram(|diagram| diagram.redirect(redirected_url));
+    }
+
+    /// The run so far.
+    pub fn diagram(&self) -> SequenceDiagram {
+        self.diagram
+            .lock()
+            .map(|diagram| diagram.clone())
+            .unwrap_or_default()
+    }
+
+    fn with_diagram(&self, change: impl FnOnce(&mut SequenceDiagram)) {
+        if let Ok(mut diagram) = self.diagram.lock() {
+            change(&mut diagram);
+        }
     }
 }

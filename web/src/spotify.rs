@@ -7,7 +7,8 @@ use crate::ratelimit::RateLimits;
 use spotify_auth::core::accounts::{parse_token_answer, TokenRequest};
 use spotify_auth::core::http_policy::{retry_after_secs, Call, Next};
 use spotify_auth::core::web_api::Method;
-use spotify_auth::http::no_answer;
+use spotify_auth::core::wire::{RecordedExchange, WireAnswer, WireRequest};
+use spotify_auth::http::{describe, header_pairs, no_answer, wire_request, TraceSink, USER_AGENT};
 use spotify_auth::{AccessToken, Config, Error, TokenResponse};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +20,8 @@ pub use spotify_auth::core::http_policy::Answer;
 #[derive(Clone)]
 pub struct Spotify {
     http: reqwest::Client,
+    /// Where each exchange goes, when someone watches the wire.
+    trace: Option<TraceSink>,
     /// The app's settings (client id and secret, URLs, scopes).
     pub config: Config,
     /// Spotify's 429 pauses, for the whole app.
@@ -40,13 +43,23 @@ impl Spotify {
         // The library's TLS (rustls over the system's OpenSSL), as the binaries'.
         let http = spotify_auth::http::async_client_builder()?
             .redirect(reqwest::redirect::Policy::none())
+            .user_agent(USER_AGENT)
             .build()
             .map_err(|e| Error::HttpClient(Box::new(e)))?;
         Ok(Spotify {
             http,
+            trace: None,
             config,
             limits: Arc::new(RateLimits::new(None)),
         })
+    }
+
+    /// The same client, handing every exchange (each try) to `sink`, the
+    /// secret left out: the wire, recorded where the blocking transport
+    /// records it too.
+    pub fn with_trace(mut self, sink: TraceSink) -> Spotify {
+        self.trace = Some(sink);
+        self
     }
 
     /// The same client with `limits` (shared by the replicas through the store).
@@ -124,9 +137,25 @@ impl Spotify {
             // A 429 seen by any request (of any replica) holds this one back.
             self.limits.wait(kind).await?;
             let limit = call.begin_try(Instant::now())?;
-            let next = match build().timeout(limit).send().await {
-                Ok(response) => self.read(kind, &call, response, limit).await?,
-                Err(e) => call.failed(no_answer(e, limit), Instant::now()),
+            let request = build()
+                .timeout(limit)
+                .build()
+                .map_err(|e| Error::HttpClient(Box::new(e)))?;
+            let record = Record {
+                sink: self.trace.as_ref(),
+                request: self.trace.as_ref().map(|_| {
+                    let body = request.body().and_then(|b| b.as_bytes());
+                    wire_request(request.method(), request.url(), request.headers(), body)
+                }),
+                started: Instant::now(),
+            };
+            let next = match self.http.execute(request).await {
+                Ok(response) => self.read(kind, &call, response, limit, &record).await?,
+                Err(e) => {
+                    let cause = no_answer(e, limit);
+                    record.answer(Err(describe(&cause)));
+                    call.failed(cause, Instant::now())
+                }
             };
             match next {
                 Next::Done(answer) => break Ok(answer),
@@ -149,8 +178,10 @@ impl Spotify {
         call: &Call,
         mut response: reqwest::Response,
         limit: Duration,
+        record: &Record<'_>,
     ) -> Result<Next, Error> {
         let status = response.status().as_u16();
+        let headers = record.sink.map(|_| header_pairs(response.headers()));
         let header = response.headers().get(reqwest::header::RETRY_AFTER);
         let retry_after = header.and_then(|v| v.to_str().ok()).map(str::to_string);
         let mut body = Vec::new();
@@ -158,15 +189,43 @@ impl Spotify {
             match response.chunk().await {
                 Ok(None) => break,
                 Ok(Some(bytes)) => body.extend_from_slice(&bytes),
-                Err(e) => return Ok(call.failed(no_answer(e, limit), Instant::now())),
+                Err(e) => {
+                    let cause = no_answer(e, limit);
+                    record.answer(Err(describe(&cause)));
+                    return Ok(call.failed(cause, Instant::now()));
+                }
             }
             call.check_body_len(body.len())?;
         }
+        record.answer(Ok(WireAnswer {
+            status,
+            headers: headers.unwrap_or_default(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }));
         let next = call.answered(status, retry_after.as_deref(), body, Instant::now());
         if status == 429 && !matches!(next, Next::Fail(Error::QuotaExceeded)) {
             let secs = retry_after_secs(retry_after.as_deref());
             self.limits.record(kind, secs).await;
         }
         Ok(next)
+    }
+}
+
+/// One try as the wire saw it, handed to the trace (if any) once answered.
+struct Record<'a> {
+    sink: Option<&'a TraceSink>,
+    request: Option<WireRequest>,
+    started: Instant,
+}
+
+impl Record<'_> {
+    fn answer(&self, answer: Result<WireAnswer, String>) {
+        if let (Some(sink), Some(request)) = (self.sink, &self.request) {
+            sink(&RecordedExchange {
+                request: request.clone(),
+                answer,
+                elapsed: self.started.elapsed(),
+            });
+        }
     }
 }
