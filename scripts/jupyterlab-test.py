@@ -273,10 +273,9 @@ def has_diagram_cell(notebook_path):
 
 
 def check_diagram(driver, notebook_path):
-    """The sequence diagram: an <svg> output naming /api/token, else Failure. Skipped (the
-    answer says why) only while the notebook has no diagram cell."""
+    """The sequence diagram: an <svg> output naming /api/token, else Failure."""
     if not has_diagram_cell(notebook_path):
-        return f"skipped: {notebook_path.name} has no diagram cell"
+        raise Failure(f"{notebook_path.name} has no diagram cell (nb.show_diagram())")
     svgs = driver.execute_script(
         "return Array.from(document.querySelectorAll('.jp-OutputArea-output svg'))"
         ".map(e => e.outerHTML);")

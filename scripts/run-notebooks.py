@@ -87,7 +87,35 @@ def field(text, label):
     return re.findall(r"^\s*" + re.escape(label) + r"\s*: (\S+)", text, re.M)
 
 
+def check_diagram(text, problems):
+    """Notebooks 01 and 02 end with the run as an SVG sequence diagram: it parses as XML and
+    names every request of the run, in order; each exchange also has its collapsible block."""
+    import xml.etree.ElementTree as ElementTree
+    found = re.search(r"<svg .*?</svg>", text, re.S)
+    if not found:
+        problems.append("no SVG sequence diagram")
+        return
+    try:
+        svg = ElementTree.fromstring(found.group(0))
+    except ElementTree.ParseError as e:
+        problems.append(f"the diagram is not XML: {e}")
+        return
+    labels = [t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    wanted = ["GET /authorize?client_id=", "302 Location:", "POST /api/token grant_type=authorization_code",
+              "200 {access_token", "POST /api/token grant_type=refresh_token"]
+    at = 0
+    for label in wanted:
+        hits = [i for i, text in enumerate(labels) if i >= at and label in text]
+        if not hits:
+            problems.append(f"the diagram lacks {label!r} (in order) among {labels}")
+            return
+        at = hits[0] + 1
+    if "<details><summary" not in text or "The same request with curl:" not in text:
+        problems.append("no collapsible request/answer block with its curl line")
+
+
 def check_flow(text, problems, pkce):
+    check_diagram(text, problems)
     if "/authorize?client_id=" not in text:
         problems.append("no authorize URL (/authorize?client_id=)")
     if "SANDBOX MODE" not in text:

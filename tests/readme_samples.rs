@@ -76,10 +76,13 @@ fn scripted_run() -> BTreeMap<String, String> {
     let tour = base.join("tour");
     std::fs::create_dir_all(&tour).unwrap();
     let run = Runner { dir: tour.clone() };
-    samples.insert(
-        "walkthrough".into(),
-        run.shown(&run.output("walkthrough", &[]), ""),
-    );
+    let tour = run.shown(&run.output("walkthrough", &[]), "");
+    let diagram = tour
+        .find("== The run as a sequence diagram ==")
+        .map(|at| tour[at..].to_string())
+        .unwrap_or_default();
+    samples.insert("diagram".into(), diagram);
+    samples.insert("walkthrough".into(), tour);
 
     // `cargo run --bin sandbox`, its lines in `.env`, then each step.
     let sandbox = SandboxProcess::start();
@@ -103,6 +106,12 @@ fn scripted_run() -> BTreeMap<String, String> {
     sandbox.control("active-device?on=false");
     take("step5-no-device", "step5_control_playback", &["next"]);
     take("client-credentials", "client_credentials", &["--me"]);
+    let again = run.output("step1_auth_url", &[]);
+    take(
+        "step2-http",
+        "step2_get_tokens",
+        &["--http", &consent(&again)],
+    );
 
     // `doctor` with a `localhost` redirect URI, a token lacking a scope and a
     // token file others can read.

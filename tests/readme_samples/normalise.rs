@@ -10,8 +10,49 @@ pub fn normalise(text: &str) -> String {
     let text = replace_shape(&text, "d:dd of d:dd", "<progress>");
     let text = replace_number_before(&text, " min left", "N");
     let text = replace_number_before(&text, " days left", "N");
+    let text = replace_number_before(&text, " ms)", "N");
+    let text = replace_header_values(&text, &["Date: ", "Content-Length: "]);
+    let text = replace_shortened_values(&text);
     let text = replace_ports(&text);
     replace_random_words(&text)
+}
+
+/// The value of each line starting with one of `names` (an answer's `Date`,
+/// a length that follows the random values) → `<value>`.
+fn replace_header_values(text: &str, names: &[&str]) -> String {
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(
+            |line| match names.iter().find(|name| line.starts_with(*name)) {
+                Some(name) => format!("{name}<value>"),
+                None => line.to_string(),
+            },
+        )
+        .collect();
+    lines.join("\n")
+}
+
+/// A value the diagram shortened (`state=Wnh6…`) → `=<short>…`.
+fn replace_shortened_values(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('…') {
+        let head = &rest[..at];
+        let kept = head.len()
+            - head
+                .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                .len();
+        if kept > 0 && head[..head.len() - kept].ends_with('=') {
+            out.push_str(&head[..head.len() - kept]);
+            out.push_str("<short>");
+        } else {
+            out.push_str(head);
+        }
+        out.push('…');
+        rest = &rest[at + '…'.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces every match of `shape`, where `d` stands for one ASCII digit and
@@ -118,6 +159,10 @@ mod tests {
             "a sample showing another port than the sandbox's default is caught"
         );
         assert_ne!(normalise("42 tracks"), normalise("0 tracks"));
+        assert_eq!(
+            normalise("GET /authorize?client_id=…&state=Wnh6… (2 ms)\nDate: Sat, 05 Dec 2026 17:55:58 GMT"),
+            normalise("GET /authorize?client_id=…&state=XfJh… (13 ms)\nDate: Sun, 06 Dec 2026 01:02:03 GMT")
+        );
         assert_ne!(
             normalise("Saved the token to /home/you/spotify-auth/.spotify-auth/token.json"),
             normalise("Saved the token to .spotify-auth/token.json")
