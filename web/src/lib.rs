@@ -34,6 +34,7 @@ pub mod store;
 pub mod sweep;
 pub mod tokens;
 pub mod web_api;
+pub mod web_playback;
 
 pub use app::router;
 pub use startup::{prepare, prepare_with, Prepared, StartOptions};

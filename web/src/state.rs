@@ -2,11 +2,11 @@
 //! that the routes, the session extractor and the router all depend on it and
 //! it depends on none of them.
 
-use crate::playback::WebPlayback;
 use crate::session_cache::SessionCache;
 use crate::spotify::Spotify;
 use crate::store::Store;
 use crate::tokens::Tokens;
+use crate::web_playback::WebPlayback;
 use std::ops::Deref;
 use std::sync::Arc;
 
