@@ -19,7 +19,10 @@ WEB_APP_HEAD_TIMEOUT_SECS (10), WEB_APP_IDLE_TIMEOUT_SECS (60), WEB_APP_MAX_CONN
 With no SPOTIFY_CLIENT_ID it plays against the offline sandbox.";
 
 fn main() -> ExitCode {
-    match run() {
+    let result = run();
+    // The log's last batch, written before the process ends.
+    request_log::flush();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
