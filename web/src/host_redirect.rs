@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use url::{Host, Url};
 
-/// The 307 to the public origin for a `localhost` visit (see [`public_url`]).
+/// The 307 to the public origin for a `localhost` visit, if this request is one.
 pub fn redirect(public_origin: &str, request: &Request) -> Option<Response> {
     let to = public_url(
         public_origin,
