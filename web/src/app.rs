@@ -1,25 +1,17 @@
-//! The app's routes (the contract other tests rely on) and the layers
-//! around every one of them: the request log, the security headers, a
-//! `localhost` visit sent to the redirect URI's host, the clearing of
-//! tossed session cookies.
+//! The app's routes (the contract other tests rely on) and the one layer
+//! around every one of them ([`Around`]).
 
-use crate::host_redirect::to_public_host;
+use crate::around::Around;
 use crate::html;
 use crate::listen_addr::{servable, OWN_ROUTES};
 use crate::playback;
-use crate::request_log::log_request;
 use crate::routes::{api, auth, page, player};
-use crate::security_headers::{self, SecurityHeaders};
-use crate::session::clear_tossed_cookies;
 use crate::state::AppState;
-use axum::middleware::{from_fn, from_fn_with_state, map_response_with_state};
 use axum::routing::{get, post};
 use axum::Router;
-use std::sync::Arc;
 
 /// Every route.
 pub fn router(state: AppState) -> Router {
-    let headers = Arc::new(SecurityHeaders::new(&state.feature_origins()));
     let mut routes = Router::new();
     // Spotify comes back to the redirect URI's path, whatever it is.
     if let Ok(uri) = url::Url::parse(&state.spotify.config.redirect_uri) {
@@ -44,9 +36,6 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/page.css", get(html::style))
         .route("/assets/page.js", get(html::script))
         .route(playback::SCRIPT_PATH, get(playback::script))
-        .layer(from_fn_with_state(state.clone(), clear_tossed_cookies))
-        .layer(from_fn_with_state(state.clone(), to_public_host))
-        .layer(map_response_with_state(headers, security_headers::add))
-        .layer(from_fn(log_request))
+        .layer(Around::new(state.clone()))
         .with_state(state)
 }

@@ -3,33 +3,27 @@
 //! (127.0.0.1, as it requires), so a session made on `localhost` would be
 //! missing at the callback and the login would look forged.
 
-use crate::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, HOST, LOCATION};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use url::{Host, Url};
 
-/// The layer's function (`axum::middleware::from_fn_with_state`).
-pub async fn to_public_host(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    match public_url(
-        &state.public_origin,
+/// The 307 to the public origin for a `localhost` visit, if this request is one.
+pub fn redirect(public_origin: &str, request: &Request) -> Option<Response> {
+    let to = public_url(
+        public_origin,
         request.method(),
         request.headers(),
         request.uri(),
-    ) {
-        Some(to) => (
+    )?;
+    Some(
+        (
             StatusCode::TEMPORARY_REDIRECT,
             [(LOCATION, to), (CACHE_CONTROL, "no-store".to_string())],
         )
             .into_response(),
-        None => next.run(request).await,
-    }
+    )
 }
 
 /// Where a `GET` or `HEAD` sent to `localhost` on the app's port belongs,

@@ -8,10 +8,14 @@
 //! process, PostgreSQL for several replicas), the tokens sealed by
 //! [`cipher::TokenCipher`]; [`tokens::Tokens`] refreshes each user's token
 //! once however many requests (and replicas) need it; [`ratelimit`] makes a
-//! 429 from Spotify pause the whole app.
+//! 429 from Spotify pause the whole app. Around every route, one layer
+//! ([`around`]): [`security_headers`], [`host_redirect`], the session
+//! cookie's check ([`session`]) and the [`request_log`]; [`server`] serves
+//! the connections within a head deadline, an idle timeout and a cap.
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod around;
 pub mod cipher;
 pub mod error;
 pub mod folders;

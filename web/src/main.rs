@@ -26,7 +26,10 @@ WEB_APP_PKCE_ONLY (1: log in with PKCE alone, without the secret), WEB_APP_SWEEP
 With no SPOTIFY_CLIENT_ID it plays against the offline sandbox.";
 
 fn main() -> ExitCode {
-    match run() {
+    let result = run();
+    // The log's last batch, written before the process ends.
+    request_log::flush();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");

@@ -3,13 +3,11 @@
 //! only, plus the origins a feature asks for, such as the Web Playback SDK's),
 //! `X-Frame-Options: DENY` for older browsers, `nosniff` and `no-referrer`.
 
-use axum::extract::State;
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::HeaderValue;
 use axum::response::Response;
-use std::sync::Arc;
 
 /// The headers added to every response.
 #[derive(Debug, Clone)]
@@ -44,6 +42,15 @@ impl SecurityHeaders {
         }
     }
 
+    /// Sets the headers on `response`.
+    pub fn apply(&self, response: &mut Response) {
+        let map = response.headers_mut();
+        map.insert(CONTENT_SECURITY_POLICY, self.policy.clone());
+        map.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        map.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        map.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    }
+
     /// The Content-Security-Policy sent.
     pub fn policy(&self) -> &str {
         self.policy.to_str().unwrap_or_default()
@@ -63,16 +70,6 @@ fn is_origin(text: &str) -> bool {
         && rest
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
-}
-
-/// The layer's function (`axum::middleware::map_response_with_state`).
-pub async fn add(State(headers): State<Arc<SecurityHeaders>>, mut response: Response) -> Response {
-    let map = response.headers_mut();
-    map.insert(CONTENT_SECURITY_POLICY, headers.policy.clone());
-    map.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    map.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    map.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    response
 }
 
 #[cfg(test)]

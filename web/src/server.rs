@@ -117,8 +117,6 @@ struct Slot {
     last_active: Mutex<Instant>,
     /// When the first byte of a request head not yet dispatched arrived.
     head_started: Mutex<Option<Instant>>,
-    /// Told when a head starts (its deadline begins).
-    head_began: Notify,
     /// Told to close (the cap needs its descriptor).
     close: Notify,
 }
@@ -129,7 +127,6 @@ impl Slot {
             busy: AtomicUsize::new(0),
             last_active: Mutex::new(Instant::now()),
             head_started: Mutex::new(None),
-            head_began: Notify::new(),
             close: Notify::new(),
         }
     }
@@ -150,7 +147,6 @@ impl Slot {
         let mut started = self.head_started.lock().unwrap_or_else(|e| e.into_inner());
         if started.is_none() {
             *started = Some(Instant::now());
-            self.head_began.notify_one();
         }
     }
     /// When this connection is due to close, as things stand (`None`: a
@@ -341,14 +337,16 @@ async fn connection(
         hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(watched), service);
     tokio::pin!(conn);
     loop {
-        // A request in flight is not timed here; check again later.
+        // Checked at least once per head deadline, so a head that starts
+        // meanwhile (not told to this loop: that would wake it at every
+        // request) is closed within twice its deadline at most.
+        let next_check = Instant::now() + limits.head_timeout;
         let due = slot
             .due(&limits)
-            .unwrap_or_else(|| Instant::now() + limits.idle_timeout);
+            .map_or(next_check, |due| due.min(next_check));
         tokio::select! {
             _ = conn.as_mut() => break,
             () = slot.close.notified() => break,
-            () = slot.head_began.notified() => {}
             () = tokio::time::sleep_until(due) => {
                 if slot.due(&limits).is_some_and(|due| due <= Instant::now()) {
                     break;

@@ -6,11 +6,10 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::{FromRef, FromRequestParts, Request, State};
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 use spotify_auth::core::step1::random_urlsafe;
@@ -110,42 +109,32 @@ fn clear_cookie_at(path: &str, secure: bool) -> String {
     )
 }
 
-/// The layer that clears tossed session cookies: at `/` and at every
-/// folder of the request's path (where a tossed cookie can sit), unless
-/// the response sets a new session itself (a login).
-pub async fn clear_tossed_cookies(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if !tossed(request.headers(), state.secure_cookies) {
-        return next.run(request).await;
-    }
-    let path = request.uri().path().to_string();
-    let mut response = next.run(request).await;
-    let name = cookie_name(state.secure_cookies);
+/// Clears tossed session cookies in `response`: at `/` and at every folder
+/// of the request's `path` (where a tossed cookie can sit), `/` left out
+/// when the response sets a new session itself (a login).
+pub fn clear_tossed(response: &mut Response, path: &str, secure: bool) {
+    let name = cookie_name(secure);
     let sets_own = response
         .headers()
         .get_all(SET_COOKIE)
         .iter()
         .any(|v| v.as_bytes().starts_with(format!("{name}=").as_bytes()));
-    let mut folders: Vec<String> = path
+    let mut folders: Vec<&str> = path
         .match_indices('/')
         .skip(1)
-        .map(|(at, _)| path[..at].to_string())
-        .chain([path.trim_end_matches('/').to_string()])
+        .map(|(at, _)| &path[..at])
+        .chain([path.trim_end_matches('/')])
         .filter(|p| !p.is_empty())
         .collect();
     folders.dedup();
     if !sets_own {
-        folders.insert(0, "/".into());
+        folders.insert(0, "/");
     }
     for folder in folders {
-        if let Ok(value) = HeaderValue::from_str(&clear_cookie_at(&folder, state.secure_cookies)) {
+        if let Ok(value) = HeaderValue::from_str(&clear_cookie_at(folder, secure)) {
             response.headers_mut().append(SET_COOKIE, value);
         }
     }
-    response
 }
 
 /// True unless the request says it comes from another site: an `Origin`

@@ -60,6 +60,11 @@ fn no_log_line_at_any_level_holds_a_token_a_code_a_cookie_or_the_secret() {
     let _ = client.get(&callback).send().unwrap();
     let _ = client.post(format!("{}/logout", app.url)).send().unwrap();
 
+    // Request lines are written in batches, every 100 ms.
+    let started = std::time::Instant::now();
+    while !app.log_text().contains("POST /logout") && started.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let log = app.log_text();
     assert!(log.contains("GET /api/me 200"), "no request line: {log}");
     assert!(log.contains("GET /callback 303"), "no request line: {log}");

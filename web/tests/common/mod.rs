@@ -34,6 +34,17 @@ impl Drop for App {
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// A folder path of its own for this process and call (removed if it was there).
+pub fn fresh_dir(prefix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
 pub fn start() -> App {
     start_with(SandboxOptions::default(), &[])
 }
@@ -58,12 +69,7 @@ pub fn start_with(options: SandboxOptions, extra: &[(&str, &str)]) -> App {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();
-    let dir = std::env::temp_dir().join(format!(
-        "web-app-test-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = fresh_dir("web-app-test");
     let mut vars: HashMap<String, String> = sandbox
         .env_vars()
         .into_iter()

@@ -6,10 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
-
-static NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// A running `web_app`; killed and its folder removed on drop.
 pub struct WebApp {
@@ -46,13 +43,8 @@ pub fn free_port() -> u16 {
 
 /// The command for `web_app --addr 127.0.0.1:PORT` with only `env` set
 /// (`{port}` in a value is the port), in a fresh folder without `.env`.
-fn command(env: &[(&str, &str)], nofile: Option<u64>, port: u16) -> (Command, u16, PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "web-app-process-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
+pub fn command(env: &[(&str, &str)], nofile: Option<u64>, port: u16) -> (Command, PathBuf) {
+    let dir = super::fresh_dir("web-app-process");
     std::fs::create_dir_all(&dir).unwrap();
     let binary = env!("CARGO_BIN_EXE_web_app");
     let mut command = match nofile {
@@ -75,12 +67,13 @@ fn command(env: &[(&str, &str)], nofile: Option<u64>, port: u16) -> (Command, u1
     for (name, value) in env {
         command.env(name, value.replace("{port}", &port.to_string()));
     }
-    (command, port, dir)
+    (command, dir)
 }
 
 /// Starts the app and waits for its listening line (60 s at most).
 pub fn launch(env: &[(&str, &str)], nofile: Option<u64>) -> WebApp {
-    let (mut command, port, dir) = command(env, nofile, free_port());
+    let port = free_port();
+    let (mut command, dir) = command(env, nofile, port);
     let log = dir.join("stderr.log");
     command
         .stdout(Stdio::piped())
@@ -117,7 +110,7 @@ pub fn run_to_exit(env: &[(&str, &str)]) -> (Output, u16) {
 
 /// [`run_to_exit`] with `--addr 127.0.0.1:port`.
 pub fn run_to_exit_on(port: u16, env: &[(&str, &str)]) -> Output {
-    let (mut command, _, dir) = command(env, None, port);
+    let (mut command, dir) = command(env, None, port);
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -6,7 +6,7 @@
 use reqwest::blocking::Client;
 use spotify_sandbox::Sandbox;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -62,38 +62,21 @@ pub struct Replica {
 impl Replica {
     /// Starts the binary on a free port with `DATABASE_URL`, against `sandbox`.
     pub fn start(database_url: &str, sandbox: &Sandbox, extra: &[(&str, &str)]) -> Replica {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir =
-            std::env::temp_dir().join(format!("web-app-replica-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_web_app"));
-        command
-            .arg("--addr")
-            .arg(format!("127.0.0.1:{port}"))
-            .current_dir(&dir)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("SPOTIFY_AUTH_DIR", &dir)
-            .env(
-                "SPOTIFY_REDIRECT_URI",
-                format!("http://127.0.0.1:{port}/callback"),
-            )
-            .env("DATABASE_URL", database_url)
-            .env("SPOTIFY_TOKEN_KEY", TOKEN_KEY)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        for (name, value) in sandbox.env_vars() {
-            if name != "SPOTIFY_REDIRECT_URI" {
-                command.env(name, value);
-            }
-        }
-        for (name, value) in extra {
-            command.env(name, value);
-        }
+        let port = super::process::free_port();
+        let vars = sandbox.env_vars();
+        let mut env: Vec<(&str, &str)> = vec![
+            ("SPOTIFY_REDIRECT_URI", "http://127.0.0.1:{port}/callback"),
+            ("DATABASE_URL", database_url),
+            ("SPOTIFY_TOKEN_KEY", TOKEN_KEY),
+        ];
+        env.extend(
+            vars.iter()
+                .filter(|(name, _)| *name != "SPOTIFY_REDIRECT_URI")
+                .map(|(name, value)| (*name, value.as_str())),
+        );
+        env.extend_from_slice(extra);
+        let (mut command, dir) = super::process::command(&env, None, port);
+        command.stdout(Stdio::null()).stderr(Stdio::inherit());
         let child = command.spawn().unwrap();
         let replica = Replica {
             url: format!("http://127.0.0.1:{port}"),
@@ -120,7 +103,7 @@ impl Replica {
 
     /// Sends `signal` (`STOP`, `CONT`) to the process: a frozen holder of a lease.
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
+        let status = std::process::Command::new("kill")
             .arg(format!("-{signal}"))
             .arg(self.child.id().to_string())
             .status()
