@@ -336,7 +336,8 @@ fn the_web_app_binary_plays_in_a_browser_with_web_playback_on() {
         ..SandboxOptions::default()
     })
     .unwrap();
-    let db = std::env::temp_dir().join(format!("web-app-playback-{}.sqlite", std::process::id()));
+    // A folder of its own: the app refuses a database in a folder others can write (/tmp).
+    let db = common::fresh_dir("web-app-playback").join("web_app.sqlite");
     let database_url = format!("sqlite://{}", db.display());
     let app = common::replica::Replica::start(&database_url, &sandbox, ON);
     let edsger = Browser::start("sdk-binary");
@@ -348,5 +349,5 @@ fn the_web_app_binary_plays_in_a_browser_with_web_playback_on() {
         .iter()
         .any(|(id, _)| *id == device));
     drop(app);
-    let _ = std::fs::remove_file(&db);
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }
