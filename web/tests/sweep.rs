@@ -38,7 +38,7 @@ fn a_login_flood_is_swept_away_and_signed_in_users_stay() {
     );
 
     // 300 anonymous logins, each without a cookie: 300 sessions.
-    let anonymous = reqwest::blocking::Client::builder()
+    let anonymous = common::http_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
