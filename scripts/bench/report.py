@@ -285,7 +285,7 @@ def write(out, target):
             "in a `OnceLock` filled on the first request, and `start_authorization` sends none), so step 1 builds no "
             "TLS configuration, never initialises OpenSSL and starts no tokio runtime thread (`strace -f` shows no "
             "`clone`); arguments are "
-            "parsed by hand (no clap); the binaries are release builds; the pending authorization is written "
+            "parsed by lexopt (a few kB, no clap); the binaries are release builds; the pending authorization is written "
             "without fsync (a crash still leaves the old file or the new one, and losing it only means running "
             "step 1 again), which took step 1 from about 2.3 ms to the figure above under load."
         )
