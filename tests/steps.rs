@@ -135,7 +135,7 @@ fn full_flow_prints_tokens_saves_them_privately_and_refreshes_twice() {
         previous_access = new_access;
     }
     assert_eq!(world.token_requests(), 3);
-    assert_secret_nowhere(&world, &[&step2]);
+    world.assert_secret_nowhere(&[&step2]);
 }
 
 #[test]
@@ -473,23 +473,6 @@ fn assert_modes(world: &World) {
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&world.auth_dir()), 0o700);
     assert_eq!(mode(&world.auth_dir().join("token.json")), 0o600);
-}
-
-fn assert_secret_nowhere(world: &World, runs: &[&common::Run]) {
-    let secret = world.sandbox.client_secret();
-    for run in runs {
-        assert!(
-            !run.stdout.contains(secret) && !run.stderr.contains(secret),
-            "secret printed"
-        );
-    }
-    for (path, bytes) in world.written_files() {
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(secret),
-            "secret written to {}",
-            path.display()
-        );
-    }
 }
 
 #[test]

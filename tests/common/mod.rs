@@ -176,6 +176,24 @@ impl World {
         step2
     }
 
+    /// The sandbox's client secret is in no output of `runs` and no file written.
+    pub fn assert_secret_nowhere(&self, runs: &[&Run]) {
+        let secret = self.sandbox.client_secret();
+        for run in runs {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "secret printed"
+            );
+        }
+        for (path, bytes) in self.written_files() {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(secret),
+                "secret written to {}",
+                path.display()
+            );
+        }
+    }
+
     pub fn token_json(&self) -> serde_json::Value {
         let text =
             std::fs::read_to_string(self.auth_dir().join("token.json")).expect("token.json exists");
