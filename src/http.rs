@@ -175,19 +175,6 @@ pub fn async_client_builder() -> Result<reqwest::ClientBuilder> {
     crate::tls::async_client_builder()
 }
 
-/// Sends the request `build` makes, retrying as `policy` allows; waits are
-/// told to `notes`.
-pub fn send(
-    build: impl Fn() -> RequestBuilder,
-    url: &str,
-    timeout: Duration,
-    policy: RetryPolicy,
-    notes: Option<NoteSink>,
-) -> Result<HttpAnswer> {
-    let call = Call::new(url, timeout, policy, Instant::now());
-    send_call(build, call, notes, None)
-}
-
 /// The one place every blocking request is sent and its answer read: each
 /// try as the core's [`Call`] decides (tries, waits, deadline, body cap),
 /// and handed to `trace` when there is one.
