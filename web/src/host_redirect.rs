@@ -38,19 +38,27 @@ fn public_url(
     if !matches!(*method, Method::GET | Method::HEAD) || uri.path() == "/health" {
         return None;
     }
+    let host = headers.get(HOST)?.to_str().ok()?;
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    // Every request passes here: the public origin is parsed only for a `localhost` one.
+    if !name.eq_ignore_ascii_case("localhost") {
+        return None;
+    }
     let public = Url::parse(public_origin).ok()?;
     let loopback = match public.host()? {
         Host::Ipv4(ip) => ip.is_loopback(),
         Host::Ipv6(ip) => ip.is_loopback(),
         Host::Domain(_) => false,
     };
-    let host = headers.get(HOST)?.to_str().ok()?;
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) => (name, port.parse::<u16>().ok()?),
-        None => (host, public.port_or_known_default()?),
+    let public_port = public.port_or_known_default()?;
+    let port = match port {
+        Some(port) => port.parse::<u16>().ok()?,
+        None => public_port,
     };
-    let same_port = Some(port) == public.port_or_known_default();
-    if !loopback || !same_port || !name.eq_ignore_ascii_case("localhost") {
+    if !loopback || port != public_port {
         return None;
     }
     let rest = uri.path_and_query().map_or("/", |p| p.as_str());

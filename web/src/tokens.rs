@@ -63,11 +63,8 @@ impl Tokens {
 
     /// A usable access token for `user_id`, refreshed first when due.
     pub async fn access_token(&self, user_id: &str) -> Result<Fresh, AppError> {
-        let now = now_secs();
-        if let Some(token) = self.cached(user_id) {
-            if !token.needs_refresh(now) {
-                return Ok(fresh(&token));
-            }
+        if let Some(fresh) = self.cached(user_id) {
+            return Ok(fresh);
         }
         self.refresh_if(user_id, |_| false).await
     }
@@ -190,12 +187,16 @@ impl Tokens {
         }
     }
 
-    fn cached(&self, user_id: &str) -> Option<SavedToken> {
+    /// The cached token of `user_id` unless it is due for a refresh (only
+    /// what a request needs is copied out: this runs on every request).
+    fn cached(&self, user_id: &str) -> Option<Fresh> {
+        let now = now_secs();
         self.cache
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(user_id)
-            .cloned()
+            .filter(|token| !token.needs_refresh(now))
+            .map(fresh)
     }
 
     fn cache_write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, SavedToken>> {

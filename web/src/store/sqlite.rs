@@ -34,6 +34,8 @@ impl SqlStore<Sqlite> {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A local file needs no round trip to prove a pooled connection alive.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(db)?;
