@@ -413,14 +413,7 @@ pub fn listening_world() -> (World, String) {
     (world, redirect_uri)
 }
 
-/// A free loopback port (free when this returns; a small race is accepted).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use test_support::free_port;
 
 /// Rewrites token.json through `edit` (its mode stays 0600).
 pub fn edit_token(world: &World, edit: impl FnOnce(&mut serde_json::Value)) {

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::chromium::{wait_until, Browser};
+use common::chromium::{wait_until, Browser, SignIn};
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;

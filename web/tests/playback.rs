@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::chromium::{wait_until, Browser};
+use common::chromium::{wait_until, Browser, SignIn};
 use common::*;
 use serde_json::{json, Value};
 use spotify_sandbox::{Fault, FaultKind, SandboxOptions};

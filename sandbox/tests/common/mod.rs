@@ -50,13 +50,9 @@ pub fn body_json(response: Response) -> Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
 }
 
-/// reqwest is built with rustls and no crypto provider of its own when the
-/// whole workspace is: these tests lend it the system's OpenSSL (the
-/// library's provider). They speak plain http to loopback anyway.
-pub fn client_builder() -> reqwest::blocking::ClientBuilder {
-    let _ = rustls::crypto::CryptoProvider::install_default(rustls_openssl::default_provider());
-    Client::builder()
-}
+/// A client builder that works in a workspace build (reqwest's rustls then
+/// has no crypto provider of its own); these tests speak plain http anyway.
+pub use test_support::http_builder as client_builder;
 
 pub fn client() -> Client {
     client_with_timeout(Duration::from_secs(10))

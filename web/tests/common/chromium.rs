@@ -1,170 +1,18 @@
-//! Headless Chromium, one profile per browser, driven by chromedriver over
-//! plain WebDriver JSON (as in `sandbox/tests/browser.rs`). Needs Debian's
-//! `chromium` and `chromium-driver`.
+//! Headless Chromium (the workspace's `test_support::chromium`), and the web
+//! app's login as a person does it in the browser.
 
-use super::process::free_port;
-use base64::Engine;
-use reqwest::blocking::Client;
-use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+pub use test_support::chromium::Browser;
+pub use test_support::wait_until;
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// One browser with its own profile; killed and removed on drop.
-pub struct Browser {
-    child: Child,
-    base: String,
-    profile: PathBuf,
-    session: String,
-    http: Client,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self
-            .http
-            .delete(format!("{}/session/{}", self.base, self.session))
-            .timeout(Duration::from_secs(10))
-            .send();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
-pub fn wait_until(limit: Duration, what: &str, mut ready: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !ready() {
-        assert!(started.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-pub fn request(http: &Client, method: &str, url: String, body: Option<Value>) -> Value {
-    let response = match method {
-        "GET" => http.get(&url),
-        _ => http
-            .post(&url)
-            .header("Content-Type", "application/json")
-            .body(body.unwrap_or_else(|| json!({})).to_string()),
-    }
-    .send()
-    .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-    let status = response.status();
-    let value: Value = serde_json::from_slice(&response.bytes().unwrap()).unwrap();
-    assert!(status.is_success(), "{method} {url}: {status} {value}");
-    value["value"].clone()
-}
-
-impl Browser {
-    pub fn start(name: &str) -> Browser {
-        let port = free_port();
-        let profile = std::env::temp_dir().join(format!(
-            "web-app-chromium-{name}-{}-{port}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&profile);
-        std::fs::create_dir_all(&profile).unwrap();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
-        let base = format!("http://127.0.0.1:{port}");
-        let http = super::http_builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap();
-        wait_until(Duration::from_secs(20), "chromedriver", || {
-            http.get(format!("{base}/status"))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .ok()
-                .and_then(|r| r.bytes().ok())
-                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-                .is_some_and(|v| v["value"]["ready"] == true)
-        });
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "timeouts": {"pageLoad": 20000, "script": 10000, "implicit": 0},
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1200,900", format!("--user-data-dir={}", profile.display()),
-            ]},
-        }}});
-        let session = request(&http, "POST", format!("{base}/session"), Some(capabilities));
-        let session = session["sessionId"].as_str().unwrap().to_string();
-        Browser {
-            child,
-            base,
-            profile,
-            session,
-            http,
-        }
-    }
-
-    pub fn call(&self, method: &str, rest: &str, body: Option<Value>) -> Value {
-        request(
-            &self.http,
-            method,
-            format!("{}/session/{}{rest}", self.base, self.session),
-            body,
-        )
-    }
-
-    pub fn open(&self, url: &str) {
-        self.call("POST", "/url", Some(json!({"url": url})));
-    }
-
-    pub fn url(&self) -> String {
-        self.call("GET", "/url", None)
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    pub fn click(&self, css: &str) {
-        let element = self.call(
-            "POST",
-            "/element",
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        let id = element[ELEMENT_KEY]
-            .as_str()
-            .unwrap_or_else(|| panic!("{css}: {element}"))
-            .to_string();
-        self.call("POST", &format!("/element/{id}/click"), None);
-    }
-
-    pub fn text(&self, css: &str) -> String {
-        let element = self.call(
-            "POST",
-            "/element",
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        let id = element[ELEMENT_KEY].as_str().unwrap().to_string();
-        self.call("GET", &format!("/element/{id}/text"), None)
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    pub fn source(&self) -> String {
-        self.call("GET", "/source", None)
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
+/// The web app's login in a browser.
+pub trait SignIn {
     /// Log in with Spotify, pick `user` on the sandbox's consent page, Agree.
-    pub fn sign_in(&self, app: &str, user: &str) {
+    fn sign_in(&self, app: &str, user: &str);
+}
+
+impl SignIn for Browser {
+    fn sign_in(&self, app: &str, user: &str) {
         self.open(app);
         self.click("#login");
         wait_until(Duration::from_secs(15), "the consent page", || {
@@ -175,33 +23,5 @@ impl Browser {
         wait_until(Duration::from_secs(15), "the app's page", || {
             self.url() == format!("{app}/") && self.source().contains("id=\"display-name\"")
         });
-    }
-
-    /// Runs `script` (a function body; `arguments[arguments.length - 1]` is
-    /// the callback to call with the result) in the page; its result.
-    pub fn run_async(&self, script: &str) -> Value {
-        self.call(
-            "POST",
-            "/execute/async",
-            Some(json!({"script": script, "args": []})),
-        )
-    }
-
-    /// Runs `script` (a function body) in the page; its result.
-    pub fn run(&self, script: &str) -> Value {
-        self.call(
-            "POST",
-            "/execute/sync",
-            Some(json!({"script": script, "args": []})),
-        )
-    }
-
-    /// A PNG of the window, written to `path`.
-    pub fn screenshot(&self, path: &Path) {
-        let png = self.call("GET", "/screenshot", None);
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(png.as_str().unwrap())
-            .unwrap();
-        std::fs::write(path, bytes).unwrap();
     }
 }

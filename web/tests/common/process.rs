@@ -32,14 +32,7 @@ impl WebApp {
     }
 }
 
-/// A port free right now on 127.0.0.1.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use test_support::free_port;
 
 /// The command for `web_app --addr 127.0.0.1:PORT` with only `env` set
 /// (`{port}` in a value is the port), in a fresh folder without `.env`.
