@@ -55,12 +55,6 @@ impl Http {
     }
 
     /// Sends notes about waits and retries to `sink`.
-    pub fn with_notes(mut self, sink: NoteSink) -> Http {
-        self.set_notes(sink);
-        self
-    }
-
-    /// Sends notes about waits and retries to `sink`.
     pub fn set_notes(&mut self, sink: NoteSink) {
         self.notes = Some(sink);
     }
@@ -75,11 +69,6 @@ impl Http {
         if let Some(note) = self.notes {
             note(text);
         }
-    }
-
-    /// The time limit of one call, every try and wait included.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
     }
 
     fn client(&self) -> Result<&Client> {
@@ -154,7 +143,7 @@ pub const USER_AGENT: &str = concat!("spotify-auth/", env!("CARGO_PKG_VERSION"))
 
 /// The blocking client with the configured time limit; no redirects followed.
 pub fn client(timeout: Duration) -> Result<Client> {
-    crate::tls::client_builder()?
+    client_builder()?
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none())
@@ -163,17 +152,10 @@ pub fn client(timeout: Duration) -> Result<Client> {
         .map_err(|e| Error::HttpClient(Box::new(e)))
 }
 
-/// A blocking client builder with the crate's one TLS configuration, for a
-/// client of one's own (reqwest is built without a TLS provider of its own).
-pub fn client_builder() -> Result<reqwest::blocking::ClientBuilder> {
-    crate::tls::client_builder()
-}
-
-/// The async client builder (the web app's) with the crate's one TLS
-/// configuration (`tls`: rustls over the system's OpenSSL, roots read lazily).
-pub fn async_client_builder() -> Result<reqwest::ClientBuilder> {
-    crate::tls::async_client_builder()
-}
+/// Client builders with the crate's one TLS configuration (rustls over the
+/// system's OpenSSL, roots read lazily), for a client of one's own (reqwest is
+/// built without a TLS provider of its own): blocking, and async (the web app's).
+pub use crate::tls::{async_client_builder, client_builder};
 
 /// The one place every blocking request is sent and its answer read: each
 /// try as the core's [`Call`] decides (tries, waits, deadline, body cap),
@@ -255,12 +237,9 @@ pub fn wire_request(
     own_headers: &reqwest::header::HeaderMap,
     body: Option<&[u8]>,
 ) -> WireRequest {
-    let host = match url.port() {
-        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
-        None => url.host_str().unwrap_or_default().to_string(),
-    };
+    let host = &url[url::Position::BeforeHost..url::Position::AfterPort];
     let body = body.map(|bytes| String::from_utf8_lossy(bytes).into_owned());
-    let mut headers = vec![("Host".to_string(), host)];
+    let mut headers = vec![("Host".to_string(), host.to_string())];
     headers.extend(header_pairs(own_headers));
     headers.push(("User-Agent".into(), USER_AGENT.into()));
     headers.push(("Accept".into(), "*/*".into()));
@@ -288,16 +267,18 @@ pub fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String
 
 /// `content-type` as `Content-Type`, the way the learner reads headers.
 fn canonical_name(name: &str) -> String {
-    name.split('-')
-        .map(|part| {
-            let mut chars = part.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-                None => String::new(),
-            }
+    let mut after_dash = true;
+    name.chars()
+        .map(|c| {
+            let shown = if after_dash {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            };
+            after_dash = c == '-';
+            shown
         })
-        .collect::<Vec<_>>()
-        .join("-")
+        .collect()
 }
 
 /// Why a try got no answer, in a few words.
@@ -325,10 +306,10 @@ fn read_body(
         let read = match response.read(&mut chunk) {
             Ok(read) => read,
             // The try's own time limit ends a read with an error of its own kind.
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                return Ok(Err(NoAnswer::TimedOut { limit }))
-            }
-            Err(_) if Instant::now() + Duration::from_millis(100) >= deadline => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::TimedOut
+                    || Instant::now() + Duration::from_millis(100) >= deadline =>
+            {
                 return Ok(Err(NoAnswer::TimedOut { limit }))
             }
             Err(e) => {
@@ -356,17 +337,12 @@ pub fn no_answer(e: reqwest::Error, limit: Duration) -> NoAnswer {
     if e.is_timeout() {
         return NoAnswer::TimedOut { limit };
     }
-    let detail = root_cause(&e);
-    if e.is_connect() {
-        NoAnswer::Unsent {
-            detail,
-            source: Box::new(e),
-        }
+    let (detail, unsent) = (root_cause(&e), e.is_connect());
+    let source = Box::new(e);
+    if unsent {
+        NoAnswer::Unsent { detail, source }
     } else {
-        NoAnswer::Broken {
-            detail,
-            source: Box::new(e),
-        }
+        NoAnswer::Broken { detail, source }
     }
 }
 
