@@ -21,55 +21,39 @@ pub const TOKEN_FILE: &str = "token.json";
 pub const PENDING_FILE: &str = "pending_authorization.json";
 
 /// The [`TokenStore`] of the binaries and notebooks: `token.json` and
-/// `pending_authorization.json` in one private folder, with a lock file.
-#[derive(Debug, Clone)]
-pub struct FileStore {
-    dir: AuthDir,
-}
+/// `pending_authorization.json` in one private folder, with a lock file
+/// (`FileStore::new(path)`: the store in the folder `path`, created on first write).
+pub type FileStore = AuthDir;
 
-impl FileStore {
-    /// The store in the folder `path` (created on first write).
-    pub fn new(path: impl Into<PathBuf>) -> FileStore {
-        FileStore {
-            dir: AuthDir::new(path),
-        }
-    }
-
-    /// Its folder.
-    pub fn dir(&self) -> &AuthDir {
-        &self.dir
-    }
-}
-
-impl TokenStore for FileStore {
+impl TokenStore for AuthDir {
     fn load_pending(&self) -> Result<Option<PendingAuthorization>> {
-        self.dir.read_json(PENDING_FILE)
+        self.read_json(PENDING_FILE)
     }
     fn save_pending(&self, pending: &PendingAuthorization) -> Result<()> {
         // Losing it costs only a new step 1: no fsync.
-        self.dir.write_json_fast(PENDING_FILE, pending)
+        self.write_json_fast(PENDING_FILE, pending)
     }
     fn remove_pending(&self) -> Result<()> {
-        self.dir.remove(PENDING_FILE)
+        self.remove(PENDING_FILE)
     }
     fn load_token(&self) -> Result<Option<SavedToken>> {
-        self.dir.read_json(TOKEN_FILE)
+        self.read_json(TOKEN_FILE)
     }
     fn save_token(&self, token: &SavedToken) -> Result<()> {
-        self.dir.write_json(TOKEN_FILE, token)
+        self.write_json(TOKEN_FILE, token)
     }
     fn remove_token(&self) -> Result<()> {
-        self.dir.remove(TOKEN_FILE)
+        self.remove(TOKEN_FILE)
     }
     fn lock(&self) -> Result<StoreLock> {
         // Held around a refresh: its save then costs a write and a rename.
-        Ok(Box::new(self.dir.lock_for(TOKEN_FILE)?))
+        Ok(Box::new(self.lock_for(TOKEN_FILE)?))
     }
     fn token_location(&self) -> String {
-        self.dir.absolute_file(TOKEN_FILE).display().to_string()
+        self.absolute_file(TOKEN_FILE).display().to_string()
     }
     fn pending_location(&self) -> String {
-        self.dir.absolute_file(PENDING_FILE).display().to_string()
+        self.absolute_file(PENDING_FILE).display().to_string()
     }
 }
 
@@ -141,14 +125,7 @@ impl AuthDir {
     /// [`AuthDir::ensure`] without the clean-up (the save of a token, where
     /// every microsecond counts: see SECURITY.md on rotation).
     fn ensure_private(&self) -> Result<()> {
-        // Parents created here are private too, whatever the umask.
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(&self.path)
-            .map_err(|e| self.io_error("create", &self.path, e))?;
+        create_dirs(&self.path).map_err(|e| self.io_error("create", &self.path, e))?;
         self.check_folder()
     }
 
@@ -292,15 +269,8 @@ impl AuthDir {
     pub fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
         let path = self.file(name);
         let read = (|| -> std::io::Result<Vec<u8>> {
-            let mut options = OpenOptions::new();
-            options.read(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::custom_flags(
-                &mut options,
-                libc::O_NOFOLLOW | libc::O_CLOEXEC,
-            );
             let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut options.open(&path)?, &mut bytes)?;
+            std::io::Read::read_to_end(&mut no_follow().read(true).open(&path)?, &mut bytes)?;
             Ok(bytes)
         })();
         let bytes = match read {
@@ -439,14 +409,8 @@ pub fn folder_problem(path: &Path, uid: u32, mode: u32) -> Option<String> {
 /// Unlike [`AuthDir::ensure`] an existing folder keeps its mode: it may be a
 /// folder of yours that holds other things too (a database's folder).
 pub fn create_private_folders(path: &Path) -> std::result::Result<(), String> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    builder
-        .create(path)
-        .map_err(|e| format!("cannot create the folder {}: {e}", shown.display()))?;
+    create_dirs(path).map_err(|e| format!("cannot create the folder {}: {e}", shown.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -460,6 +424,15 @@ pub fn create_private_folders(path: &Path) -> std::result::Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Creates `path` and its missing parents, each private (0700) whatever the umask.
+fn create_dirs(path: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
 }
 
 /// What makes a file that holds secrets (a key, a database) unsafe, with the
@@ -512,16 +485,7 @@ fn fail_point(name: &str) -> std::io::Result<()> {
 /// Creates a new file, 0600: never an existing file, never through a
 /// symbolic link (`O_EXCL | O_NOFOLLOW`); the mode is set on the open file.
 fn private_create(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
-    }
-    let file = options.open(path)?;
+    let file = no_follow().write(true).create_new(true).open(path)?;
     // The umask may have removed bits but never adds any; set 0600 exactly anyway.
     set_file_mode(&file, 0o600)?;
     Ok(file)
@@ -530,16 +494,12 @@ fn private_create(path: &Path) -> std::io::Result<File> {
 /// Opens (creating if needed) a file of ours, 0600, never through a symbolic
 /// link; refuses one owned by another user.
 fn private_open(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
-    }
-    let file = options.open(path)?;
+    let file = no_follow()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -555,6 +515,20 @@ fn private_open(path: &Path) -> std::io::Result<File> {
         }
     }
     Ok(file)
+}
+
+/// Open options that never follow a symbolic link (`O_NOFOLLOW`), and create
+/// a file 0600.
+fn no_follow() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    options
 }
 
 /// Sets the permission bits of an open file (no-op off Unix).

@@ -88,11 +88,10 @@ pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
             )))
         }
     };
-    let mut map = HashMap::new();
-    for item in iter {
-        // dotenvy's message quotes the whole line, which may hold the
-        // secret: name only the variable.
-        let (key, value) = item.map_err(|e| {
+    // dotenvy's message quotes the whole line, which may hold the secret:
+    // name only the variable.
+    iter.map(|item| {
+        item.map_err(|e| {
             let near = match &e {
                 dotenvy::Error::LineParse(line, _) => where_in_file(path, line),
                 _ => String::new(),
@@ -101,10 +100,9 @@ pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
                 "{} is malformed{near} (an unclosed quote, or a space in an unquoted value): write NAME=value, quoting values with spaces; see .env.example",
                 path.display()
             ))
-        })?;
-        map.insert(key, value);
-    }
-    Ok(map)
+        })
+    })
+    .collect()
 }
 
 /// ` at line N (NAME)` for the bad `line` dotenvy names, found in the file

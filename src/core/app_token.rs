@@ -22,10 +22,8 @@ pub struct AppToken {
     pub expires_in: u64,
     /// A refresh token, which Spotify never sends for this grant; kept to say
     /// so if one ever appears.
-    #[serde(default)]
     refresh_token: Option<serde_json::Value>,
     /// A scope, which Spotify never sends for this grant.
-    #[serde(default)]
     scope: Option<serde_json::Value>,
 }
 

@@ -12,7 +12,7 @@ use super::step1::PendingAuthorization;
 pub const MAX_PASTE_BYTES: usize = 8 * 1024;
 
 /// Step 2: what a redirect (or a paste of it) contained.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RedirectParams {
     /// The `code` parameter.
     pub code: Option<AuthorizationCode>,
@@ -54,10 +54,8 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
         let url = url::Url::parse(text).map_err(|e| {
             Error::Paste(format!("the pasted text looks like a URL but is not one ({e}): copy the whole address bar again"))
         })?;
-        if let Some(fragment) = url.fragment() {
-            if fragment_has_access_token(fragment) {
-                return Err(implicit_grant_paste());
-            }
+        if url.fragment().is_some_and(fragment_has_access_token) {
+            return Err(implicit_grant_paste());
         }
         match url.query() {
             Some(q) => q.to_string(),
@@ -73,10 +71,8 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
     } else if looks_like_code(text) {
         return Ok(RedirectParams {
             code: Some(AuthorizationCode::new(text)),
-            state: None,
-            error: None,
             bare_code: true,
-            cut_after_code: false,
+            ..RedirectParams::default()
         });
     } else {
         return Err(Error::Paste(
@@ -90,13 +86,7 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
 /// parameter given twice is refused: a real redirect has each once, and
 /// which copy counts would otherwise be a guess.
 fn parse_query(query: &str) -> Result<RedirectParams> {
-    let mut params = RedirectParams {
-        code: None,
-        state: None,
-        error: None,
-        bare_code: false,
-        cut_after_code: false,
-    };
+    let mut params = RedirectParams::default();
     let mut seen = [0usize; 3];
     let mut last_was_code = false;
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
@@ -173,25 +163,21 @@ pub fn check_redirect(
 ) -> Result<AuthorizationCode> {
     // The state first: an error redirect that step 1 did not start is as
     // suspicious as a code that it did not start.
-    if !params.bare_code {
-        match &params.state {
-            Some(state) if state == pending.state.secret() => {}
-            Some(_) => {
-                return Err(Error::Paste(
-                    "the state in the pasted URL does not match step 1's: this redirect was not started by your step 1 (possible forgery) or comes from an older run; run step 1 again and paste the URL from that tab".into(),
-                ))
-            }
-            None if params.cut_after_code => {
-                return Err(Error::Paste(
-                    "the pasted URL has no state: it ends right after `code=...`, so it was cut, by a shell at `&` (put the whole address in single quotes: '...') or over two lines; or paste it whole at the prompt".into(),
-                ))
-            }
-            None => {
-                return Err(Error::Paste(
-                    "the pasted URL has no state, but step 1 sent one: it is not the redirect of your step 1; paste the full address from the browser bar".into(),
-                ))
-            }
-        }
+    let state_problem = match &params.state {
+        _ if params.bare_code => None,
+        Some(state) if state == pending.state.secret() => None,
+        Some(_) => Some(
+            "the state in the pasted URL does not match step 1's: this redirect was not started by your step 1 (possible forgery) or comes from an older run; run step 1 again and paste the URL from that tab",
+        ),
+        None if params.cut_after_code => Some(
+            "the pasted URL has no state: it ends right after `code=...`, so it was cut, by a shell at `&` (put the whole address in single quotes: '...') or over two lines; or paste it whole at the prompt",
+        ),
+        None => Some(
+            "the pasted URL has no state, but step 1 sent one: it is not the redirect of your step 1; paste the full address from the browser bar",
+        ),
+    };
+    if let Some(problem) = state_problem {
+        return Err(Error::Paste(problem.into()));
     }
     if let Some(error) = params.error {
         return Err(Error::AuthorizationDenied { error });

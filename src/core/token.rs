@@ -23,12 +23,10 @@ pub struct TokenResponse {
     /// Always `Bearer`.
     pub token_type: String,
     /// The scopes granted, space separated (may be fewer than asked).
-    #[serde(default)]
     pub scope: Option<String>,
     /// Seconds the access token lives (3600).
     pub expires_in: u64,
     /// A refresh token: always in a code exchange, only sometimes in a refresh.
-    #[serde(default)]
     pub refresh_token: Option<RefreshToken>,
 }
 
