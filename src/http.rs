@@ -84,17 +84,12 @@ impl Http {
     pub fn send_token_request(&self, request: &TokenRequest) -> Result<HttpAnswer> {
         let client = self.client()?;
         let call = Call::new(&request.url, self.timeout, request.retry, Instant::now());
-        send_call(
+        self.send_call(
             || {
-                let mut builder = client.post(&request.url).body(request.body.clone());
-                for (name, value) in &request.headers {
-                    builder = builder.header(*name, value);
-                }
-                builder
+                let post = client.post(&request.url).body(request.body.clone());
+                (request.headers.iter()).fold(post, |post, (name, value)| post.header(*name, value))
             },
             call.strict_text(),
-            self.notes,
-            self.trace.as_ref(),
         )
     }
 
@@ -133,8 +128,69 @@ impl Http {
         url: &str,
         policy: RetryPolicy,
     ) -> Result<HttpAnswer> {
-        let call = Call::new(url, self.timeout, policy, Instant::now());
-        send_call(build, call, self.notes, self.trace.as_ref())
+        self.send_call(build, Call::new(url, self.timeout, policy, Instant::now()))
+    }
+
+    /// The one place every blocking request is sent and its answer read: each
+    /// try as the core's [`Call`] decides (tries, waits, deadline, body cap),
+    /// and handed to the trace sink when there is one.
+    fn send_call(&self, build: impl Fn() -> RequestBuilder, mut call: Call) -> Result<HttpAnswer> {
+        let trace = self.trace.as_ref();
+        loop {
+            let limit = call.begin_try(Instant::now())?;
+            let (client, request) = build().timeout(limit).build_split();
+            let request = request.map_err(|e| Error::HttpClient(Box::new(e)))?;
+            let recorded = trace.map(|_| recorded_request(&request));
+            let started = Instant::now();
+            let record = |answer: std::result::Result<WireAnswer, String>| {
+                if let (Some(sink), Some(request)) = (trace, &recorded) {
+                    sink(&RecordedExchange {
+                        request: request.clone(),
+                        answer,
+                        elapsed: started.elapsed(),
+                    });
+                }
+            };
+            let next = match client.execute(request) {
+                Err(e) => {
+                    let cause = no_answer(e, limit);
+                    record(Err(describe(&cause)));
+                    call.failed(cause, Instant::now())
+                }
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = trace.map(|_| header_pairs(response.headers()));
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    match read_body(response, &call, Instant::now() + limit, limit)? {
+                        Ok(body) => {
+                            record(Ok(WireAnswer {
+                                status,
+                                headers: headers.unwrap_or_default(),
+                                body: String::from_utf8_lossy(&body).into_owned(),
+                            }));
+                            call.answered(status, retry_after.as_deref(), body, Instant::now())
+                        }
+                        Err(cut) => {
+                            record(Err(describe(&cut)));
+                            call.failed(cut, Instant::now())
+                        }
+                    }
+                }
+            };
+            let (wait, cause) = match next {
+                Next::Done(answer) => return Ok(answer),
+                Next::Fail(error) => return Err(error),
+                Next::Retry { wait, cause } => (wait, cause),
+            };
+            if let Some(note) = self.notes {
+                note(&call.note(&cause, wait));
+            }
+            std::thread::sleep(wait);
+        }
     }
 }
 
@@ -156,72 +212,6 @@ pub fn client(timeout: Duration) -> Result<Client> {
 /// system's OpenSSL, roots read lazily), for a client of one's own (reqwest is
 /// built without a TLS provider of its own): blocking, and async (the web app's).
 pub use crate::tls::{async_client_builder, client_builder};
-
-/// The one place every blocking request is sent and its answer read: each
-/// try as the core's [`Call`] decides (tries, waits, deadline, body cap),
-/// and handed to `trace` when there is one.
-fn send_call(
-    build: impl Fn() -> RequestBuilder,
-    mut call: Call,
-    notes: Option<NoteSink>,
-    trace: Option<&TraceSink>,
-) -> Result<HttpAnswer> {
-    loop {
-        let limit = call.begin_try(Instant::now())?;
-        let (client, request) = build().timeout(limit).build_split();
-        let request = request.map_err(|e| Error::HttpClient(Box::new(e)))?;
-        let recorded = trace.map(|_| recorded_request(&request));
-        let started = Instant::now();
-        let record = |answer: std::result::Result<WireAnswer, String>| {
-            if let (Some(sink), Some(request)) = (trace, &recorded) {
-                sink(&RecordedExchange {
-                    request: request.clone(),
-                    answer,
-                    elapsed: started.elapsed(),
-                });
-            }
-        };
-        let next = match client.execute(request) {
-            Err(e) => {
-                let cause = no_answer(e, limit);
-                record(Err(describe(&cause)));
-                call.failed(cause, Instant::now())
-            }
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers = trace.map(|_| header_pairs(response.headers()));
-                let retry_after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                match read_body(response, &call, Instant::now() + limit, limit)? {
-                    Ok(body) => {
-                        record(Ok(WireAnswer {
-                            status,
-                            headers: headers.unwrap_or_default(),
-                            body: String::from_utf8_lossy(&body).into_owned(),
-                        }));
-                        call.answered(status, retry_after.as_deref(), body, Instant::now())
-                    }
-                    Err(cut) => {
-                        record(Err(describe(&cut)));
-                        call.failed(cut, Instant::now())
-                    }
-                }
-            }
-        };
-        let (wait, cause) = match next {
-            Next::Done(answer) => return Ok(answer),
-            Next::Fail(error) => return Err(error),
-            Next::Retry { wait, cause } => (wait, cause),
-        };
-        if let Some(note) = notes {
-            note(&call.note(&cause, wait));
-        }
-        std::thread::sleep(wait);
-    }
-}
 
 fn recorded_request(request: &reqwest::blocking::Request) -> WireRequest {
     let body = request.body().and_then(|body| body.as_bytes());

@@ -97,11 +97,6 @@ impl Call {
         self
     }
 
-    /// The URL called.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// Starts the next try at `now`: its time limit, or the whole call's
     /// timeout when no time is left.
     pub fn begin_try(&mut self, now: Instant) -> Result<Duration> {
@@ -179,17 +174,21 @@ impl Call {
 
     /// A try ended at `now` without an answer (or with a body cut short).
     pub fn failed(&self, what: NoAnswer, now: Instant) -> Next {
-        let (unsent, cause) = match what {
-            NoAnswer::Unsent { detail, source } => (true, self.connection(detail, source)),
-            NoAnswer::Broken { detail, source } => (false, self.connection(detail, source)),
-            NoAnswer::TimedOut { limit } => (
-                false,
-                Error::Timeout {
-                    url: self.url.clone(),
-                    secs: limit.as_secs(),
-                    tries: self.tries,
-                },
-            ),
+        let unsent = matches!(what, NoAnswer::Unsent { .. });
+        let url = self.url.clone();
+        let cause = match what {
+            NoAnswer::Unsent { detail, source } | NoAnswer::Broken { detail, source } => {
+                Error::Connection {
+                    url,
+                    detail,
+                    source: Some(source),
+                }
+            }
+            NoAnswer::TimedOut { limit } => Error::Timeout {
+                url,
+                secs: limit.as_secs(),
+                tries: self.tries,
+            },
         };
         if unsent || self.retry == RetryPolicy::Idempotent {
             self.again(cause, backoff(self.tries), now)
@@ -223,14 +222,6 @@ impl Call {
         match cause {
             Error::Timeout { .. } => self.timed_out(),
             other => other,
-        }
-    }
-
-    fn connection(&self, detail: String, source: BoxError) -> Error {
-        Error::Connection {
-            url: self.url.clone(),
-            detail,
-            source: Some(source),
         }
     }
 

@@ -54,12 +54,7 @@ pub fn check_redirect_uri(uri: &str) -> Result<Url> {
 /// it works only if registered exactly so, and is more often a typo.
 pub fn redirect_uri_warnings(uri: &str, url: &Url) -> Vec<String> {
     let mut warnings = Vec::new();
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        _ => false,
-    };
-    if url.scheme() == "https" && loopback {
+    if url.scheme() == "https" && portless_loopback::is_loopback(url) {
         warnings.push(format!(
             "SPOTIFY_REDIRECT_URI `{uri}` uses https on a loopback address, which is unusual (the listener of step 2 speaks plain http): it works only if registered exactly so in the dashboard; usually http://{}{}{} is meant",
             url.host_str().unwrap_or(""),
