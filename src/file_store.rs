@@ -79,10 +79,8 @@ pub struct DirLock {
 
 impl Drop for DirLock {
     fn drop(&mut self) {
-        if let Ok(mut prepared) = self.prepared.lock() {
-            if let Some((_, path, _)) = prepared.take() {
-                let _ = fs::remove_file(path);
-            }
+        if let Some((_, path, _)) = self.prepared.lock().ok().and_then(|mut p| p.take()) {
+            let _ = fs::remove_file(path);
         }
     }
 }
@@ -210,12 +208,8 @@ impl AuthDir {
 
     fn write_json_with<T: Serialize>(&self, name: &str, value: &T, durable: bool) -> Result<()> {
         let target = self.file(name);
-        let mut json = serde_json::to_vec_pretty(value).map_err(|e| Error::Storage {
-            action: "encode",
-            path: target.clone(),
-            dir: self.path.clone(),
-            source: std::io::Error::other(e),
-        })?;
+        let mut json = serde_json::to_vec_pretty(value)
+            .map_err(|e| self.io_error("encode", &target, std::io::Error::other(e)))?;
         json.push(b'\n');
         let (temporary, mut file) = match self.take_prepared(name) {
             Some(prepared) => prepared,

@@ -138,9 +138,8 @@ pub struct SavedToken {
 /// Step 2: base64url(SHA-256(code)), the fingerprint a saved token keeps of
 /// the code it was traded for.
 pub fn code_digest(code: &AuthorizationCode) -> String {
-    use base64::Engine;
-    use sha2::Digest;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(code.secret()))
+    // The same digest as a PKCE challenge.
+    super::step1::pkce_challenge(code.secret())
 }
 
 impl SavedToken {
