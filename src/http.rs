@@ -151,12 +151,9 @@ impl Http {
                     });
                 }
             };
-            let next = match client.execute(request) {
-                Err(e) => {
-                    let cause = no_answer(e, limit);
-                    record(Err(describe(&cause)));
-                    call.failed(cause, Instant::now())
-                }
+            // The answer read whole, or why there is none (a body cut short too).
+            let read = match client.execute(request) {
+                Err(e) => Err(no_answer(e, limit)),
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = trace.map(|_| header_pairs(response.headers()));
@@ -165,20 +162,22 @@ impl Http {
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_string);
-                    match read_body(response, &call, Instant::now() + limit, limit)? {
-                        Ok(body) => {
-                            record(Ok(WireAnswer {
-                                status,
-                                headers: headers.unwrap_or_default(),
-                                body: String::from_utf8_lossy(&body).into_owned(),
-                            }));
-                            call.answered(status, retry_after.as_deref(), body, Instant::now())
-                        }
-                        Err(cut) => {
-                            record(Err(describe(&cut)));
-                            call.failed(cut, Instant::now())
-                        }
-                    }
+                    let body = read_body(response, &call, Instant::now() + limit, limit)?;
+                    body.map(|body| (status, headers, retry_after, body))
+                }
+            };
+            let next = match read {
+                Err(cause) => {
+                    record(Err(describe(&cause)));
+                    call.failed(cause, Instant::now())
+                }
+                Ok((status, headers, retry_after, body)) => {
+                    record(Ok(WireAnswer {
+                        status,
+                        headers: headers.unwrap_or_default(),
+                        body: String::from_utf8_lossy(&body).into_owned(),
+                    }));
+                    call.answered(status, retry_after.as_deref(), body, Instant::now())
                 }
             };
             let (wait, cause) = match next {

@@ -165,10 +165,9 @@ impl Call {
                     RetryPolicy::UnsentOnly => Next::Fail(cause),
                 }
             }
-            _ => match self.text(status, body) {
-                Ok(body) => Next::Done(Answer { status, body }),
-                Err(e) => Next::Fail(e),
-            },
+            _ => self
+                .text(status, body)
+                .map_or_else(Next::Fail, |body| Next::Done(Answer { status, body })),
         }
     }
 

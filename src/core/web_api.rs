@@ -206,17 +206,16 @@ pub struct SpotifyId([u8; 22]);
 impl SpotifyId {
     /// Checks `id` (surrounding whitespace trimmed); `kind` names it in the error.
     pub fn parse(id: &str, kind: &'static str) -> Result<SpotifyId> {
-        let trimmed = id.trim();
-        let bytes: [u8; 22] = trimmed
+        id.trim()
             .as_bytes()
             .try_into()
             .ok()
             .filter(|b: &[u8; 22]| b.iter().all(u8::is_ascii_alphanumeric))
+            .map(SpotifyId)
             .ok_or_else(|| Error::InvalidSpotifyId {
                 kind,
                 id: printable(id, 40),
-            })?;
-        Ok(SpotifyId(bytes))
+            })
     }
 
     /// The id as text.
