@@ -143,16 +143,12 @@ impl AuthDir {
                 .metadata()
                 .map_err(|e| self.io_error("inspect", &self.path, e))?;
             // Named absolutely: the default folder is relative to where the command runs.
-            let shown = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
-            if let Some(problem) = folder_problem(&shown, metadata.uid(), metadata.mode()) {
-                return Err(Error::UnsafeAuthDir {
-                    path: shown,
-                    problem,
-                });
+            let path = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
+            if let Some(problem) = folder_problem(&path, metadata.uid(), metadata.mode()) {
+                return Err(Error::UnsafeAuthDir { path, problem });
             }
             if metadata.mode() & 0o777 != 0o700 {
-                folder
-                    .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                set_file_mode(&folder, 0o700)
                     .map_err(|e| self.io_error("restrict", &self.path, e))?;
             }
         }
@@ -381,18 +377,15 @@ pub fn effective_uid() -> u32 {
 /// What makes a folder unsafe for tokens (owned by `uid`, with `mode`), with
 /// the fix; `None` when it is fine (or only readable by others: tightened).
 pub fn folder_problem(path: &Path, uid: u32, mode: u32) -> Option<String> {
-    let me = effective_uid();
+    let (me, shown, mode) = (effective_uid(), path.display(), mode & 0o7777);
     if uid != me {
         return Some(format!(
-            "it belongs to user id {uid}, not to you (user id {me}), so its owner could replace the files in it: use a folder of your own, or take it over with `chown {me} {}`",
-            path.display()
+            "it belongs to user id {uid}, not to you (user id {me}), so its owner could replace the files in it: use a folder of your own, or take it over with `chown {me} {shown}`"
         ));
     }
     if mode & 0o022 != 0 {
         return Some(format!(
-            "it is {:04o}, writable by other users, who could plant files or links in it: run `chmod 700 {}` (and look at what is in it)",
-            mode & 0o7777,
-            path.display()
+            "it is {mode:04o}, writable by other users, who could plant files or links in it: run `chmod 700 {shown}` (and look at what is in it)"
         ));
     }
     None
@@ -403,18 +396,16 @@ pub fn folder_problem(path: &Path, uid: u32, mode: u32) -> Option<String> {
 /// Unlike [`AuthDir::ensure`] an existing folder keeps its mode: it may be a
 /// folder of yours that holds other things too (a database's folder).
 pub fn create_private_folders(path: &Path) -> std::result::Result<(), String> {
-    let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    create_dirs(path).map_err(|e| format!("cannot create the folder {}: {e}", shown.display()))?;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let shown = absolute.display();
+    create_dirs(path).map_err(|e| format!("cannot create the folder {shown}: {e}"))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let metadata = fs::metadata(path)
-            .map_err(|e| format!("cannot inspect the folder {}: {e}", shown.display()))?;
-        if let Some(problem) = folder_problem(&shown, metadata.uid(), metadata.mode()) {
-            return Err(format!(
-                "refusing the folder {}: {problem}",
-                shown.display()
-            ));
+        let metadata =
+            fs::metadata(path).map_err(|e| format!("cannot inspect the folder {shown}: {e}"))?;
+        if let Some(problem) = folder_problem(&absolute, metadata.uid(), metadata.mode()) {
+            return Err(format!("refusing the folder {shown}: {problem}"));
         }
     }
     Ok(())
@@ -434,31 +425,25 @@ fn create_dirs(path: &Path) -> std::io::Result<()> {
 /// read or write it. `None` when it is fine, or missing. Links are not followed.
 pub fn secret_file_problem(path: &Path) -> Option<String> {
     let metadata = fs::symlink_metadata(path).ok()?;
-    let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let shown = absolute.display();
     if !metadata.is_file() {
         return Some(format!(
-            "{} is not a regular file (a link or a folder): remove it",
-            shown.display()
+            "{shown} is not a regular file (a link or a folder): remove it"
         ));
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let me = effective_uid();
-        if metadata.uid() != me {
+        let (me, owner, mode) = (effective_uid(), metadata.uid(), metadata.mode() & 0o7777);
+        if owner != me {
             return Some(format!(
-                "{} belongs to user id {}, not to you (user id {me}): take it over with `chown {me} {}`, or remove it",
-                shown.display(),
-                metadata.uid(),
-                shown.display()
+                "{shown} belongs to user id {owner}, not to you (user id {me}): take it over with `chown {me} {shown}`, or remove it"
             ));
         }
-        if metadata.mode() & 0o077 != 0 {
+        if mode & 0o077 != 0 {
             return Some(format!(
-                "{} is {:04o}, open to other users: run `chmod 600 {}` (and treat what it holds as seen)",
-                shown.display(),
-                metadata.mode() & 0o7777,
-                shown.display()
+                "{shown} is {mode:04o}, open to other users: run `chmod 600 {shown}` (and treat what it holds as seen)"
             ));
         }
     }
