@@ -16,11 +16,7 @@ impl Config {
     /// Like [`Config::from_env`] with another `.env` file (a notebook in
     /// `notebooks/` reads the project's `../.env`).
     pub fn from_env_with_dotenv(dotenv_path: &Path) -> Result<Config> {
-        Config::from_settings(&Settings::read(dotenv_path)?)
-    }
-
-    /// The configuration from already read [`Settings`].
-    pub fn from_settings(settings: &Settings) -> Result<Config> {
+        let settings = Settings::read(dotenv_path)?;
         Config::from_lookup(|name| settings.get(name))
     }
 }
