@@ -27,7 +27,7 @@ pub struct Profile {
     #[serde(default)]
     pub uri: String,
     /// Followers (never returned to apps in development mode since February 2026).
-    pub followers: Option<Followers>,
+    pub followers: Option<Total>,
 }
 
 impl Profile {
@@ -42,9 +42,10 @@ impl Profile {
     }
 }
 
-/// A follower count.
+/// A count as the Web API nests it, `{"total": n}`: followers, or a
+/// playlist's `items.total` (or `tracks.total`).
 #[derive(Debug, Clone, Deserialize)]
-pub struct Followers {
+pub struct Total {
     /// How many.
     #[serde(default)]
     pub total: u64,
@@ -73,10 +74,10 @@ pub struct Playlist {
     pub owner: Option<Owner>,
     /// The track count in the extended-quota shape (`tracks.total`); `null`
     /// for apps in development mode since February 2026.
-    pub tracks: Option<TrackCount>,
+    pub tracks: Option<Total>,
     /// The track count in the development-mode shape of February 2026
     /// (`items.total`, the former `tracks`).
-    pub items: Option<TrackCount>,
+    pub items: Option<Total>,
 }
 
 impl Playlist {
@@ -95,14 +96,6 @@ impl Playlist {
 pub struct Owner {
     /// The owner's name.
     pub display_name: Option<String>,
-}
-
-/// `items.total` (or `tracks.total`) of a playlist.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TrackCount {
-    /// How many tracks.
-    #[serde(default)]
-    pub total: u64,
 }
 
 /// An entry of `GET /v1/me/shows`.
@@ -193,7 +186,7 @@ pub struct Artist {
     /// Its genres.
     pub genres: Vec<String>,
     /// Followers (not returned to development-mode apps since February 2026).
-    pub followers: Option<Followers>,
+    pub followers: Option<Total>,
     /// 0-100 (not returned to development-mode apps since February 2026).
     pub popularity: Option<u64>,
 }
