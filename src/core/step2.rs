@@ -86,19 +86,17 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
 /// parameter given twice is refused: a real redirect has each once, and
 /// which copy counts would otherwise be a guess.
 fn parse_query(query: &str) -> Result<RedirectParams> {
-    let mut params = RedirectParams::default();
-    let mut seen = [0usize; 3];
+    let (mut code, mut state, mut error) = (None, None, None);
     let mut last_was_code = false;
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         last_was_code = name == "code" && !value.is_empty();
-        let index = match name.as_ref() {
-            "code" => 0,
-            "state" => 1,
-            "error" => 2,
+        let slot = match name.as_ref() {
+            "code" => &mut code,
+            "state" => &mut state,
+            "error" => &mut error,
             _ => continue,
         };
-        seen[index] += 1;
-        if seen[index] > 1 {
+        if slot.replace(value.into_owned()).is_some() {
             let count = url::form_urlencoded::parse(query.as_bytes())
                 .filter(|(n, _)| n == &name)
                 .count();
@@ -106,15 +104,16 @@ fn parse_query(query: &str) -> Result<RedirectParams> {
                 "the parameter `{name}` appears {count} times in the redirect, and a real one has it once: this URL was made by hand or tampered with; copy the address bar again"
             )));
         }
-        match index {
-            0 if !value.is_empty() => params.code = Some(AuthorizationCode::new(value)),
-            1 => params.state = Some(value.into_owned()),
-            2 => params.error = Some(value.into_owned()),
-            _ => {}
-        }
     }
-    params.cut_after_code = last_was_code && params.state.is_none() && params.error.is_none();
-    Ok(params)
+    Ok(RedirectParams {
+        code: code
+            .filter(|c: &String| !c.is_empty())
+            .map(AuthorizationCode::new),
+        cut_after_code: last_was_code && state.is_none() && error.is_none(),
+        state,
+        error,
+        bare_code: false,
+    })
 }
 
 /// Step 2 for a server's redirect endpoint (`/callback`): checks the query
