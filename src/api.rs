@@ -178,7 +178,6 @@ impl<'a> WebApi<'a> {
     fn send(&self, endpoint: Endpoint) -> Result<HttpAnswer> {
         let token = self.tokens.access_token()?;
         let url = self.url(endpoint);
-        let method = endpoint.method();
         // Checked here, so no request is sent that is sure to fail.
         match (&token.scopes, endpoint.needed_scope()) {
             (None, _) if endpoint.needs_user() && endpoint != Endpoint::Me => {
@@ -187,7 +186,7 @@ impl<'a> WebApi<'a> {
             (Some(scopes), Some(scope)) if !scopes.iter().any(|s| s == scope) => {
                 return Err(Error::ScopeNotGranted {
                     scope: scope.into(),
-                    method: method.as_str(),
+                    method: endpoint.method().as_str(),
                     url,
                 });
             }

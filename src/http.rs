@@ -256,18 +256,12 @@ pub fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String
 
 /// `content-type` as `Content-Type`, the way the learner reads headers.
 fn canonical_name(name: &str) -> String {
-    let mut after_dash = true;
-    name.chars()
-        .map(|c| {
-            let shown = if after_dash {
-                c.to_ascii_uppercase()
-            } else {
-                c
-            };
-            after_dash = c == '-';
-            shown
-        })
-        .collect()
+    let mut shown = String::with_capacity(name.len());
+    for c in name.chars() {
+        let upper = shown.is_empty() || shown.ends_with('-');
+        shown.push(if upper { c.to_ascii_uppercase() } else { c });
+    }
+    shown
 }
 
 /// Why a try got no answer, in a few words.

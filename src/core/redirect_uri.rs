@@ -28,9 +28,8 @@ pub fn check_redirect_uri(uri: &str) -> Result<Url> {
     if is_localhost {
         let mut loopback = url.clone();
         let _ = loopback.set_host(Some("127.0.0.1"));
-        let replacement = loopback.to_string();
         return Err(Error::RedirectUri(format!(
-            "SPOTIFY_REDIRECT_URI uses `localhost`, which Spotify rejects since 2025: use {replacement} instead (register exactly that in the app's dashboard)"
+            "SPOTIFY_REDIRECT_URI uses `localhost`, which Spotify rejects since 2025: use {loopback} instead (register exactly that in the app's dashboard)"
         )));
     }
     match url.scheme() {
