@@ -331,11 +331,8 @@ const STALE_TEMPORARY_AGE: std::time::Duration = std::time::Duration::from_secs(
 fn temporary_name(name: &str) -> std::io::Result<String> {
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(format!(
-        ".{name}.tmp-{}-{:016x}",
-        std::process::id(),
-        u64::from_le_bytes(random)
-    ))
+    let random = u64::from_le_bytes(random);
+    Ok(format!(".{name}.tmp-{}-{random:016x}", std::process::id()))
 }
 
 /// The PID in a temporary file's name (`.NAME.tmp-PID` or `.NAME.tmp-PID-RANDOM`).
