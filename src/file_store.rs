@@ -450,12 +450,10 @@ pub fn secret_file_problem(path: &Path) -> Option<String> {
 /// Tests set `SPOTIFY_AUTH_FAIL_AT=before-rename` to stop a save between the
 /// write of the temporary file and its rename, as a crash would.
 fn fail_point(name: &str) -> std::io::Result<()> {
-    match std::env::var("SPOTIFY_AUTH_FAIL_AT") {
-        Ok(point) if point == name => {
-            Err(std::io::Error::other(format!("injected failure at {name}")))
-        }
-        _ => Ok(()),
+    if std::env::var("SPOTIFY_AUTH_FAIL_AT").is_ok_and(|point| point == name) {
+        return Err(std::io::Error::other(format!("injected failure at {name}")));
     }
+    Ok(())
 }
 
 /// Creates a new file, 0600: never an existing file, never through a
