@@ -258,12 +258,10 @@ pub fn backoff(attempt: u32) -> Duration {
 
 fn short_reason(error: &Error) -> String {
     match error {
-        Error::RateLimited {
-            retry_after_secs: Some(s),
-        } => format!("429 Too Many Requests, Retry-After {s} s"),
-        Error::RateLimited {
-            retry_after_secs: None,
-        } => "429 Too Many Requests, no Retry-After".into(),
+        Error::RateLimited { retry_after_secs } => match retry_after_secs {
+            Some(s) => format!("429 Too Many Requests, Retry-After {s} s"),
+            None => "429 Too Many Requests, no Retry-After".into(),
+        },
         Error::ServerError { status, .. } => format!("server error {status}"),
         Error::Timeout { secs, .. } => format!("no answer within {secs} s"),
         Error::Connection { detail, .. } => detail.clone(),
