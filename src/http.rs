@@ -140,7 +140,10 @@ impl Http {
             let limit = call.begin_try(Instant::now())?;
             let (client, request) = build().timeout(limit).build_split();
             let request = request.map_err(|e| Error::HttpClient(Box::new(e)))?;
-            let recorded = trace.map(|_| recorded_request(&request));
+            let recorded = trace.map(|_| {
+                let body = request.body().and_then(|body| body.as_bytes());
+                wire_request(request.method(), request.url(), request.headers(), body)
+            });
             let started = Instant::now();
             let record = |answer: std::result::Result<WireAnswer, String>| {
                 if let (Some(sink), Some(request)) = (trace, &recorded) {
@@ -211,11 +214,6 @@ pub fn client(timeout: Duration) -> Result<Client> {
 /// system's OpenSSL, roots read lazily), for a client of one's own (reqwest is
 /// built without a TLS provider of its own): blocking, and async (the web app's).
 pub use crate::tls::{async_client_builder, client_builder};
-
-fn recorded_request(request: &reqwest::blocking::Request) -> WireRequest {
-    let body = request.body().and_then(|body| body.as_bytes());
-    wire_request(request.method(), request.url(), request.headers(), body)
-}
 
 /// A request of either transport as it goes out: the headers it carries plus
 /// those the client adds (`Host` first, as on the wire; `User-Agent`,
