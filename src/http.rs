@@ -86,8 +86,11 @@ impl Http {
         let call = Call::new(&request.url, self.timeout, request.retry, Instant::now());
         self.send_call(
             || {
-                let post = client.post(&request.url).body(request.body.clone());
-                (request.headers.iter()).fold(post, |post, (name, value)| post.header(*name, value))
+                let mut builder = client.post(&request.url).body(request.body.clone());
+                for (name, value) in &request.headers {
+                    builder = builder.header(*name, value);
+                }
+                builder
             },
             call.strict_text(),
         )
