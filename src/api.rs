@@ -143,34 +143,15 @@ impl<'a> WebApi<'a> {
         self.get_json(Endpoint::Devices)
     }
 
-    /// Pauses playback (`PUT /v1/me/player/pause`; needs
-    /// `user-modify-playback-state`, Premium and an active device).
-    pub fn pause(&self) -> Result<CommandAnswer> {
-        self.command(Endpoint::Pause)
-    }
-
-    /// Resumes playback (`PUT /v1/me/player/play`).
-    pub fn play(&self) -> Result<CommandAnswer> {
-        self.command(Endpoint::Play)
-    }
-
-    /// Skips to the next track (`POST /v1/me/player/next`).
-    pub fn next(&self) -> Result<CommandAnswer> {
-        self.command(Endpoint::Next)
-    }
-
-    /// Goes back to the previous track (`POST /v1/me/player/previous`).
-    pub fn previous(&self) -> Result<CommandAnswer> {
-        self.command(Endpoint::Previous)
-    }
-
     /// An artist of the public catalogue (`GET /v1/artists/{id}`): any token,
     /// app-only ones included.
     pub fn artist(&self, id: SpotifyId) -> Result<Artist> {
         self.get_json(Endpoint::Artist(id))
     }
 
-    /// A player command (`Pause`, `Play`, `Next`, `Previous`): its status.
+    /// A player command ([`Endpoint::Pause`], `Play`, `Next`, `Previous`,
+    /// `PUT`/`POST /v1/me/player/...`; needs `user-modify-playback-state`,
+    /// Premium and an active device): its status.
     pub fn command(&self, endpoint: Endpoint) -> Result<CommandAnswer> {
         self.send(endpoint).map(|answer| CommandAnswer {
             status: answer.status,
@@ -197,7 +178,6 @@ impl<'a> WebApi<'a> {
     fn send(&self, endpoint: Endpoint) -> Result<HttpAnswer> {
         let token = self.tokens.access_token()?;
         let url = self.url(endpoint);
-        let method = endpoint.method();
         // Checked here, so no request is sent that is sure to fail.
         match (&token.scopes, endpoint.needed_scope()) {
             (None, _) if endpoint.needs_user() && endpoint != Endpoint::Me => {
@@ -206,7 +186,7 @@ impl<'a> WebApi<'a> {
             (Some(scopes), Some(scope)) if !scopes.iter().any(|s| s == scope) => {
                 return Err(Error::ScopeNotGranted {
                     scope: scope.into(),
-                    method: method.as_str(),
+                    method: endpoint.method().as_str(),
                     url,
                 });
             }

@@ -21,55 +21,39 @@ pub const TOKEN_FILE: &str = "token.json";
 pub const PENDING_FILE: &str = "pending_authorization.json";
 
 /// The [`TokenStore`] of the binaries and notebooks: `token.json` and
-/// `pending_authorization.json` in one private folder, with a lock file.
-#[derive(Debug, Clone)]
-pub struct FileStore {
-    dir: AuthDir,
-}
+/// `pending_authorization.json` in one private folder, with a lock file
+/// (`FileStore::new(path)`: the store in the folder `path`, created on first write).
+pub type FileStore = AuthDir;
 
-impl FileStore {
-    /// The store in the folder `path` (created on first write).
-    pub fn new(path: impl Into<PathBuf>) -> FileStore {
-        FileStore {
-            dir: AuthDir::new(path),
-        }
-    }
-
-    /// Its folder.
-    pub fn dir(&self) -> &AuthDir {
-        &self.dir
-    }
-}
-
-impl TokenStore for FileStore {
+impl TokenStore for AuthDir {
     fn load_pending(&self) -> Result<Option<PendingAuthorization>> {
-        self.dir.read_json(PENDING_FILE)
+        self.read_json(PENDING_FILE)
     }
     fn save_pending(&self, pending: &PendingAuthorization) -> Result<()> {
         // Losing it costs only a new step 1: no fsync.
-        self.dir.write_json_fast(PENDING_FILE, pending)
+        self.write_json_fast(PENDING_FILE, pending)
     }
     fn remove_pending(&self) -> Result<()> {
-        self.dir.remove(PENDING_FILE)
+        self.remove(PENDING_FILE)
     }
     fn load_token(&self) -> Result<Option<SavedToken>> {
-        self.dir.read_json(TOKEN_FILE)
+        self.read_json(TOKEN_FILE)
     }
     fn save_token(&self, token: &SavedToken) -> Result<()> {
-        self.dir.write_json(TOKEN_FILE, token)
+        self.write_json(TOKEN_FILE, token)
     }
     fn remove_token(&self) -> Result<()> {
-        self.dir.remove(TOKEN_FILE)
+        self.remove(TOKEN_FILE)
     }
     fn lock(&self) -> Result<StoreLock> {
         // Held around a refresh: its save then costs a write and a rename.
-        Ok(Box::new(self.dir.lock_for(TOKEN_FILE)?))
+        Ok(Box::new(self.lock_for(TOKEN_FILE)?))
     }
     fn token_location(&self) -> String {
-        self.dir.absolute_file(TOKEN_FILE).display().to_string()
+        self.absolute_file(TOKEN_FILE).display().to_string()
     }
     fn pending_location(&self) -> String {
-        self.dir.absolute_file(PENDING_FILE).display().to_string()
+        self.absolute_file(PENDING_FILE).display().to_string()
     }
 }
 
@@ -95,10 +79,8 @@ pub struct DirLock {
 
 impl Drop for DirLock {
     fn drop(&mut self) {
-        if let Ok(mut prepared) = self.prepared.lock() {
-            if let Some((_, path, _)) = prepared.take() {
-                let _ = fs::remove_file(path);
-            }
+        if let Some((_, path, _)) = self.prepared.lock().ok().and_then(|mut p| p.take()) {
+            let _ = fs::remove_file(path);
         }
     }
 }
@@ -141,14 +123,7 @@ impl AuthDir {
     /// [`AuthDir::ensure`] without the clean-up (the save of a token, where
     /// every microsecond counts: see SECURITY.md on rotation).
     fn ensure_private(&self) -> Result<()> {
-        // Parents created here are private too, whatever the umask.
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(&self.path)
-            .map_err(|e| self.io_error("create", &self.path, e))?;
+        create_dirs(&self.path).map_err(|e| self.io_error("create", &self.path, e))?;
         self.check_folder()
     }
 
@@ -168,16 +143,12 @@ impl AuthDir {
                 .metadata()
                 .map_err(|e| self.io_error("inspect", &self.path, e))?;
             // Named absolutely: the default folder is relative to where the command runs.
-            let shown = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
-            if let Some(problem) = folder_problem(&shown, metadata.uid(), metadata.mode()) {
-                return Err(Error::UnsafeAuthDir {
-                    path: shown,
-                    problem,
-                });
+            let path = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
+            if let Some(problem) = folder_problem(&path, metadata.uid(), metadata.mode()) {
+                return Err(Error::UnsafeAuthDir { path, problem });
             }
             if metadata.mode() & 0o777 != 0o700 {
-                folder
-                    .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                set_file_mode(&folder, 0o700)
                     .map_err(|e| self.io_error("restrict", &self.path, e))?;
             }
         }
@@ -233,12 +204,8 @@ impl AuthDir {
 
     fn write_json_with<T: Serialize>(&self, name: &str, value: &T, durable: bool) -> Result<()> {
         let target = self.file(name);
-        let mut json = serde_json::to_vec_pretty(value).map_err(|e| Error::Storage {
-            action: "encode",
-            path: target.clone(),
-            dir: self.path.clone(),
-            source: std::io::Error::other(e),
-        })?;
+        let mut json = serde_json::to_vec_pretty(value)
+            .map_err(|e| self.io_error("encode", &target, std::io::Error::other(e)))?;
         json.push(b'\n');
         let (temporary, mut file) = match self.take_prepared(name) {
             Some(prepared) => prepared,
@@ -292,15 +259,8 @@ impl AuthDir {
     pub fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
         let path = self.file(name);
         let read = (|| -> std::io::Result<Vec<u8>> {
-            let mut options = OpenOptions::new();
-            options.read(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::custom_flags(
-                &mut options,
-                libc::O_NOFOLLOW | libc::O_CLOEXEC,
-            );
             let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut options.open(&path)?, &mut bytes)?;
+            std::io::Read::read_to_end(&mut no_follow().read(true).open(&path)?, &mut bytes)?;
             Ok(bytes)
         })();
         let bytes = match read {
@@ -371,11 +331,8 @@ const STALE_TEMPORARY_AGE: std::time::Duration = std::time::Duration::from_secs(
 fn temporary_name(name: &str) -> std::io::Result<String> {
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(format!(
-        ".{name}.tmp-{}-{:016x}",
-        std::process::id(),
-        u64::from_le_bytes(random)
-    ))
+    let random = u64::from_le_bytes(random);
+    Ok(format!(".{name}.tmp-{}-{random:016x}", std::process::id()))
 }
 
 /// The PID in a temporary file's name (`.NAME.tmp-PID` or `.NAME.tmp-PID-RANDOM`).
@@ -417,18 +374,15 @@ pub fn effective_uid() -> u32 {
 /// What makes a folder unsafe for tokens (owned by `uid`, with `mode`), with
 /// the fix; `None` when it is fine (or only readable by others: tightened).
 pub fn folder_problem(path: &Path, uid: u32, mode: u32) -> Option<String> {
-    let me = effective_uid();
+    let (me, shown, mode) = (effective_uid(), path.display(), mode & 0o7777);
     if uid != me {
         return Some(format!(
-            "it belongs to user id {uid}, not to you (user id {me}), so its owner could replace the files in it: use a folder of your own, or take it over with `chown {me} {}`",
-            path.display()
+            "it belongs to user id {uid}, not to you (user id {me}), so its owner could replace the files in it: use a folder of your own, or take it over with `chown {me} {shown}`"
         ));
     }
     if mode & 0o022 != 0 {
         return Some(format!(
-            "it is {:04o}, writable by other users, who could plant files or links in it: run `chmod 700 {}` (and look at what is in it)",
-            mode & 0o7777,
-            path.display()
+            "it is {mode:04o}, writable by other users, who could plant files or links in it: run `chmod 700 {shown}` (and look at what is in it)"
         ));
     }
     None
@@ -439,27 +393,28 @@ pub fn folder_problem(path: &Path, uid: u32, mode: u32) -> Option<String> {
 /// Unlike [`AuthDir::ensure`] an existing folder keeps its mode: it may be a
 /// folder of yours that holds other things too (a database's folder).
 pub fn create_private_folders(path: &Path) -> std::result::Result<(), String> {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let shown = absolute.display();
+    create_dirs(path).map_err(|e| format!("cannot create the folder {shown}: {e}"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let metadata =
+            fs::metadata(path).map_err(|e| format!("cannot inspect the folder {shown}: {e}"))?;
+        if let Some(problem) = folder_problem(&absolute, metadata.uid(), metadata.mode()) {
+            return Err(format!("refusing the folder {shown}: {problem}"));
+        }
+    }
+    Ok(())
+}
+
+/// Creates `path` and its missing parents, each private (0700) whatever the umask.
+fn create_dirs(path: &Path) -> std::io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    builder
-        .create(path)
-        .map_err(|e| format!("cannot create the folder {}: {e}", shown.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let metadata = fs::metadata(path)
-            .map_err(|e| format!("cannot inspect the folder {}: {e}", shown.display()))?;
-        if let Some(problem) = folder_problem(&shown, metadata.uid(), metadata.mode()) {
-            return Err(format!(
-                "refusing the folder {}: {problem}",
-                shown.display()
-            ));
-        }
-    }
-    Ok(())
+    builder.create(path)
 }
 
 /// What makes a file that holds secrets (a key, a database) unsafe, with the
@@ -467,31 +422,25 @@ pub fn create_private_folders(path: &Path) -> std::result::Result<(), String> {
 /// read or write it. `None` when it is fine, or missing. Links are not followed.
 pub fn secret_file_problem(path: &Path) -> Option<String> {
     let metadata = fs::symlink_metadata(path).ok()?;
-    let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let shown = absolute.display();
     if !metadata.is_file() {
         return Some(format!(
-            "{} is not a regular file (a link or a folder): remove it",
-            shown.display()
+            "{shown} is not a regular file (a link or a folder): remove it"
         ));
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let me = effective_uid();
-        if metadata.uid() != me {
+        let (me, owner, mode) = (effective_uid(), metadata.uid(), metadata.mode() & 0o7777);
+        if owner != me {
             return Some(format!(
-                "{} belongs to user id {}, not to you (user id {me}): take it over with `chown {me} {}`, or remove it",
-                shown.display(),
-                metadata.uid(),
-                shown.display()
+                "{shown} belongs to user id {owner}, not to you (user id {me}): take it over with `chown {me} {shown}`, or remove it"
             ));
         }
-        if metadata.mode() & 0o077 != 0 {
+        if mode & 0o077 != 0 {
             return Some(format!(
-                "{} is {:04o}, open to other users: run `chmod 600 {}` (and treat what it holds as seen)",
-                shown.display(),
-                metadata.mode() & 0o7777,
-                shown.display()
+                "{shown} is {mode:04o}, open to other users: run `chmod 600 {shown}` (and treat what it holds as seen)"
             ));
         }
     }
@@ -501,27 +450,16 @@ pub fn secret_file_problem(path: &Path) -> Option<String> {
 /// Tests set `SPOTIFY_AUTH_FAIL_AT=before-rename` to stop a save between the
 /// write of the temporary file and its rename, as a crash would.
 fn fail_point(name: &str) -> std::io::Result<()> {
-    match std::env::var("SPOTIFY_AUTH_FAIL_AT") {
-        Ok(point) if point == name => {
-            Err(std::io::Error::other(format!("injected failure at {name}")))
-        }
-        _ => Ok(()),
+    if std::env::var("SPOTIFY_AUTH_FAIL_AT").is_ok_and(|point| point == name) {
+        return Err(std::io::Error::other(format!("injected failure at {name}")));
     }
+    Ok(())
 }
 
 /// Creates a new file, 0600: never an existing file, never through a
 /// symbolic link (`O_EXCL | O_NOFOLLOW`); the mode is set on the open file.
 fn private_create(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
-    }
-    let file = options.open(path)?;
+    let file = no_follow().write(true).create_new(true).open(path)?;
     // The umask may have removed bits but never adds any; set 0600 exactly anyway.
     set_file_mode(&file, 0o600)?;
     Ok(file)
@@ -530,16 +468,12 @@ fn private_create(path: &Path) -> std::io::Result<File> {
 /// Opens (creating if needed) a file of ours, 0600, never through a symbolic
 /// link; refuses one owned by another user.
 fn private_open(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
-    }
-    let file = options.open(path)?;
+    let file = no_follow()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -555,6 +489,20 @@ fn private_open(path: &Path) -> std::io::Result<File> {
         }
     }
     Ok(file)
+}
+
+/// Open options that never follow a symbolic link (`O_NOFOLLOW`), and create
+/// a file 0600.
+fn no_follow() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    options
 }
 
 /// Sets the permission bits of an open file (no-op off Unix).

@@ -55,12 +55,6 @@ impl Http {
     }
 
     /// Sends notes about waits and retries to `sink`.
-    pub fn with_notes(mut self, sink: NoteSink) -> Http {
-        self.set_notes(sink);
-        self
-    }
-
-    /// Sends notes about waits and retries to `sink`.
     pub fn set_notes(&mut self, sink: NoteSink) {
         self.notes = Some(sink);
     }
@@ -77,11 +71,6 @@ impl Http {
         }
     }
 
-    /// The time limit of one call, every try and wait included.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     fn client(&self) -> Result<&Client> {
         if let Some(client) = self.client.get() {
             return Ok(client);
@@ -95,7 +84,7 @@ impl Http {
     pub fn send_token_request(&self, request: &TokenRequest) -> Result<HttpAnswer> {
         let client = self.client()?;
         let call = Call::new(&request.url, self.timeout, request.retry, Instant::now());
-        send_call(
+        self.send_call(
             || {
                 let mut builder = client.post(&request.url).body(request.body.clone());
                 for (name, value) in &request.headers {
@@ -104,8 +93,6 @@ impl Http {
                 builder
             },
             call.strict_text(),
-            self.notes,
-            self.trace.as_ref(),
         )
     }
 
@@ -144,8 +131,71 @@ impl Http {
         url: &str,
         policy: RetryPolicy,
     ) -> Result<HttpAnswer> {
-        let call = Call::new(url, self.timeout, policy, Instant::now());
-        send_call(build, call, self.notes, self.trace.as_ref())
+        self.send_call(build, Call::new(url, self.timeout, policy, Instant::now()))
+    }
+
+    /// The one place every blocking request is sent and its answer read: each
+    /// try as the core's [`Call`] decides (tries, waits, deadline, body cap),
+    /// and handed to the trace sink when there is one.
+    fn send_call(&self, build: impl Fn() -> RequestBuilder, mut call: Call) -> Result<HttpAnswer> {
+        let trace = self.trace.as_ref();
+        loop {
+            let limit = call.begin_try(Instant::now())?;
+            let (client, request) = build().timeout(limit).build_split();
+            let request = request.map_err(|e| Error::HttpClient(Box::new(e)))?;
+            let recorded = trace.map(|_| {
+                let body = request.body().and_then(|body| body.as_bytes());
+                wire_request(request.method(), request.url(), request.headers(), body)
+            });
+            let started = Instant::now();
+            let record = |answer: std::result::Result<WireAnswer, String>| {
+                if let (Some(sink), Some(request)) = (trace, &recorded) {
+                    sink(&RecordedExchange {
+                        request: request.clone(),
+                        answer,
+                        elapsed: started.elapsed(),
+                    });
+                }
+            };
+            // The answer read whole, or why there is none (a body cut short too).
+            let read = match client.execute(request) {
+                Err(e) => Err(no_answer(e, limit)),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = trace.map(|_| header_pairs(response.headers()));
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let body = read_body(response, &call, Instant::now() + limit, limit)?;
+                    body.map(|body| (status, headers, retry_after, body))
+                }
+            };
+            let next = match read {
+                Err(cause) => {
+                    record(Err(describe(&cause)));
+                    call.failed(cause, Instant::now())
+                }
+                Ok((status, headers, retry_after, body)) => {
+                    record(Ok(WireAnswer {
+                        status,
+                        headers: headers.unwrap_or_default(),
+                        body: String::from_utf8_lossy(&body).into_owned(),
+                    }));
+                    call.answered(status, retry_after.as_deref(), body, Instant::now())
+                }
+            };
+            let (wait, cause) = match next {
+                Next::Done(answer) => return Ok(answer),
+                Next::Fail(error) => return Err(error),
+                Next::Retry { wait, cause } => (wait, cause),
+            };
+            if let Some(note) = self.notes {
+                note(&call.note(&cause, wait));
+            }
+            std::thread::sleep(wait);
+        }
     }
 }
 
@@ -154,7 +204,7 @@ pub const USER_AGENT: &str = concat!("spotify-auth/", env!("CARGO_PKG_VERSION"))
 
 /// The blocking client with the configured time limit; no redirects followed.
 pub fn client(timeout: Duration) -> Result<Client> {
-    crate::tls::client_builder()?
+    client_builder()?
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none())
@@ -163,88 +213,10 @@ pub fn client(timeout: Duration) -> Result<Client> {
         .map_err(|e| Error::HttpClient(Box::new(e)))
 }
 
-/// A blocking client builder with the crate's one TLS configuration, for a
-/// client of one's own (reqwest is built without a TLS provider of its own).
-pub fn client_builder() -> Result<reqwest::blocking::ClientBuilder> {
-    crate::tls::client_builder()
-}
-
-/// The async client builder (the web app's) with the crate's one TLS
-/// configuration (`tls`: rustls over the system's OpenSSL, roots read lazily).
-pub fn async_client_builder() -> Result<reqwest::ClientBuilder> {
-    crate::tls::async_client_builder()
-}
-
-/// The one place every blocking request is sent and its answer read: each
-/// try as the core's [`Call`] decides (tries, waits, deadline, body cap),
-/// and handed to `trace` when there is one.
-fn send_call(
-    build: impl Fn() -> RequestBuilder,
-    mut call: Call,
-    notes: Option<NoteSink>,
-    trace: Option<&TraceSink>,
-) -> Result<HttpAnswer> {
-    loop {
-        let limit = call.begin_try(Instant::now())?;
-        let (client, request) = build().timeout(limit).build_split();
-        let request = request.map_err(|e| Error::HttpClient(Box::new(e)))?;
-        let recorded = trace.map(|_| recorded_request(&request));
-        let started = Instant::now();
-        let record = |answer: std::result::Result<WireAnswer, String>| {
-            if let (Some(sink), Some(request)) = (trace, &recorded) {
-                sink(&RecordedExchange {
-                    request: request.clone(),
-                    answer,
-                    elapsed: started.elapsed(),
-                });
-            }
-        };
-        let next = match client.execute(request) {
-            Err(e) => {
-                let cause = no_answer(e, limit);
-                record(Err(describe(&cause)));
-                call.failed(cause, Instant::now())
-            }
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers = trace.map(|_| header_pairs(response.headers()));
-                let retry_after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                match read_body(response, &call, Instant::now() + limit, limit)? {
-                    Ok(body) => {
-                        record(Ok(WireAnswer {
-                            status,
-                            headers: headers.unwrap_or_default(),
-                            body: String::from_utf8_lossy(&body).into_owned(),
-                        }));
-                        call.answered(status, retry_after.as_deref(), body, Instant::now())
-                    }
-                    Err(cut) => {
-                        record(Err(describe(&cut)));
-                        call.failed(cut, Instant::now())
-                    }
-                }
-            }
-        };
-        let (wait, cause) = match next {
-            Next::Done(answer) => return Ok(answer),
-            Next::Fail(error) => return Err(error),
-            Next::Retry { wait, cause } => (wait, cause),
-        };
-        if let Some(note) = notes {
-            note(&call.note(&cause, wait));
-        }
-        std::thread::sleep(wait);
-    }
-}
-
-fn recorded_request(request: &reqwest::blocking::Request) -> WireRequest {
-    let body = request.body().and_then(|body| body.as_bytes());
-    wire_request(request.method(), request.url(), request.headers(), body)
-}
+/// Client builders with the crate's one TLS configuration (rustls over the
+/// system's OpenSSL, roots read lazily), for a client of one's own (reqwest is
+/// built without a TLS provider of its own): blocking, and async (the web app's).
+pub use crate::tls::{async_client_builder, client_builder};
 
 /// A request of either transport as it goes out: the headers it carries plus
 /// those the client adds (`Host` first, as on the wire; `User-Agent`,
@@ -255,12 +227,9 @@ pub fn wire_request(
     own_headers: &reqwest::header::HeaderMap,
     body: Option<&[u8]>,
 ) -> WireRequest {
-    let host = match url.port() {
-        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
-        None => url.host_str().unwrap_or_default().to_string(),
-    };
+    let host = &url[url::Position::BeforeHost..url::Position::AfterPort];
     let body = body.map(|bytes| String::from_utf8_lossy(bytes).into_owned());
-    let mut headers = vec![("Host".to_string(), host)];
+    let mut headers = vec![("Host".to_string(), host.to_string())];
     headers.extend(header_pairs(own_headers));
     headers.push(("User-Agent".into(), USER_AGENT.into()));
     headers.push(("Accept".into(), "*/*".into()));
@@ -288,16 +257,12 @@ pub fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String
 
 /// `content-type` as `Content-Type`, the way the learner reads headers.
 fn canonical_name(name: &str) -> String {
-    name.split('-')
-        .map(|part| {
-            let mut chars = part.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
+    let mut shown = String::with_capacity(name.len());
+    for c in name.chars() {
+        let upper = shown.is_empty() || shown.ends_with('-');
+        shown.push(if upper { c.to_ascii_uppercase() } else { c });
+    }
+    shown
 }
 
 /// Why a try got no answer, in a few words.
@@ -325,10 +290,10 @@ fn read_body(
         let read = match response.read(&mut chunk) {
             Ok(read) => read,
             // The try's own time limit ends a read with an error of its own kind.
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                return Ok(Err(NoAnswer::TimedOut { limit }))
-            }
-            Err(_) if Instant::now() + Duration::from_millis(100) >= deadline => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::TimedOut
+                    || Instant::now() + Duration::from_millis(100) >= deadline =>
+            {
                 return Ok(Err(NoAnswer::TimedOut { limit }))
             }
             Err(e) => {
@@ -356,17 +321,12 @@ pub fn no_answer(e: reqwest::Error, limit: Duration) -> NoAnswer {
     if e.is_timeout() {
         return NoAnswer::TimedOut { limit };
     }
-    let detail = root_cause(&e);
-    if e.is_connect() {
-        NoAnswer::Unsent {
-            detail,
-            source: Box::new(e),
-        }
+    let (detail, unsent) = (root_cause(&e), e.is_connect());
+    let source = Box::new(e);
+    if unsent {
+        NoAnswer::Unsent { detail, source }
     } else {
-        NoAnswer::Broken {
-            detail,
-            source: Box::new(e),
-        }
+        NoAnswer::Broken { detail, source }
     }
 }
 

@@ -236,15 +236,12 @@ impl SpotifyAuth {
             )?;
             Ok((response, token))
         });
-        let (response, mut token) = match answered {
-            Ok(answer) => answer,
-            Err(error) => {
-                if spends_the_code(&error) {
-                    self.store.remove_pending()?;
-                }
-                return Err(error);
+        let (response, mut token) = answered.or_else(|error| {
+            if spends_the_code(&error) {
+                self.store.remove_pending()?;
             }
-        };
+            Err(error)
+        })?;
         token.code_sha256 = Some(code_digest(&code));
         {
             let _lock = self.store.lock()?;
@@ -279,19 +276,15 @@ impl SpotifyAuth {
     /// A usable access token: the saved one, refreshed first when less than
     /// 60 s remain. Refuses a token lacking a scope the configuration asks for.
     pub fn access_token(&self) -> Result<SavedToken> {
-        let token = self.saved_token()?;
-        let token = if token.needs_refresh(now_secs()) {
+        let mut token = self.saved_token()?;
+        if token.needs_refresh(now_secs()) {
             let _lock = self.store.lock()?;
             // Another process may have refreshed while we waited for the lock.
-            let current = self.saved_token()?;
-            if current.needs_refresh(now_secs()) {
-                self.refresh_locked(current)?.token
-            } else {
-                current
+            token = self.saved_token()?;
+            if token.needs_refresh(now_secs()) {
+                token = self.refresh_locked(token)?.token;
             }
-        } else {
-            token
-        };
+        }
         let missing = token.missing_scopes(&self.config.scopes);
         if !missing.is_empty() {
             return Err(Error::MissingScopes(missing));

@@ -16,11 +16,7 @@ impl Config {
     /// Like [`Config::from_env`] with another `.env` file (a notebook in
     /// `notebooks/` reads the project's `../.env`).
     pub fn from_env_with_dotenv(dotenv_path: &Path) -> Result<Config> {
-        Config::from_settings(&Settings::read(dotenv_path)?)
-    }
-
-    /// The configuration from already read [`Settings`].
-    pub fn from_settings(settings: &Settings) -> Result<Config> {
+        let settings = Settings::read(dotenv_path)?;
         Config::from_lookup(|name| settings.get(name))
     }
 }
@@ -88,11 +84,10 @@ pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
             )))
         }
     };
-    let mut map = HashMap::new();
-    for item in iter {
-        // dotenvy's message quotes the whole line, which may hold the
-        // secret: name only the variable.
-        let (key, value) = item.map_err(|e| {
+    // dotenvy's message quotes the whole line, which may hold the secret:
+    // name only the variable.
+    iter.map(|item| {
+        item.map_err(|e| {
             let near = match &e {
                 dotenvy::Error::LineParse(line, _) => where_in_file(path, line),
                 _ => String::new(),
@@ -101,10 +96,9 @@ pub fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
                 "{} is malformed{near} (an unclosed quote, or a space in an unquoted value): write NAME=value, quoting values with spaces; see .env.example",
                 path.display()
             ))
-        })?;
-        map.insert(key, value);
-    }
-    Ok(map)
+        })
+    })
+    .collect()
 }
 
 /// ` at line N (NAME)` for the bad `line` dotenvy names, found in the file

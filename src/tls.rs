@@ -31,13 +31,13 @@ use std::sync::{Arc, OnceLock};
 
 /// A blocking `ClientBuilder` with this crate's TLS (see the module docs).
 /// Building it reads no certificate.
-pub(crate) fn client_builder() -> Result<reqwest::blocking::ClientBuilder> {
+pub fn client_builder() -> Result<reqwest::blocking::ClientBuilder> {
     Ok(reqwest::blocking::Client::builder().tls_backend_preconfigured(client_config()?))
 }
 
 /// The async `ClientBuilder` (the web app's) with the same TLS as
 /// [`client_builder`]: one stack for every front end.
-pub(crate) fn async_client_builder() -> Result<reqwest::ClientBuilder> {
+pub fn async_client_builder() -> Result<reqwest::ClientBuilder> {
     Ok(reqwest::Client::builder().tls_backend_preconfigured(client_config()?))
 }
 

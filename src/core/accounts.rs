@@ -96,24 +96,16 @@ pub fn parse_token_answer(status: u16, body: &str) -> Result<TokenResponse> {
 
 /// Steps 2 and 3: the error for a non-200 answer of the token endpoint.
 pub fn accounts_error(status: u16, body: &str) -> Error {
-    let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
-    let field = |name: &str| {
-        json.as_ref()
-            .and_then(|j| j.get(name))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
-    let (Some(error), description) = (
-        field("error"),
-        field("error_description").unwrap_or_default(),
-    ) else {
+    let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let Some(error) = json["error"].as_str() else {
         return Error::UnexpectedResponse(format!(
             "the accounts service answered {status} with a body that is not its JSON error ({:?}): check SPOTIFY_ACCOUNTS_URL",
             body.chars().take(60).collect::<String>()
         ));
     };
     // Both are printed: keep them to one short line.
-    let (error, description) = (printable(&error, 60), printable(&description, 200));
+    let error = printable(error, 60);
+    let description = printable(json["error_description"].as_str().unwrap_or_default(), 200);
     let lower = description.to_ascii_lowercase();
     match error.as_str() {
         "invalid_client" => Error::InvalidClient(description),

@@ -22,10 +22,8 @@ pub struct AppToken {
     pub expires_in: u64,
     /// A refresh token, which Spotify never sends for this grant; kept to say
     /// so if one ever appears.
-    #[serde(default)]
     refresh_token: Option<serde_json::Value>,
     /// A scope, which Spotify never sends for this grant.
-    #[serde(default)]
     scope: Option<serde_json::Value>,
 }
 
@@ -35,13 +33,12 @@ impl AppToken {
         self.refresh_token.as_ref().is_some_and(|v| !v.is_null())
     }
 
-    /// True when the answer carried a non-empty `scope` (Spotify's never does).
+    /// True when the answer carried a non-empty `scope` (Spotify's never does;
+    /// a `null` one is read as none).
     pub fn has_scope(&self) -> bool {
-        match &self.scope {
-            None | Some(serde_json::Value::Null) => false,
-            Some(serde_json::Value::String(s)) => !s.is_empty(),
-            Some(_) => true,
-        }
+        self.scope
+            .as_ref()
+            .is_some_and(|scope| scope.as_str() != Some(""))
     }
 }
 
@@ -126,6 +123,17 @@ mod tests {
         assert_eq!(token.access_token.secret(), "BQapp");
         assert_eq!(token.expires_in, 3600);
         assert!(!token.has_refresh_token() && !token.has_scope());
+        for (scope, has) in [
+            ("null", false),
+            ("\"\"", false),
+            ("\"x\"", true),
+            ("[]", true),
+        ] {
+            let body = format!(
+                r#"{{"access_token":"a","token_type":"Bearer","expires_in":1,"scope":{scope}}}"#
+            );
+            assert_eq!(parse_app_token_answer(200, &body).unwrap().has_scope(), has);
+        }
         assert!(matches!(
             parse_app_token_answer(
                 400,

@@ -59,11 +59,8 @@ impl Config {
     /// Notebooks use it to point the library at the sandbox.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let get = |name: &str| -> Result<Option<String>> {
-            match lookup(name) {
-                None => Ok(None),
-                Some(value) if value.is_empty() => Ok(None),
-                Some(value) => check_clean(name, &value).map(|()| Some(value)),
-            }
+            let value = lookup(name).filter(|v| !v.is_empty());
+            value.map(|v| check_clean(name, &v).map(|()| v)).transpose()
         };
         let client_id = get("SPOTIFY_CLIENT_ID")?.ok_or(Error::MissingClientId)?;
         check_client_id(&client_id)?;
@@ -122,34 +119,20 @@ impl Config {
 /// Quotes or stray whitespace in a value reach Spotify verbatim and cause
 /// `invalid_client`: refuse them with the variable's name.
 fn check_clean(name: &str, value: &str) -> Result<()> {
-    if value.contains('\u{fffd}') {
-        return Err(Error::Config(format!(
-            "{name} is not valid UTF-8 text: retype the value"
-        )));
-    }
-    if value.trim() != value {
-        return Err(Error::Config(format!(
-            "{name} has leading or trailing whitespace: remove the spaces around the value (they cause invalid_client at Spotify)"
-        )));
-    }
-    if value.contains(['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']) {
-        return Err(Error::Config(format!(
-            "{name} contains typographic quotes (“ ” ‘ ’), probably from copying out of a document: retype the value with plain characters, without quotes"
-        )));
-    }
-    let quoted = |q: char| value.len() >= 2 && value.starts_with(q) && value.ends_with(q);
-    if quoted('"') || quoted('\'') || value.starts_with(['"', '\'']) || value.ends_with(['"', '\''])
-    {
-        return Err(Error::Config(format!(
-            "{name} is wrapped in quotes: remove the quotes around the value (they reach Spotify and cause invalid_client)"
-        )));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(Error::Config(format!(
-            "{name} contains a control character: retype the value on one line"
-        )));
-    }
-    Ok(())
+    let problem = if value.contains('\u{fffd}') {
+        "is not valid UTF-8 text: retype the value"
+    } else if value.trim() != value {
+        "has leading or trailing whitespace: remove the spaces around the value (they cause invalid_client at Spotify)"
+    } else if value.contains(['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']) {
+        "contains typographic quotes (“ ” ‘ ’), probably from copying out of a document: retype the value with plain characters, without quotes"
+    } else if value.starts_with(['"', '\'']) || value.ends_with(['"', '\'']) {
+        "is wrapped in quotes: remove the quotes around the value (they reach Spotify and cause invalid_client)"
+    } else if value.chars().any(char::is_control) {
+        "contains a control character: retype the value on one line"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Config(format!("{name} {problem}")))
 }
 
 /// A client id is 32 hex characters; one holding a space, a quote or a

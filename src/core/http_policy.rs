@@ -97,11 +97,6 @@ impl Call {
         self
     }
 
-    /// The URL called.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// Starts the next try at `now`: its time limit, or the whole call's
     /// timeout when no time is left.
     pub fn begin_try(&mut self, now: Instant) -> Result<Duration> {
@@ -170,26 +165,29 @@ impl Call {
                     RetryPolicy::UnsentOnly => Next::Fail(cause),
                 }
             }
-            _ => match self.text(status, body) {
-                Ok(body) => Next::Done(Answer { status, body }),
-                Err(e) => Next::Fail(e),
-            },
+            _ => self
+                .text(status, body)
+                .map_or_else(Next::Fail, |body| Next::Done(Answer { status, body })),
         }
     }
 
     /// A try ended at `now` without an answer (or with a body cut short).
     pub fn failed(&self, what: NoAnswer, now: Instant) -> Next {
-        let (unsent, cause) = match what {
-            NoAnswer::Unsent { detail, source } => (true, self.connection(detail, source)),
-            NoAnswer::Broken { detail, source } => (false, self.connection(detail, source)),
-            NoAnswer::TimedOut { limit } => (
-                false,
-                Error::Timeout {
-                    url: self.url.clone(),
-                    secs: limit.as_secs(),
-                    tries: self.tries,
-                },
-            ),
+        let unsent = matches!(what, NoAnswer::Unsent { .. });
+        let url = self.url.clone();
+        let cause = match what {
+            NoAnswer::Unsent { detail, source } | NoAnswer::Broken { detail, source } => {
+                Error::Connection {
+                    url,
+                    detail,
+                    source: Some(source),
+                }
+            }
+            NoAnswer::TimedOut { limit } => Error::Timeout {
+                url,
+                secs: limit.as_secs(),
+                tries: self.tries,
+            },
         };
         if unsent || self.retry == RetryPolicy::Idempotent {
             self.again(cause, backoff(self.tries), now)
@@ -223,14 +221,6 @@ impl Call {
         match cause {
             Error::Timeout { .. } => self.timed_out(),
             other => other,
-        }
-    }
-
-    fn connection(&self, detail: String, source: BoxError) -> Error {
-        Error::Connection {
-            url: self.url.clone(),
-            detail,
-            source: Some(source),
         }
     }
 
@@ -268,12 +258,10 @@ pub fn backoff(attempt: u32) -> Duration {
 
 fn short_reason(error: &Error) -> String {
     match error {
-        Error::RateLimited {
-            retry_after_secs: Some(s),
-        } => format!("429 Too Many Requests, Retry-After {s} s"),
-        Error::RateLimited {
-            retry_after_secs: None,
-        } => "429 Too Many Requests, no Retry-After".into(),
+        Error::RateLimited { retry_after_secs } => match retry_after_secs {
+            Some(s) => format!("429 Too Many Requests, Retry-After {s} s"),
+            None => "429 Too Many Requests, no Retry-After".into(),
+        },
         Error::ServerError { status, .. } => format!("server error {status}"),
         Error::Timeout { secs, .. } => format!("no answer within {secs} s"),
         Error::Connection { detail, .. } => detail.clone(),

@@ -13,11 +13,6 @@ pub fn names_portless_loopback(uri: &str) -> bool {
     let Ok(url) = Url::parse(uri) else {
         return false;
     };
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        _ => false,
-    };
     // `Url` drops an explicit default port (`:80`): look at the text itself.
     let authority = uri.split_once("://").map_or("", |(_, rest)| {
         rest.split(['/', '?', '#']).next().unwrap_or("")
@@ -25,7 +20,16 @@ pub fn names_portless_loopback(uri: &str) -> bool {
     let after_host = authority
         .rsplit_once(']')
         .map_or(authority, |(_, tail)| tail);
-    url.scheme() == "http" && loopback && !after_host.contains(':')
+    url.scheme() == "http" && is_loopback(&url) && !after_host.contains(':')
+}
+
+/// True when the URL's host is a loopback IP literal (`127.0.0.0/8`, `[::1]`).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    }
 }
 
 /// `uri` with `port` put in, keeping the text's form (no `/` added to an empty

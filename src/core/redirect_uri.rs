@@ -28,9 +28,8 @@ pub fn check_redirect_uri(uri: &str) -> Result<Url> {
     if is_localhost {
         let mut loopback = url.clone();
         let _ = loopback.set_host(Some("127.0.0.1"));
-        let replacement = loopback.to_string();
         return Err(Error::RedirectUri(format!(
-            "SPOTIFY_REDIRECT_URI uses `localhost`, which Spotify rejects since 2025: use {replacement} instead (register exactly that in the app's dashboard)"
+            "SPOTIFY_REDIRECT_URI uses `localhost`, which Spotify rejects since 2025: use {loopback} instead (register exactly that in the app's dashboard)"
         )));
     }
     match url.scheme() {
@@ -54,12 +53,7 @@ pub fn check_redirect_uri(uri: &str) -> Result<Url> {
 /// it works only if registered exactly so, and is more often a typo.
 pub fn redirect_uri_warnings(uri: &str, url: &Url) -> Vec<String> {
     let mut warnings = Vec::new();
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        _ => false,
-    };
-    if url.scheme() == "https" && loopback {
+    if url.scheme() == "https" && portless_loopback::is_loopback(url) {
         warnings.push(format!(
             "SPOTIFY_REDIRECT_URI `{uri}` uses https on a loopback address, which is unusual (the listener of step 2 speaks plain http): it works only if registered exactly so in the dashboard; usually http://{}{}{} is meant",
             url.host_str().unwrap_or(""),

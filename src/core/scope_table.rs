@@ -7,8 +7,6 @@
 pub struct Scope {
     /// Its name, as sent in `scope=`.
     pub name: &'static str,
-    /// What it lets the app do, in a few words (step 1 and `doctor` print it).
-    pub summary: &'static str,
     /// The sentence Spotify's consent page shows the user for it.
     pub consent_text: &'static str,
 }
@@ -17,123 +15,99 @@ pub struct Scope {
 pub const SCOPES: &[Scope] = &[
     Scope {
         name: "ugc-image-upload",
-        summary: "upload images to your playlists",
         consent_text: "Upload images to personalize your profile or playlist cover.",
     },
     Scope {
         name: "user-read-playback-state",
-        summary: "read what is playing and on which device",
         consent_text:
             "Read your currently playing content and Spotify Connect devices information.",
     },
     Scope {
         name: "user-modify-playback-state",
-        summary: "control playback",
         consent_text: "Control playback on your Spotify clients and Spotify Connect devices.",
     },
     Scope {
         name: "user-read-currently-playing",
-        summary: "read the track playing now",
         consent_text: "Read your currently playing content.",
     },
     Scope {
         name: "app-remote-control",
-        summary: "remote control from the iOS and Android SDKs",
         consent_text: "Communicate with the Spotify app on your device.",
     },
     Scope {
         name: "streaming",
-        summary: "play content in the Web Playback SDK",
         consent_text: "Play content and control playback on your other devices.",
     },
     Scope {
         name: "playlist-read-private",
-        summary: "read your private playlists",
         consent_text: "Access your private playlists.",
     },
     Scope {
         name: "playlist-read-collaborative",
-        summary: "read collaborative playlists",
         consent_text: "Access your collaborative playlists.",
     },
     Scope {
         name: "playlist-modify-private",
-        summary: "change your private playlists",
         consent_text: "Manage your private playlists.",
     },
     Scope {
         name: "playlist-modify-public",
-        summary: "change your public playlists",
         consent_text: "Manage your public playlists.",
     },
     Scope {
         name: "user-follow-modify",
-        summary: "follow and unfollow artists and users",
         consent_text: "Manage who you are following.",
     },
     Scope {
         name: "user-follow-read",
-        summary: "read whom you follow",
         consent_text: "Access your followers and who you are following.",
     },
     Scope {
         name: "user-read-playback-position",
-        summary: "read your position in episodes",
         consent_text: "Read your position in content you have played.",
     },
     Scope {
         name: "user-top-read",
-        summary: "read your top artists and tracks",
         consent_text: "Read your top artists and content.",
     },
     Scope {
         name: "user-read-recently-played",
-        summary: "read what you played recently",
         consent_text: "Access your recently played items.",
     },
     Scope {
         name: "user-library-modify",
-        summary: "change your saved tracks, albums and shows",
         consent_text: "Manage your saved content.",
     },
     Scope {
         name: "user-library-read",
-        summary: "read your saved tracks, albums and shows",
         consent_text: "Access your saved content.",
     },
     Scope {
         name: "user-read-email",
-        summary: "read your email address",
         consent_text: "Get your real email address.",
     },
     Scope {
         name: "user-read-private",
-        summary: "read your subscription, country and explicit-content setting",
         consent_text: "Access your subscription details and country.",
     },
     Scope {
         name: "user-soa-link",
-        summary: "link a partner user",
         consent_text: "Link a partner user account to a Spotify user account.",
     },
     Scope {
         name: "user-soa-unlink",
-        summary: "unlink a partner user",
         consent_text: "Unlink a partner user account from a Spotify account.",
     },
     Scope {
         name: "user-manage-entitlements",
-        summary: "manage partner entitlements",
         consent_text: "Modify entitlements for linked users.",
     },
     Scope {
         name: "user-manage-partner",
-        summary: "manage partner settings",
         consent_text: "Update partner information.",
     },
     Scope {
         name: "user-create-partner",
-        summary: "create partner users",
         consent_text: "Create new partners, platform partners only.",
     },
 ];

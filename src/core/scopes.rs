@@ -7,15 +7,13 @@ pub use super::scope_table::{find_scope, Scope, SCOPES};
 /// Step 1: checks each scope against [`SCOPES`]; an unknown one is an
 /// [`Error::UnknownScope`] with the closest real scope.
 pub fn validate_scopes(scopes: &[String]) -> Result<()> {
-    for scope in scopes {
-        if find_scope(scope).is_none() {
-            return Err(Error::UnknownScope {
-                scope: scope.clone(),
-                suggestion: closest_scope(scope).map(str::to_string),
-            });
-        }
+    match scopes.iter().find(|scope| find_scope(scope).is_none()) {
+        Some(scope) => Err(Error::UnknownScope {
+            scope: scope.clone(),
+            suggestion: closest_scope(scope).map(str::to_string),
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Step 1: splits a space-separated scope list, dropping empty entries and duplicates.

@@ -120,26 +120,16 @@ pub fn build_authorize_request_at(
     redirect_uri: Option<&str>,
     now: u64,
 ) -> Result<AuthorizeRequest> {
-    let scopes = match &options.scopes {
-        Some(scopes) => {
-            super::scopes::validate_scopes(scopes)?;
-            scopes.clone()
-        }
-        None => config.scopes.clone(),
-    };
-    let redirect_uri = match redirect_uri {
-        Some(uri) => {
-            super::redirect_uri::check_concrete_loopback(&config.redirect_uri, uri)?;
-            uri.to_string()
-        }
-        None => config.redirect_uri.clone(),
-    };
+    if let Some(scopes) = &options.scopes {
+        super::scopes::validate_scopes(scopes)?;
+    }
+    if let Some(uri) = redirect_uri {
+        super::redirect_uri::check_concrete_loopback(&config.redirect_uri, uri)?;
+    }
+    let scopes = options.scopes.as_ref().unwrap_or(&config.scopes).clone();
+    let redirect_uri = redirect_uri.unwrap_or(&config.redirect_uri).to_string();
     let state = State::new(random_urlsafe(24)?);
-    let code_verifier = if options.pkce {
-        Some(new_pkce_verifier()?)
-    } else {
-        None
-    };
+    let code_verifier = options.pkce.then(new_pkce_verifier).transpose()?;
 
     let mut parameters = vec![
         QueryParameter {

@@ -12,7 +12,7 @@ use super::step1::PendingAuthorization;
 pub const MAX_PASTE_BYTES: usize = 8 * 1024;
 
 /// Step 2: what a redirect (or a paste of it) contained.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RedirectParams {
     /// The `code` parameter.
     pub code: Option<AuthorizationCode>,
@@ -54,10 +54,8 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
         let url = url::Url::parse(text).map_err(|e| {
             Error::Paste(format!("the pasted text looks like a URL but is not one ({e}): copy the whole address bar again"))
         })?;
-        if let Some(fragment) = url.fragment() {
-            if fragment_has_access_token(fragment) {
-                return Err(implicit_grant_paste());
-            }
+        if url.fragment().is_some_and(fragment_has_access_token) {
+            return Err(implicit_grant_paste());
         }
         match url.query() {
             Some(q) => q.to_string(),
@@ -73,10 +71,8 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
     } else if looks_like_code(text) {
         return Ok(RedirectParams {
             code: Some(AuthorizationCode::new(text)),
-            state: None,
-            error: None,
             bare_code: true,
-            cut_after_code: false,
+            ..RedirectParams::default()
         });
     } else {
         return Err(Error::Paste(
@@ -90,25 +86,17 @@ pub fn parse_redirect(input: &str) -> Result<RedirectParams> {
 /// parameter given twice is refused: a real redirect has each once, and
 /// which copy counts would otherwise be a guess.
 fn parse_query(query: &str) -> Result<RedirectParams> {
-    let mut params = RedirectParams {
-        code: None,
-        state: None,
-        error: None,
-        bare_code: false,
-        cut_after_code: false,
-    };
-    let mut seen = [0usize; 3];
+    let (mut code, mut state, mut error) = (None, None, None);
     let mut last_was_code = false;
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         last_was_code = name == "code" && !value.is_empty();
-        let index = match name.as_ref() {
-            "code" => 0,
-            "state" => 1,
-            "error" => 2,
+        let slot = match name.as_ref() {
+            "code" => &mut code,
+            "state" => &mut state,
+            "error" => &mut error,
             _ => continue,
         };
-        seen[index] += 1;
-        if seen[index] > 1 {
+        if slot.replace(value.into_owned()).is_some() {
             let count = url::form_urlencoded::parse(query.as_bytes())
                 .filter(|(n, _)| n == &name)
                 .count();
@@ -116,15 +104,16 @@ fn parse_query(query: &str) -> Result<RedirectParams> {
                 "the parameter `{name}` appears {count} times in the redirect, and a real one has it once: this URL was made by hand or tampered with; copy the address bar again"
             )));
         }
-        match index {
-            0 if !value.is_empty() => params.code = Some(AuthorizationCode::new(value)),
-            1 => params.state = Some(value.into_owned()),
-            2 => params.error = Some(value.into_owned()),
-            _ => {}
-        }
     }
-    params.cut_after_code = last_was_code && params.state.is_none() && params.error.is_none();
-    Ok(params)
+    Ok(RedirectParams {
+        code: code
+            .filter(|c: &String| !c.is_empty())
+            .map(AuthorizationCode::new),
+        cut_after_code: last_was_code && state.is_none() && error.is_none(),
+        state,
+        error,
+        bare_code: false,
+    })
 }
 
 /// Step 2 for a server's redirect endpoint (`/callback`): checks the query
@@ -173,25 +162,21 @@ pub fn check_redirect(
 ) -> Result<AuthorizationCode> {
     // The state first: an error redirect that step 1 did not start is as
     // suspicious as a code that it did not start.
-    if !params.bare_code {
-        match &params.state {
-            Some(state) if state == pending.state.secret() => {}
-            Some(_) => {
-                return Err(Error::Paste(
-                    "the state in the pasted URL does not match step 1's: this redirect was not started by your step 1 (possible forgery) or comes from an older run; run step 1 again and paste the URL from that tab".into(),
-                ))
-            }
-            None if params.cut_after_code => {
-                return Err(Error::Paste(
-                    "the pasted URL has no state: it ends right after `code=...`, so it was cut, by a shell at `&` (put the whole address in single quotes: '...') or over two lines; or paste it whole at the prompt".into(),
-                ))
-            }
-            None => {
-                return Err(Error::Paste(
-                    "the pasted URL has no state, but step 1 sent one: it is not the redirect of your step 1; paste the full address from the browser bar".into(),
-                ))
-            }
-        }
+    let state_problem = match &params.state {
+        _ if params.bare_code => None,
+        Some(state) if state == pending.state.secret() => None,
+        Some(_) => Some(
+            "the state in the pasted URL does not match step 1's: this redirect was not started by your step 1 (possible forgery) or comes from an older run; run step 1 again and paste the URL from that tab",
+        ),
+        None if params.cut_after_code => Some(
+            "the pasted URL has no state: it ends right after `code=...`, so it was cut, by a shell at `&` (put the whole address in single quotes: '...') or over two lines; or paste it whole at the prompt",
+        ),
+        None => Some(
+            "the pasted URL has no state, but step 1 sent one: it is not the redirect of your step 1; paste the full address from the browser bar",
+        ),
+    };
+    if let Some(problem) = state_problem {
+        return Err(Error::Paste(problem.into()));
     }
     if let Some(error) = params.error {
         return Err(Error::AuthorizationDenied { error });

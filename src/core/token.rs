@@ -23,12 +23,10 @@ pub struct TokenResponse {
     /// Always `Bearer`.
     pub token_type: String,
     /// The scopes granted, space separated (may be fewer than asked).
-    #[serde(default)]
     pub scope: Option<String>,
     /// Seconds the access token lives (3600).
     pub expires_in: u64,
     /// A refresh token: always in a code exchange, only sometimes in a refresh.
-    #[serde(default)]
     pub refresh_token: Option<RefreshToken>,
 }
 
@@ -140,9 +138,8 @@ pub struct SavedToken {
 /// Step 2: base64url(SHA-256(code)), the fingerprint a saved token keeps of
 /// the code it was traded for.
 pub fn code_digest(code: &AuthorizationCode) -> String {
-    use base64::Engine;
-    use sha2::Digest;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(code.secret()))
+    // The same digest as a PKCE challenge.
+    super::step1::pkce_challenge(code.secret())
 }
 
 impl SavedToken {

@@ -13,26 +13,21 @@ pub struct Profile {
     /// The Spotify user id.
     pub id: String,
     /// The name shown on the profile.
-    #[serde(default)]
     pub display_name: Option<String>,
     /// The email address (with `user-read-email`; never returned to apps in
     /// development mode since February 2026).
-    #[serde(default)]
     pub email: Option<String>,
     /// The country (with `user-read-private`; never returned to apps in
     /// development mode since February 2026).
-    #[serde(default)]
     pub country: Option<String>,
     /// `premium`, `free`, ... (with `user-read-private`; never returned to
     /// apps in development mode since February 2026).
-    #[serde(default)]
     pub product: Option<String>,
     /// The `spotify:user:...` URI.
     #[serde(default)]
     pub uri: String,
     /// Followers (never returned to apps in development mode since February 2026).
-    #[serde(default)]
-    pub followers: Option<Followers>,
+    pub followers: Option<Total>,
 }
 
 impl Profile {
@@ -47,9 +42,10 @@ impl Profile {
     }
 }
 
-/// A follower count.
+/// A count as the Web API nests it, `{"total": n}`: followers, or a
+/// playlist's `items.total` (or `tracks.total`).
 #[derive(Debug, Clone, Deserialize)]
-pub struct Followers {
+pub struct Total {
     /// How many.
     #[serde(default)]
     pub total: u64,
@@ -73,19 +69,15 @@ pub struct Playlist {
     /// Its name.
     pub name: String,
     /// Whether it is public (`null` when unknown).
-    #[serde(default)]
     pub public: Option<bool>,
     /// Its owner.
-    #[serde(default)]
     pub owner: Option<Owner>,
     /// The track count in the extended-quota shape (`tracks.total`); `null`
     /// for apps in development mode since February 2026.
-    #[serde(default)]
-    pub tracks: Option<TrackCount>,
+    pub tracks: Option<Total>,
     /// The track count in the development-mode shape of February 2026
     /// (`items.total`, the former `tracks`).
-    #[serde(default)]
-    pub items: Option<TrackCount>,
+    pub items: Option<Total>,
 }
 
 impl Playlist {
@@ -103,23 +95,13 @@ impl Playlist {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Owner {
     /// The owner's name.
-    #[serde(default)]
     pub display_name: Option<String>,
-}
-
-/// `items.total` (or `tracks.total`) of a playlist.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TrackCount {
-    /// How many tracks.
-    #[serde(default)]
-    pub total: u64,
 }
 
 /// An entry of `GET /v1/me/shows`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedShow {
     /// When it was saved.
-    #[serde(default)]
     pub added_at: Option<String>,
     /// The podcast.
     pub show: Show,
@@ -131,10 +113,8 @@ pub struct Show {
     /// Its name.
     pub name: String,
     /// Who publishes it (not returned to development-mode apps since February 2026).
-    #[serde(default)]
     pub publisher: Option<String>,
     /// How many episodes.
-    #[serde(default)]
     pub total_episodes: Option<u64>,
 }
 
@@ -145,53 +125,44 @@ pub struct Playback {
     #[serde(default)]
     pub is_playing: bool,
     /// Position in the item, in ms.
-    #[serde(default)]
     pub progress_ms: Option<u64>,
     /// The device.
-    #[serde(default)]
     pub device: Option<Device>,
     /// The track or episode.
-    #[serde(default)]
     pub item: Option<PlayingItem>,
 }
 
 /// A playback device.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Device {
     /// Its id (`device_id` of the player commands), when it has one.
-    #[serde(default)]
     pub id: Option<String>,
     /// Whether it is the active device (the one the player commands act on).
-    #[serde(default)]
     pub is_active: bool,
     /// Its name.
-    #[serde(default)]
     pub name: String,
     /// `Computer`, `Smartphone`, `Speaker`, ...
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// The volume, 0-100, when the device reports it.
-    #[serde(default)]
     pub volume_percent: Option<u64>,
 }
 
 /// The track or episode playing.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct PlayingItem {
     /// Its name.
-    #[serde(default)]
     pub name: String,
     /// `track` or `episode`.
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Its length in ms.
-    #[serde(default)]
     pub duration_ms: Option<u64>,
     /// The artists of a track (empty for an episode).
-    #[serde(default)]
     pub artists: Vec<Artist>,
     /// The podcast of an episode.
-    #[serde(default)]
     pub show: Option<Show>,
 }
 
@@ -205,22 +176,18 @@ pub struct Devices {
 
 /// An artist: the name in a track's `artists`; `GET /v1/artists/{id}` adds
 /// the id and genres (and, outside development mode, followers and popularity).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Artist {
     /// The artist's name.
-    #[serde(default)]
     pub name: String,
     /// Its Spotify id.
-    #[serde(default)]
     pub id: Option<String>,
     /// Its genres.
-    #[serde(default)]
     pub genres: Vec<String>,
     /// Followers (not returned to development-mode apps since February 2026).
-    #[serde(default)]
-    pub followers: Option<Followers>,
+    pub followers: Option<Total>,
     /// 0-100 (not returned to development-mode apps since February 2026).
-    #[serde(default)]
     pub popularity: Option<u64>,
 }
 
@@ -232,17 +199,16 @@ pub struct SpotifyId([u8; 22]);
 impl SpotifyId {
     /// Checks `id` (surrounding whitespace trimmed); `kind` names it in the error.
     pub fn parse(id: &str, kind: &'static str) -> Result<SpotifyId> {
-        let trimmed = id.trim();
-        let bytes: [u8; 22] = trimmed
+        id.trim()
             .as_bytes()
             .try_into()
             .ok()
             .filter(|b: &[u8; 22]| b.iter().all(u8::is_ascii_alphanumeric))
+            .map(SpotifyId)
             .ok_or_else(|| Error::InvalidSpotifyId {
                 kind,
                 id: printable(id, 40),
-            })?;
-        Ok(SpotifyId(bytes))
+            })
     }
 
     /// The id as text.
@@ -357,30 +323,38 @@ impl Endpoint {
 
     /// The path and query, e.g. `/v1/me/playlists?limit=5`.
     pub fn path(&self) -> String {
+        let path = self.route().1;
         match self {
-            Endpoint::Me => "/v1/me".into(),
-            Endpoint::Playlists { limit } => {
-                format!("/v1/me/playlists?limit={}", (*limit).clamp(1, 50))
+            Endpoint::Playlists { limit } | Endpoint::SavedShows { limit } => {
+                format!("{path}?limit={}", (*limit).clamp(1, 50))
             }
-            Endpoint::SavedShows { limit } => {
-                format!("/v1/me/shows?limit={}", (*limit).clamp(1, 50))
-            }
-            Endpoint::Playback | Endpoint::Transfer => "/v1/me/player".into(),
-            Endpoint::Devices => "/v1/me/player/devices".into(),
-            Endpoint::Pause => "/v1/me/player/pause".into(),
-            Endpoint::Play => "/v1/me/player/play".into(),
-            Endpoint::Next => "/v1/me/player/next".into(),
-            Endpoint::Previous => "/v1/me/player/previous".into(),
-            Endpoint::Artist(id) => format!("/v1/artists/{id}"),
+            Endpoint::Artist(id) => format!("{path}/{id}"),
+            _ => path.into(),
         }
     }
 
     /// The HTTP method.
     pub fn method(&self) -> Method {
+        self.route().0
+    }
+
+    /// The method, the path without its query or id, and the scope needed.
+    fn route(&self) -> (Method, &'static str, Option<&'static str>) {
+        use Method::{Get, Post, Put};
+        const PLAYBACK: Option<&str> = Some("user-read-playback-state");
+        const CONTROL: Option<&str> = Some("user-modify-playback-state");
         match self {
-            Endpoint::Pause | Endpoint::Play | Endpoint::Transfer => Method::Put,
-            Endpoint::Next | Endpoint::Previous => Method::Post,
-            _ => Method::Get,
+            Endpoint::Me => (Get, "/v1/me", None),
+            Endpoint::Playlists { .. } => (Get, "/v1/me/playlists", Some("playlist-read-private")),
+            Endpoint::SavedShows { .. } => (Get, "/v1/me/shows", Some("user-library-read")),
+            Endpoint::Playback => (Get, "/v1/me/player", PLAYBACK),
+            Endpoint::Devices => (Get, "/v1/me/player/devices", PLAYBACK),
+            Endpoint::Pause => (Put, "/v1/me/player/pause", CONTROL),
+            Endpoint::Play => (Put, "/v1/me/player/play", CONTROL),
+            Endpoint::Next => (Post, "/v1/me/player/next", CONTROL),
+            Endpoint::Previous => (Post, "/v1/me/player/previous", CONTROL),
+            Endpoint::Artist(_) => (Get, "/v1/artists", None),
+            Endpoint::Transfer => (Put, "/v1/me/player", CONTROL),
         }
     }
 
@@ -403,18 +377,7 @@ impl Endpoint {
 
     /// The scope the endpoint needs, if any.
     pub fn needed_scope(&self) -> Option<&'static str> {
-        match self {
-            Endpoint::Me => None,
-            Endpoint::Playlists { .. } => Some("playlist-read-private"),
-            Endpoint::SavedShows { .. } => Some("user-library-read"),
-            Endpoint::Playback | Endpoint::Devices => Some("user-read-playback-state"),
-            Endpoint::Pause
-            | Endpoint::Play
-            | Endpoint::Next
-            | Endpoint::Previous
-            | Endpoint::Transfer => Some("user-modify-playback-state"),
-            Endpoint::Artist(_) => None,
-        }
+        self.route().2
     }
 }
 
@@ -461,37 +424,31 @@ pub fn reason_of(body: &str) -> Option<String> {
 pub fn api_error(url: &str, endpoint: Endpoint, status: u16, body: &str) -> Error {
     let message = message_of(body);
     let lower = message.to_ascii_lowercase();
-    match (status, reason_of(body).as_deref()) {
-        (_, Some("NO_ACTIVE_DEVICE")) => return Error::NoActiveDevice,
-        (_, Some("PREMIUM_REQUIRED")) => return Error::PremiumRequired,
-        _ => {}
-    }
-    if let (404, Endpoint::Artist(id)) = (status, endpoint) {
-        return Error::NotFound {
+    match (status, reason_of(body).as_deref(), endpoint) {
+        (_, Some("NO_ACTIVE_DEVICE"), _) => Error::NoActiveDevice,
+        (_, Some("PREMIUM_REQUIRED"), _) => Error::PremiumRequired,
+        (404, _, Endpoint::Artist(id)) => Error::NotFound {
             kind: "artist",
             id: id.to_string(),
-        };
-    }
-    match status {
-        403 if lower.contains("premium subscription required for the owner") => {
+        },
+        (403, ..) if lower.contains("premium subscription required for the owner") => {
             Error::OwnerPremiumRequired
         }
-        403 if lower.contains("not registered") => Error::UserNotRegistered,
-        401 | 403 if lower.contains("user authentication") => Error::UserTokenRequired {
+        (403, ..) if lower.contains("not registered") => Error::UserNotRegistered,
+        (401 | 403, ..) if lower.contains("user authentication") => Error::UserTokenRequired {
             status: Some(status),
             url: url.into(),
         },
-        401 => Error::ApiUnauthorized {
-            status: 401,
+        // A 403 is for lack of a scope; a 401 refuses the token itself.
+        (401 | 403, ..) => Error::ApiUnauthorized {
+            status,
             message,
-            needed_scope: None,
+            needed_scope: endpoint
+                .needed_scope()
+                .filter(|_| status == 403)
+                .map(str::to_string),
         },
-        403 => Error::ApiUnauthorized {
-            status: 403,
-            message,
-            needed_scope: endpoint.needed_scope().map(str::to_string),
-        },
-        status => Error::Api {
+        _ => Error::Api {
             status,
             message: format!("{message} ({url})"),
         },

@@ -89,13 +89,10 @@ impl WireRequest {
 
     /// The URL's path and query (`/api/token`, `/v1/me?x=1`).
     pub fn path_and_query(&self) -> String {
-        match url::Url::parse(&self.url) {
-            Ok(url) => match url.query() {
-                Some(query) => format!("{}?{query}", url.path()),
-                None => url.path().to_string(),
-            },
-            Err(_) => self.url.clone(),
-        }
+        url::Url::parse(&self.url).map_or_else(
+            |_| self.url.clone(),
+            |url| url[url::Position::BeforePath..url::Position::AfterQuery].to_string(),
+        )
     }
 }
 
@@ -153,12 +150,9 @@ fn redact_form(body: &str) -> String {
     }
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
         .into_owned()
-        .map(|(name, value)| {
-            if name == "client_secret" {
-                (name, SECRET_PLACEHOLDER.to_string())
-            } else {
-                (name, value)
-            }
+        .map(|(name, value)| match name.as_str() {
+            "client_secret" => (name, SECRET_PLACEHOLDER.to_string()),
+            _ => (name, value),
         })
         .collect();
     url::form_urlencoded::Serializer::new(String::new())
