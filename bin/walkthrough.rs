@@ -5,7 +5,7 @@
 
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
 use spotify_auth::walkthrough::catch::Catcher;
-use spotify_auth::walkthrough::cli::Command;
+use spotify_auth::walkthrough::cli::{Args, Command};
 use spotify_auth::walkthrough::setup::{self, SandboxChoice, SessionOptions};
 use spotify_auth::walkthrough::wire::{Show, WireView};
 use spotify_auth::walkthrough::{cli, report};
@@ -13,7 +13,7 @@ use spotify_auth::{now_secs, AuthorizeOptions, Error, Result};
 use spotify_sandbox::approve_consent;
 
 fn main() -> std::process::ExitCode {
-    cli::main(run)
+    cli::main_with_args(&COMMAND, run)
 }
 
 const COMMAND: Command = Command {
@@ -23,10 +23,7 @@ const COMMAND: Command = Command {
     takes_plain: false,
 };
 
-fn run() -> Result<()> {
-    let Some(args) = cli::parse_args(&COMMAND)? else {
-        return Ok(());
-    };
+fn run(args: Args) -> Result<()> {
     let wire = WireView::new(if args.has("http") {
         Show::Text
     } else {

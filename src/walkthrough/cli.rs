@@ -3,11 +3,15 @@
 //! reading the pasted redirect.
 
 use super::message::message;
+use super::report;
+use crate::clock::now_secs;
 use crate::core::config::Config;
 use crate::core::error::{printable, Error, Result};
 use crate::core::secret::ClientSecret;
 use crate::core::step2::MAX_PASTE_BYTES;
+use crate::core::token::SavedToken;
 use crate::listener::RedirectListener;
+use crate::session::SpotifyAuth;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
 /// Runs `run`, prints `error: ...` on failure and exits 1 (0 on success).
@@ -27,6 +31,15 @@ pub fn main(run: impl FnOnce() -> Result<()>) -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// [`main`] for a binary taking `command`'s arguments: `run` gets them parsed;
+/// after `--help` printed the usage, nothing runs and the exit status is 0.
+pub fn main_with_args(
+    command: &Command,
+    run: impl FnOnce(Args) -> Result<()>,
+) -> std::process::ExitCode {
+    main(|| parse_args(command)?.map_or(Ok(()), run))
 }
 
 static NOTES_AFTER_ERROR: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
@@ -134,18 +147,6 @@ impl Args {
 /// printed the usage (the binary then exits 0).
 pub fn parse_args(command: &Command) -> Result<Option<Args>> {
     parse_args_from(command, std::env::args_os().skip(1))
-}
-
-/// For a binary that takes no arguments: true to go on, false after `--help`
-/// printed `usage` and `about`; anything else is an error.
-pub fn no_arguments(usage: &'static str, about: &'static str) -> Result<bool> {
-    let command = Command {
-        usage,
-        about,
-        options: &[],
-        takes_plain: false,
-    };
-    Ok(parse_args(&command)?.is_some())
 }
 
 /// [`parse_args`] over the given arguments (without the program name).
@@ -279,21 +280,27 @@ pub fn client_secret(config: &Config) -> Result<ClientSecret> {
     Ok(ClientSecret::new(secret))
 }
 
-/// Before Web API calls with `saved`: the client secret, asked for (from the
-/// environment, else the hidden prompt) only when a refresh is due and the
-/// token is not a PKCE one, so a fresh token never needs it.
-pub fn with_secret_if_refresh_due(
-    auth: crate::session::SpotifyAuth,
-    saved: &crate::core::token::SavedToken,
-) -> Result<crate::session::SpotifyAuth> {
-    if !saved.pkce
+/// Before Web API calls with `saved`: the token to call with, refreshed first
+/// when a refresh is due (the client secret asked for, from the environment,
+/// else the hidden prompt, only then and never for a PKCE token, so a fresh
+/// token never needs it), printed as [`report::token_in_use`] says.
+pub fn token_in_use(auth: SpotifyAuth, saved: &SavedToken) -> Result<(SpotifyAuth, SavedToken)> {
+    let auth = if !saved.pkce
         && auth.config().client_secret.is_none()
-        && saved.needs_refresh(crate::clock::now_secs())
+        && saved.needs_refresh(now_secs())
     {
         let secret = client_secret(auth.config())?;
-        return Ok(auth.with_client_secret(secret));
-    }
-    Ok(auth)
+        auth.with_client_secret(secret)
+    } else {
+        auth
+    };
+    let token = auth.access_token()?;
+    let (accounts, file) = (&auth.config().accounts_url, auth.store().token_location());
+    print!(
+        "{}",
+        report::token_in_use(saved, &token, accounts, &file, now_secs())
+    );
+    Ok((auth, token))
 }
 
 /// Reads the pasted redirect: a prompt on a terminal, one plain line otherwise.

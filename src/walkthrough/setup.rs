@@ -177,15 +177,11 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
 }
 
 /// The session of a step binary: the real service (or whatever
-/// `SPOTIFY_ACCOUNTS_URL` points at), settings from `.env` in the current folder.
-pub fn binary_session() -> Result<SpotifyAuth> {
-    Ok(start(&SessionOptions::default())?.auth)
-}
-
-/// [`binary_session`], with `--http`: every exchange printed as it
-/// happens, as HTTP/1.1 text and the `curl` that repeats it.
-pub fn binary_session_showing(http: bool) -> Result<SpotifyAuth> {
-    let mut auth = binary_session()?;
+/// `SPOTIFY_ACCOUNTS_URL` points at), settings from `.env` in the current
+/// folder; with `http` (`--http`), every exchange printed as it happens, as
+/// HTTP/1.1 text and the `curl` that repeats it.
+pub fn binary_session(http: bool) -> Result<SpotifyAuth> {
+    let mut auth = start(&SessionOptions::default())?.auth;
     if http {
         auth.set_trace(WireView::new(Show::Text).sink());
     }
