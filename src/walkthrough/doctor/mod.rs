@@ -241,10 +241,6 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
 struct Checks(Vec<Check>);
 
 impl Checks {
-    fn add(&mut self, check: Check) {
-        self.0.push(check);
-    }
-
     fn push(&mut self, status: Status, topic: &str, detail: impl Into<String>) {
         let detail = detail.into();
         // Config's messages start with the variable's name, already the topic.
