@@ -139,7 +139,7 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
         if let Some(v) = inputs.env.get(name) {
             return Some((v.clone(), "from the environment"));
         }
-        dotenv.values.get(name).map(|v| (v.clone(), "from .env"))
+        dotenv.get(name).map(|v| (v.clone(), "from .env"))
     };
     let set = |name: &str| value_of(name).filter(|(v, _)| !v.is_empty());
 
