@@ -105,10 +105,10 @@ fn body_text(body: &str) -> String {
 /// `host[:port]` of `url`.
 fn host_of(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;
-    let host = url.host_str()?.to_string();
+    let host = url.host_str()?;
     Some(
         url.port()
-            .map_or(host.clone(), |port| format!("{host}:{port}")),
+            .map_or(host.into(), |port| format!("{host}:{port}")),
     )
 }
 
