@@ -105,11 +105,8 @@ fn body_text(body: &str) -> String {
 /// `host[:port]` of `url`.
 fn host_of(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;
-    let host = url.host_str()?;
-    Some(
-        url.port()
-            .map_or(host.into(), |port| format!("{host}:{port}")),
-    )
+    let port = url.port().map(|port| format!(":{port}"));
+    Some(format!("{}{}", url.host_str()?, port.unwrap_or_default()))
 }
 
 /// A `curl` command sending `request` again: a `Basic` header becomes
