@@ -4,13 +4,12 @@
 //! opens the browser and catches the redirect on loopback (or takes a paste).
 
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
-use spotify_auth::walkthrough::catch::Catcher;
+use spotify_auth::walkthrough::catch::{self, Catcher};
 use spotify_auth::walkthrough::cli::{Args, Command};
 use spotify_auth::walkthrough::setup::{self, SandboxChoice, SessionOptions};
 use spotify_auth::walkthrough::wire::{Show, WireView};
 use spotify_auth::walkthrough::{cli, report};
-use spotify_auth::{now_secs, AuthorizeOptions, Error, Result};
-use spotify_sandbox::approve_consent;
+use spotify_auth::{now_secs, AuthorizeOptions, Result};
 
 fn main() -> std::process::ExitCode {
     cli::main_with_args(&COMMAND, run)
@@ -74,11 +73,7 @@ fn walk(wire: &WireView) -> Result<()> {
     // No listener: the sandbox, whose consent page is approved here.
     let (redirected, pending) = match catcher {
         None => {
-            let url = approve_consent(&request.url, true).map_err(|e| Error::Connection {
-                url: request.url.clone(),
-                detail: e,
-                source: None,
-            })?;
+            let url = catch::approve_in_sandbox(&request.url)?;
             println!("Fetched the sandbox's consent page and submitted Agree, as a browser would.");
             (url, request.pending)
         }
@@ -137,13 +132,13 @@ fn walk(wire: &WireView) -> Result<()> {
 
 fn print_sandbox_banner(url: &str) {
     let rule = "=".repeat(76);
-    println!("{rule}");
-    println!(" SANDBOX MODE: SPOTIFY_CLIENT_ID is not set, so this walkthrough talks to the");
-    println!(" offline sandbox at {url}, NOT to Spotify. Nothing leaves this machine.");
     println!(
-        " To use your real account: create an app at https://developer.spotify.com/dashboard,"
+        "{rule}
+ SANDBOX MODE: SPOTIFY_CLIENT_ID is not set, so this walkthrough talks to the
+ offline sandbox at {url}, NOT to Spotify. Nothing leaves this machine.
+ To use your real account: create an app at https://developer.spotify.com/dashboard,
+ register the redirect URI http://127.0.0.1:8888/callback, put SPOTIFY_CLIENT_ID
+ and SPOTIFY_CLIENT_SECRET in .env (see .env.example) and run `cargo run` again.
+{rule}"
     );
-    println!(" register the redirect URI http://127.0.0.1:8888/callback, put SPOTIFY_CLIENT_ID");
-    println!(" and SPOTIFY_CLIENT_SECRET in .env (see .env.example) and run `cargo run` again.");
-    println!("{rule}");
 }

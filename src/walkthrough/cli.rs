@@ -338,17 +338,14 @@ pub fn listen_for_redirect(
     state: String,
     timeout: std::time::Duration,
 ) -> Result<String> {
+    let terminal = std::io::stdin().is_terminal();
     eprintln!(
         "Listening on {} for the redirect (up to {} s){}",
         listener.address(),
         timeout.as_secs(),
-        if std::io::stdin().is_terminal() {
-            "; or paste it here"
-        } else {
-            ""
-        }
+        if terminal { "; or paste it here" } else { "" }
     );
-    if !std::io::stdin().is_terminal() {
+    if !terminal {
         return listener.wait(&state, timeout);
     }
     let (sender, receiver) = std::sync::mpsc::channel();
@@ -359,19 +356,14 @@ pub fn listen_for_redirect(
     std::thread::spawn(move || {
         let _ = sender.send((false, read_pasted_redirect()));
     });
-    match receiver.recv() {
-        Ok((from_listener, answer)) => {
-            if from_listener {
-                // The `> ` prompt still waits on its line: end it, so what
-                // follows starts on a line of its own.
-                eprintln!();
-            }
-            answer
-        }
-        Err(_) => Err(Error::Listener(
-            "the listener stopped: paste the redirect instead".into(),
-        )),
+    let stopped = |_| Error::Listener("the listener stopped: paste the redirect instead".into());
+    let (from_listener, answer) = receiver.recv().map_err(stopped)?;
+    if from_listener {
+        // The `> ` prompt still waits on its line: end it, so what follows
+        // starts on a line of its own.
+        eprintln!();
     }
+    answer
 }
 
 /// Opens `url` in the system browser (`$BROWSER` first); says what really

@@ -129,22 +129,18 @@ impl Notebook {
         let config = self.auth().config();
         let line = "=".repeat(78);
         match self.session.sandbox_url() {
-            Some(url) => {
-                println!("{line}");
-                println!("  SANDBOX MODE: no SPOTIFY_CLIENT_ID in the environment or in ../.env.");
-                println!("  This notebook talks to an OFFLINE STAND-IN for Spotify at {url}");
-                println!(
-                    "  and clicks \"Agree\" on its consent page by itself. Nothing reaches Spotify."
-                );
-                println!();
-                println!("  To use your real account: create an app at https://developer.spotify.com/dashboard,");
-                println!("  register the redirect URI http://127.0.0.1:8888/callback, put");
-                println!(
-                    "  SPOTIFY_CLIENT_ID=... and SPOTIFY_CLIENT_SECRET=... in the project's .env"
-                );
-                println!("  (next to Cargo.toml), then restart the kernel and run all cells.");
-                println!("{line}");
-            }
+            Some(url) => println!(
+                "{line}
+  SANDBOX MODE: no SPOTIFY_CLIENT_ID in the environment or in ../.env.
+  This notebook talks to an OFFLINE STAND-IN for Spotify at {url}
+  and clicks \"Agree\" on its consent page by itself. Nothing reaches Spotify.
+
+  To use your real account: create an app at https://developer.spotify.com/dashboard,
+  register the redirect URI http://127.0.0.1:8888/callback, put
+  SPOTIFY_CLIENT_ID=... and SPOTIFY_CLIENT_SECRET=... in the project's .env
+  (next to Cargo.toml), then restart the kernel and run all cells.
+{line}"
+            ),
             None => println!(
                 "Using YOUR Spotify app (SPOTIFY_CLIENT_ID from the environment or ../.env)."
             ),
@@ -317,7 +313,7 @@ impl Notebook {
             return Ok(Some(url));
         }
         if self.is_sandbox() {
-            let redirected = self.approve_in_sandbox(&request.url)?;
+            let redirected = catch::approve_in_sandbox(&request.url)?;
             self.wire.redirect(&redirected);
             println!("Sandbox: consent approved automatically. The browser was sent back to:\n{redirected}\n");
             return Ok(Some(redirected));
@@ -351,20 +347,6 @@ impl Notebook {
             "EVCXR_BEGIN_CONTENT text/html\n<div class=\"sequence-diagram\">{}</div>\nEVCXR_END_CONTENT",
             self.wire.diagram().svg()
         );
-    }
-
-    #[cfg(feature = "sandbox")]
-    fn approve_in_sandbox(&self, authorize_url: &str) -> Result<String> {
-        spotify_sandbox::approve_consent(authorize_url, true).map_err(|detail| Error::Connection {
-            url: authorize_url.into(),
-            detail,
-            source: None,
-        })
-    }
-
-    #[cfg(not(feature = "sandbox"))]
-    fn approve_in_sandbox(&self, _authorize_url: &str) -> Result<String> {
-        Err(Error::Config("this build has no sandbox".into()))
     }
 
     /// Step 2, printed: what came back from the token endpoint, field by field.
@@ -478,7 +460,7 @@ impl Notebook {
         if self.is_sandbox() {
             let request = auth.start_authorization(&AuthorizeOptions::default())?;
             println!("\nstep 1: {}", request.url);
-            let redirected = self.approve_in_sandbox(&request.url)?;
+            let redirected = catch::approve_in_sandbox(&request.url)?;
             println!("step 2: consent approved automatically, redirected to {redirected}");
             let exchange = auth.exchange_redirect(&redirected)?;
             println!(

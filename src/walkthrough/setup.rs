@@ -70,10 +70,7 @@ pub struct Session {
 impl Session {
     /// True when this session talks to the offline sandbox.
     pub fn is_sandbox(&self) -> bool {
-        #[cfg(feature = "sandbox")]
-        return self.sandbox.is_some();
-        #[cfg(not(feature = "sandbox"))]
-        return false;
+        self.sandbox_url().is_some()
     }
 
     /// The sandbox's URL, when there is one.
