@@ -34,7 +34,6 @@ fn run(args: Args) -> Result<()> {
         pkce: args.has("pkce"),
         scopes: args.has("scope").then_some(scopes),
     };
-    let open = args.has("open");
     let auth = setup::binary_session(false)?;
     if !options.pkce && auth.config().client_secret.is_none() {
         eprintln!("note: SPOTIFY_CLIENT_SECRET is not set: step 2 will ask for it (or run step 1 with --pkce, which needs none)");
@@ -46,7 +45,7 @@ fn run(args: Args) -> Result<()> {
     if args.has("http") {
         print!("{}", wire::browser_request(&request.url));
     }
-    if open {
+    if args.has("open") {
         cli::open_in_browser(&request.url);
     }
 

@@ -57,14 +57,10 @@ fn walk(wire: &WireView) -> Result<()> {
     // With a real app, bind the listener now: for a loopback redirect URI
     // registered without a port it takes a free port and makes the
     // authorization again with it (Spotify accepts any port for such a URI).
-    let catcher = match sandbox {
-        Some(_) => None,
-        None => Some(Catcher::bind(&auth, &request.pending)),
-    };
-    let restarted = match &catcher {
-        Some(Ok(catcher)) => catcher.restarted(),
-        _ => None,
-    };
+    let catcher = sandbox
+        .is_none()
+        .then(|| Catcher::bind(&auth, &request.pending));
+    let restarted = catcher.as_ref().and_then(|c| c.as_ref().ok()?.restarted());
     let authorize = restarted.unwrap_or(&request);
     print!("{}", report::authorize_request_for(authorize, &registered));
     wire.authorize(&authorize.url);

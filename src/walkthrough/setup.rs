@@ -90,23 +90,19 @@ pub fn start(options: &SessionOptions) -> Result<Session> {
 /// Like [`start`], with the settings already read (`options.dotenv` unused).
 pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Session> {
     let configured = settings.get("SPOTIFY_CLIENT_ID").is_some();
+    // HOME for a leading `~/` in SPOTIFY_AUTH_DIR (see `Config::from_lookup`).
     let mut values: HashMap<String, String> = VARIABLES
         .iter()
+        .chain(&["HOME"])
         .filter_map(|name| settings.get(name).map(|v| (name.to_string(), v)))
         .collect();
-    // For a leading `~/` in SPOTIFY_AUTH_DIR (see `Config::from_lookup`).
-    if let Some(home) = settings.get("HOME") {
-        values.insert("HOME".into(), home);
-    }
     values
         .entry("SPOTIFY_SCOPES".into())
         .or_insert_with(|| DEFAULT_SCOPES.into());
-    let base = PathBuf::from(
-        values
-            .get("SPOTIFY_AUTH_DIR")
-            .cloned()
-            .unwrap_or_else(|| DEFAULT_AUTH_DIR.into()),
-    );
+    let base = values
+        .get("SPOTIFY_AUTH_DIR")
+        .map_or(DEFAULT_AUTH_DIR, String::as_str);
+    let base = PathBuf::from(base);
     let use_sandbox = !configured && options.sandbox == SandboxChoice::WhenUnconfigured;
     #[cfg_attr(not(feature = "sandbox"), allow(unused_mut))]
     let mut sandbox_notes = Vec::new();

@@ -95,17 +95,14 @@ impl Inputs {
         let mut env = HashMap::new();
         let mut env_not_unicode = Vec::new();
         for (name, value) in std::env::vars_os() {
-            let Some(name) = name.to_str().map(str::to_string) else {
+            let Some(name) = name.to_str().filter(|n| n.starts_with("SPOTIFY_")) else {
                 continue;
             };
-            if !name.starts_with("SPOTIFY_") {
-                continue;
-            }
             match value.into_string() {
                 Ok(value) => {
-                    env.insert(name, value);
+                    env.insert(name.into(), value);
                 }
-                Err(_) => env_not_unicode.push(name),
+                Err(_) => env_not_unicode.push(name.into()),
             }
         }
         Inputs {
