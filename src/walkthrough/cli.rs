@@ -241,14 +241,6 @@ fn utf8(arg: std::ffi::OsString, position: usize) -> Result<String> {
     })
 }
 
-/// Prints the configuration's warnings on stderr.
-pub fn with_warnings_shown(config: Config) -> Config {
-    for warning in &config.warnings {
-        eprintln!("warning: {warning}");
-    }
-    config
-}
-
 /// The client secret from the configuration, else from a hidden prompt when a
 /// terminal is attached, else an error naming the variable.
 pub fn client_secret(config: &Config) -> Result<ClientSecret> {

@@ -83,13 +83,12 @@ pub fn start(lesson: Lesson, ask_secret: Prompt) -> Result<Notebook> {
             sandbox: SandboxChoice::WhenUnconfigured,
             subfolder: Some(folder.into()),
             // A notebook shows stdout; evcxr reports anything on stderr as a failure.
-            notes: print_note_on_stdout,
+            notes: |note| println!("{note}"),
         },
     )?;
-    let wire = WireView::new(Show::Html);
     let mut notebook = Notebook {
         session,
-        wire,
+        wire: WireView::new(Show::Html),
         ready: false,
     };
     notebook.session.auth.set_trace(notebook.wire.sink());
@@ -470,26 +469,22 @@ impl Notebook {
             );
             return Ok(true);
         }
-        match auth.saved_token() {
-            Ok(token) => {
-                println!(
-                    "\nUsing the token saved in {} (obtained {}, {}).",
-                    auth.store().token_location(),
-                    format_utc(token.obtained_at),
-                    if token.pkce {
-                        "PKCE"
-                    } else {
-                        "with the client secret"
-                    }
-                );
-                Ok(true)
-            }
+        let token = match auth.saved_token() {
+            Ok(token) => token,
             Err(error) => {
                 println!("\nNo saved token to use ({error}).");
                 println!("Run 01_authorization_code.ipynb or 02_pkce.ipynb first, then run this notebook again.");
-                Ok(false)
+                return Ok(false);
             }
-        }
+        };
+        let how = if token.pkce {
+            "PKCE"
+        } else {
+            "with the client secret"
+        };
+        let (file, obtained) = (auth.store().token_location(), format_utc(token.obtained_at));
+        println!("\nUsing the token saved in {file} (obtained {obtained}, {how}).");
+        Ok(true)
     }
 
     /// Notebook 3: makes the saved token look almost expired (its expiry 30 s
@@ -527,18 +522,11 @@ fn newest_saved_token_folder(settings: &Settings) -> &'static str {
     newest.map_or(Lesson::AuthorizationCode.folder(), |(_, folder)| folder)
 }
 
-fn print_note_on_stdout(note: &str) {
-    println!("{note}");
-}
-
 /// A folder as the learner finds it from the project: a relative one is
 /// under `notebooks/` (the kernel's working folder), an absolute one as is.
 fn shown_from_project(folder: &Path) -> String {
-    if folder.is_absolute() {
-        folder.display().to_string()
-    } else {
-        Path::new("notebooks").join(folder).display().to_string()
-    }
+    // Joining an absolute path gives that path.
+    Path::new("notebooks").join(folder).display().to_string()
 }
 
 #[cfg(test)]

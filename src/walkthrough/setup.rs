@@ -4,7 +4,6 @@
 //! the default scopes applied, and a [`SpotifyAuth`] whose retry notes go to
 //! stderr.
 
-use super::cli;
 use super::wire::{Show, WireView};
 use crate::core::config::{Config, DEFAULT_AUTH_DIR, VARIABLES};
 use crate::core::error::{Error, Result};
@@ -50,7 +49,7 @@ impl Default for SessionOptions {
             dotenv: PathBuf::from(".env"),
             sandbox: SandboxChoice::Never,
             subfolder: None,
-            notes: print_note,
+            notes: |note| eprintln!("{note}"),
         }
     }
 }
@@ -160,7 +159,9 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
     values.insert("SPOTIFY_AUTH_DIR".into(), folder.display().to_string());
     let mut config = Config::from_lookup(|name| values.get(name).cloned())?;
     config.warnings.append(&mut sandbox_notes);
-    let config = cli::with_warnings_shown(config);
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
     Ok(Session {
         settings,
         #[cfg(feature = "sandbox")]
@@ -179,8 +180,4 @@ pub fn binary_session(http: bool) -> Result<SpotifyAuth> {
         auth.set_trace(WireView::new(Show::Text).sink());
     }
     Ok(auth)
-}
-
-fn print_note(note: &str) {
-    eprintln!("{note}");
 }
