@@ -215,23 +215,23 @@ impl RedirectListener {
             let now = Instant::now();
             let mut index = 0;
             while index < open.len() {
-                let target = match open[index].read() {
-                    Progress::Waiting if now < open[index].opened + CONNECTION_DEADLINE => {
-                        index += 1;
-                        continue;
-                    }
-                    Progress::Waiting | Progress::Gone => {
-                        open.remove(index);
-                        continue;
-                    }
+                let progress = open[index].read();
+                if matches!(progress, Progress::Waiting)
+                    && now < open[index].opened + CONNECTION_DEADLINE
+                {
+                    index += 1;
+                    continue;
+                }
+                // Answered (or not) and closed, whatever came.
+                let mut connection = open.remove(index).expect("index is in range");
+                let target = match progress {
+                    Progress::Waiting | Progress::Gone => continue,
                     Progress::Refused(status, reason) => {
-                        let mut connection = open.remove(index).expect("index is in range");
                         connection.answer(status, &page(reason, &format!("<p>{REFUSED_TEXT}</p>")));
                         continue;
                     }
                     Progress::Head(target) => target,
                 };
-                let mut connection = open.remove(index).expect("index is in range");
                 let (path, query) = target.split_once('?').unwrap_or((&target, ""));
                 if path != self.path {
                     connection.answer(404, &page("Not found", "<p>This is the spotify-auth listener; it waits only for Spotify's redirect.</p>"));

@@ -17,20 +17,15 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 /// Runs `run`, prints `error: ...` on failure and exits 1 (0 on success).
 pub fn main(run: impl FnOnce() -> Result<()>) -> std::process::ExitCode {
     quiet_on_closed_stdout();
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", message(&error));
-            for note in NOTES_AFTER_ERROR
-                .lock()
-                .map(|n| n.clone())
-                .unwrap_or_default()
-            {
-                eprintln!("{note}");
-            }
-            std::process::ExitCode::FAILURE
-        }
+    let Err(error) = run() else {
+        return std::process::ExitCode::SUCCESS;
+    };
+    eprintln!("error: {}", message(&error));
+    let notes = NOTES_AFTER_ERROR.lock().map(|n| n.clone());
+    for note in notes.unwrap_or_default() {
+        eprintln!("{note}");
     }
+    std::process::ExitCode::FAILURE
 }
 
 /// [`main`] for a binary taking `command`'s arguments: `run` gets them parsed;
