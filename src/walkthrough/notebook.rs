@@ -218,19 +218,12 @@ impl Notebook {
     /// PKCE, shown: the verifier kept here, the challenge in the URL, and the
     /// challenge computed again from the verifier.
     pub fn show_pkce(&self, request: &AuthorizeRequest) {
-        let verifier = request
-            .pending
-            .code_verifier
-            .as_ref()
-            .map(|v| v.secret().to_string())
-            .unwrap_or_default();
-        let in_url = request
-            .url
-            .split(['?', '&'])
-            .find_map(|pair| pair.strip_prefix("code_challenge="))
-            .unwrap_or_default()
-            .to_string();
-        let recomputed = crate::core::step1::pkce_challenge(&verifier);
+        let verifier = request.pending.code_verifier.as_ref();
+        let verifier = verifier.map_or("", |v| v.secret());
+        let mut pairs = request.url.split(['?', '&']);
+        let in_url = pairs.find_map(|pair| pair.strip_prefix("code_challenge="));
+        let in_url = in_url.unwrap_or_default();
+        let recomputed = crate::core::step1::pkce_challenge(verifier);
         println!("\nPKCE:");
         println!(
             "  code verifier (kept here, {} chars)  : {verifier}",
@@ -240,7 +233,7 @@ impl Notebook {
         println!("  base64url(SHA-256(verifier)), again  : {recomputed}");
         println!(
             "  the verifier is in the URL           : {}",
-            request.url.contains(&verifier)
+            request.url.contains(verifier)
         );
         let verdict = if !verifier.is_empty() && in_url == recomputed {
             "OK, the URL carries SHA-256 of the verifier"
