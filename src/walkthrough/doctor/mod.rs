@@ -131,14 +131,14 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
         );
     }
 
-    // Each variable's value as the tool sees it: the environment wins.
-    let value_of = |name: &str| -> Option<(String, &'static str)> {
-        if let Some(v) = inputs.env.get(name) {
-            return Some((v.clone(), "from the environment"));
-        }
-        dotenv.get(name).map(|v| (v.clone(), "from .env"))
+    // Each variable's value as the tool sees it (the environment wins), if set.
+    let set = |name: &str| {
+        let from_env = inputs.env.get(name).map(|v| (v, "from the environment"));
+        let value = from_env.or_else(|| dotenv.get(name).map(|v| (v, "from .env")));
+        value
+            .filter(|(v, _)| !v.is_empty())
+            .map(|(v, source)| (v.clone(), source))
     };
-    let set = |name: &str| value_of(name).filter(|(v, _)| !v.is_empty());
 
     check_client_id(set("SPOTIFY_CLIENT_ID"), &mut out);
     check_client_secret(set("SPOTIFY_CLIENT_SECRET"), &mut out);
