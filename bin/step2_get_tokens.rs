@@ -38,7 +38,7 @@ fn run(args: Args) -> Result<()> {
         // Checked against step 1 before anything is asked or sent.
         Some(url) => {
             let checked = auth.check_redirect(url)?;
-            auth = with_secret_for(auth, checked.pending())?;
+            auth = cli::with_client_secret_if(checked.pending().code_verifier.is_none(), auth)?;
             checked
         }
         None => {
@@ -46,7 +46,7 @@ fn run(args: Args) -> Result<()> {
             // not run or its authorization has expired.
             let pending = auth.require_pending()?;
             pending.check_age(now_secs())?;
-            auth = with_secret_for(auth, &pending)?;
+            auth = cli::with_client_secret_if(pending.code_verifier.is_none(), auth)?;
             let (pasted, pending) = if args.has("listen") {
                 catch_redirect(&auth, pending, args.has("open"), timeout)?
             } else {
@@ -77,16 +77,6 @@ fn run(args: Args) -> Result<()> {
     );
     println!("Next: cargo run --bin step3_refresh");
     Ok(())
-}
-
-/// The client secret (environment, else the hidden prompt), unless the
-/// authorization is a PKCE one.
-fn with_secret_for(auth: SpotifyAuth, pending: &PendingAuthorization) -> Result<SpotifyAuth> {
-    if pending.code_verifier.is_some() {
-        return Ok(auth);
-    }
-    let secret = cli::client_secret(auth.config())?;
-    Ok(auth.with_client_secret(secret))
 }
 
 /// `--listen`: the redirect caught on loopback (or pasted meanwhile on a

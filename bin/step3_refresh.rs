@@ -19,16 +19,13 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
-    let mut auth = setup::binary_session(args.has("http"))?;
+    let auth = setup::binary_session(args.has("http"))?;
 
     println!("== Step 3: refresh the access token ==");
     let saved = auth.saved_token()?;
     println!("Saved token:");
     print!("{}", report::token_status(&saved, now_secs()));
-    if !saved.pkce {
-        let secret = cli::client_secret(auth.config())?;
-        auth = auth.with_client_secret(secret);
-    }
+    let auth = cli::with_client_secret_if(!saved.pkce, auth)?;
 
     let refresh = auth.refresh()?;
     let saved_to = auth.store().token_location();

@@ -46,10 +46,7 @@ fn walk(wire: &WireView) -> Result<()> {
     }
     let mut auth = session.auth;
     auth.set_trace(wire.sink());
-    if sandbox.is_none() {
-        let secret = cli::client_secret(auth.config())?;
-        auth = auth.with_client_secret(secret);
-    }
+    let auth = cli::with_client_secret_if(sandbox.is_none(), auth)?;
 
     println!("\n== Step 1: the authorize URL ==");
     let registered = auth.config().redirect_uri.clone();

@@ -267,20 +267,24 @@ pub fn client_secret(config: &Config) -> Result<ClientSecret> {
     Ok(ClientSecret::new(secret))
 }
 
+/// `auth` with the client secret of [`client_secret`] when `needed` (not
+/// for a PKCE authorization, nor in the sandbox).
+pub fn with_client_secret_if(needed: bool, auth: SpotifyAuth) -> Result<SpotifyAuth> {
+    if !needed {
+        return Ok(auth);
+    }
+    let secret = client_secret(auth.config())?;
+    Ok(auth.with_client_secret(secret))
+}
+
 /// Before Web API calls with `saved`: the token to call with, refreshed first
 /// when a refresh is due (the client secret asked for, from the environment,
 /// else the hidden prompt, only then and never for a PKCE token, so a fresh
 /// token never needs it), printed as [`report::token_in_use`] says.
 pub fn token_in_use(auth: SpotifyAuth, saved: &SavedToken) -> Result<(SpotifyAuth, SavedToken)> {
-    let auth = if !saved.pkce
-        && auth.config().client_secret.is_none()
-        && saved.needs_refresh(now_secs())
-    {
-        let secret = client_secret(auth.config())?;
-        auth.with_client_secret(secret)
-    } else {
-        auth
-    };
+    let refresh_due = saved.needs_refresh(now_secs());
+    let needs_secret = !saved.pkce && auth.config().client_secret.is_none() && refresh_due;
+    let auth = with_client_secret_if(needs_secret, auth)?;
     let token = auth.access_token()?;
     let (accounts, file) = (&auth.config().accounts_url, auth.store().token_location());
     print!(
