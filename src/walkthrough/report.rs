@@ -356,20 +356,14 @@ pub fn token_in_use(
     let mut out = String::new();
     if token.access_token != saved.access_token {
         let left = saved.expires_in_secs(now);
-        if left > 0 {
-            let _ = writeln!(
-                out,
-                "The access token had {left} s left (less than {} s), so it was refreshed first:",
-                crate::core::token::REFRESH_MARGIN_SECS
-            );
+        let why = if left > 0 {
+            let margin = crate::core::token::REFRESH_MARGIN_SECS;
+            format!("had {left} s left (less than {margin} s)")
         } else {
-            let _ = writeln!(
-                out,
-                "The access token expired at {} ({} ago), so it was refreshed first:",
-                format_utc(saved.expires_at),
-                duration(left.unsigned_abs())
-            );
-        }
+            let ago = duration(left.unsigned_abs());
+            format!("expired at {} ({ago} ago)", format_utc(saved.expires_at))
+        };
+        let _ = writeln!(out, "The access token {why}, so it was refreshed first:");
         let _ = writeln!(
             out,
             "  POST {accounts_url}/api/token grant_type=refresh_token -> new access token {}",
