@@ -12,7 +12,7 @@
 //! cannot work: an app-only token has no user.
 
 use spotify_auth::core::web_api::EXAMPLE_ARTIST_ID;
-use spotify_auth::walkthrough::cli::{Command, Opt};
+use spotify_auth::walkthrough::cli::{Args, Command, Opt};
 use spotify_auth::walkthrough::{cli, message, report, setup};
 use spotify_auth::{now_secs, AppTokenSource, Endpoint, Error, Result, SpotifyId};
 
@@ -23,21 +23,14 @@ const COMMAND: Command = Command {
     takes_plain: false,
 };
 
-struct Args {
-    artist: SpotifyId,
-    me: bool,
-    http: bool,
-}
-
 fn main() -> std::process::ExitCode {
-    cli::main(run)
+    cli::main_with_args(&COMMAND, run)
 }
 
-fn run() -> Result<()> {
-    let Some(args) = parse_args()? else {
-        return Ok(());
-    };
-    let auth = setup::binary_session_showing(args.http)?;
+fn run(args: Args) -> Result<()> {
+    let artist = SpotifyId::parse(args.value("artist").unwrap_or(EXAMPLE_ARTIST_ID), "artist")
+        .map_err(|e| Error::Config(format!("--artist: {e}; {}", COMMAND.usage)))?;
+    let auth = setup::binary_session(args.has("http"))?;
     let secret =
         cli::client_secret(auth.config()).map_err(message::secret_for_client_credentials)?;
     let auth = auth.with_client_secret(secret);
@@ -53,16 +46,13 @@ fn run() -> Result<()> {
 
     let source = AppTokenSource(token);
     let api = auth.app_api(&source);
-    let artist = Endpoint::Artist(args.artist);
-    println!("\n== Public catalogue data: GET {} ==", api.url(artist));
-    print!("{}", report::artist(&api.artist(args.artist)?));
+    let url = api.url(Endpoint::Artist(artist));
+    println!("\n== Public catalogue data: GET {url} ==");
+    print!("{}", report::artist(&api.artist(artist)?));
 
-    if args.me {
-        let me = Endpoint::Me;
-        println!(
-            "\n== A user's data with the app-only token: GET {} ==",
-            api.url(me)
-        );
+    if args.has("me") {
+        let url = api.url(Endpoint::Me);
+        println!("\n== A user's data with the app-only token: GET {url} ==");
         match api.me() {
             Err(Error::UserTokenRequired {
                 status: Some(status),
@@ -81,17 +71,4 @@ fn run() -> Result<()> {
     }
     println!("\nDone: the app-only token read public data.");
     Ok(())
-}
-
-fn parse_args() -> Result<Option<Args>> {
-    let Some(args) = cli::parse_args(&COMMAND)? else {
-        return Ok(None);
-    };
-    let artist = SpotifyId::parse(args.value("artist").unwrap_or(EXAMPLE_ARTIST_ID), "artist")
-        .map_err(|e| Error::Config(format!("--artist: {e}; {}", COMMAND.usage)))?;
-    Ok(Some(Args {
-        artist,
-        me: args.has("me"),
-        http: args.has("http"),
-    }))
 }

@@ -13,21 +13,22 @@
 //! Each line starts with `ok`, `note` (nothing to do), `warn` (look at it) or
 //! `FAIL` (must be fixed); the exit status is 1 when a line says `FAIL`.
 
-use spotify_auth::walkthrough::cli;
+use spotify_auth::walkthrough::cli::{self, Args, Command};
 use spotify_auth::walkthrough::doctor::{self, Inputs, Status};
 use spotify_auth::{Error, Result};
 
+const COMMAND: Command = Command {
+    usage: "usage: doctor",
+    about: "Checks the environment, .env, the redirect URI and its port, the auth folder and the saved token; exits 1 when something must be fixed.",
+    options: &[],
+    takes_plain: false,
+};
+
 fn main() -> std::process::ExitCode {
-    cli::main(run)
+    cli::main_with_args(&COMMAND, run)
 }
 
-fn run() -> Result<()> {
-    if !cli::no_arguments(
-        "usage: doctor",
-        "Checks the environment, .env, the redirect URI and its port, the auth folder and the saved token; exits 1 when something must be fixed.",
-    )? {
-        return Ok(());
-    }
+fn run(_: Args) -> Result<()> {
     println!("== spotify-auth doctor ==");
     let checks = doctor::run(&Inputs::from_process());
     for check in &checks {

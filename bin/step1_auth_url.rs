@@ -2,7 +2,7 @@
 //!
 //! `cargo run --bin step1_auth_url -- [--scope "a b"] [--show-dialog] [--pkce]`
 
-use spotify_auth::walkthrough::cli::{Command, Opt};
+use spotify_auth::walkthrough::cli::{Args, Command, Opt};
 use spotify_auth::walkthrough::report;
 use spotify_auth::walkthrough::{cli, setup, wire};
 use spotify_auth::{AuthorizeOptions, Result};
@@ -21,13 +21,10 @@ const COMMAND: Command = Command {
 };
 
 fn main() -> std::process::ExitCode {
-    cli::main(run)
+    cli::main_with_args(&COMMAND, run)
 }
 
-fn run() -> Result<()> {
-    let Some(args) = cli::parse_args(&COMMAND)? else {
-        return Ok(());
-    };
+fn run(args: Args) -> Result<()> {
     let scopes: Vec<String> = args
         .values("scope")
         .flat_map(spotify_auth::core::scopes::parse_scopes)
@@ -37,8 +34,7 @@ fn run() -> Result<()> {
         pkce: args.has("pkce"),
         scopes: args.has("scope").then_some(scopes),
     };
-    let open = args.has("open");
-    let auth = setup::binary_session()?;
+    let auth = setup::binary_session(false)?;
     if !options.pkce && auth.config().client_secret.is_none() {
         eprintln!("note: SPOTIFY_CLIENT_SECRET is not set: step 2 will ask for it (or run step 1 with --pkce, which needs none)");
     }
@@ -49,7 +45,7 @@ fn run() -> Result<()> {
     if args.has("http") {
         print!("{}", wire::browser_request(&request.url));
     }
-    if open {
+    if args.has("open") {
         cli::open_in_browser(&request.url);
     }
 

@@ -8,7 +8,7 @@
 use spotify_auth::core::step1::PendingAuthorization;
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
 use spotify_auth::walkthrough::catch::{self, Catcher};
-use spotify_auth::walkthrough::cli::{Command, Opt};
+use spotify_auth::walkthrough::cli::{Args, Command, Opt};
 use spotify_auth::walkthrough::{cli, message, report, setup};
 use spotify_auth::{now_secs, Error, Result, SpotifyAuth};
 use std::time::Duration;
@@ -25,30 +25,20 @@ const COMMAND: Command = Command {
     takes_plain: true,
 };
 
-struct Args {
-    pasted: Option<String>,
-    listen: bool,
-    open: bool,
-    timeout: Duration,
-    http: bool,
-}
-
 fn main() -> std::process::ExitCode {
-    cli::main(run)
+    cli::main_with_args(&COMMAND, run)
 }
 
-fn run() -> Result<()> {
-    let Some(args) = parse_args()? else {
-        return Ok(());
-    };
-    let mut auth = setup::binary_session_showing(args.http)?;
+fn run(args: Args) -> Result<()> {
+    let timeout = check_args(&args)?;
+    let mut auth = setup::binary_session(args.has("http"))?;
 
     println!("== Step 2: trade the code for tokens ==");
-    let checked = match &args.pasted {
+    let checked = match args.plain.first() {
         // Checked against step 1 before anything is asked or sent.
         Some(url) => {
             let checked = auth.check_redirect(url)?;
-            auth = with_secret_for(auth, checked.pending())?;
+            auth = cli::with_client_secret_if(checked.pending().code_verifier.is_none(), auth)?;
             checked
         }
         None => {
@@ -56,9 +46,9 @@ fn run() -> Result<()> {
             // not run or its authorization has expired.
             let pending = auth.require_pending()?;
             pending.check_age(now_secs())?;
-            auth = with_secret_for(auth, &pending)?;
-            let (pasted, pending) = if args.listen {
-                catch_redirect(&auth, pending, &args)?
+            auth = cli::with_client_secret_if(pending.code_verifier.is_none(), auth)?;
+            let (pasted, pending) = if args.has("listen") {
+                catch_redirect(&auth, pending, args.has("open"), timeout)?
             } else {
                 (cli::read_pasted_redirect()?, pending)
             };
@@ -89,22 +79,13 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-/// The client secret (environment, else the hidden prompt), unless the
-/// authorization is a PKCE one.
-fn with_secret_for(auth: SpotifyAuth, pending: &PendingAuthorization) -> Result<SpotifyAuth> {
-    if pending.code_verifier.is_some() {
-        return Ok(auth);
-    }
-    let secret = cli::client_secret(auth.config())?;
-    Ok(auth.with_client_secret(secret))
-}
-
 /// `--listen`: the redirect caught on loopback (or pasted meanwhile on a
 /// terminal), and the pending authorization it answers.
 fn catch_redirect(
     auth: &SpotifyAuth,
     pending: PendingAuthorization,
-    args: &Args,
+    open: bool,
+    timeout: Duration,
 ) -> Result<(String, PendingAuthorization)> {
     // Bound before the browser opens, so the redirect cannot arrive first.
     let catcher = Catcher::bind(auth, &pending)?;
@@ -114,15 +95,15 @@ fn catch_redirect(
             "Authorize URL (open this one, not step 1's):\n{}",
             request.url
         );
-    } else if args.open {
+    } else if open {
         println!("Authorize URL:\n{}", catcher.authorize_url());
     }
     catcher.check_authorize_page(auth)?;
-    if args.open {
+    if open {
         cli::open_in_browser(catcher.authorize_url());
     }
     let (listener, state, restarted) = catcher.into_parts();
-    let url = cli::listen_for_redirect(listener, state, args.timeout)?;
+    let url = cli::listen_for_redirect(listener, state, timeout)?;
     println!(
         "The browser was redirected to:\n{}",
         spotify_auth::core::error::printable(&url, 8192)
@@ -130,14 +111,11 @@ fn catch_redirect(
     Ok((url, restarted.unwrap_or(pending)))
 }
 
-fn parse_args() -> Result<Option<Args>> {
+/// Refuses more than one plain argument and `--open` or `--timeout` without
+/// `--listen`; the timeout of `--listen`.
+fn check_args(args: &Args) -> Result<Duration> {
     let usage = COMMAND.usage;
-    let Some(args) = cli::parse_args(&COMMAND)? else {
-        return Ok(None);
-    };
-    let mut plain = args.plain.iter().cloned();
-    let pasted = plain.next();
-    if plain.next().is_some() {
+    if args.plain.len() > 1 {
         return Err(Error::Paste(
             "more than one argument: quote the redirected URL ('...'), since & splits it in a shell".into(),
         ));
@@ -157,19 +135,12 @@ fn parse_args() -> Result<Option<Args>> {
             Duration::from_secs(secs)
         }
     };
-    let parsed = Args {
-        pasted,
-        listen: args.has("listen"),
-        open: args.has("open"),
-        timeout,
-        http: args.has("http"),
-    };
     for needs_listen in ["open", "timeout"] {
-        if args.has(needs_listen) && !parsed.listen {
+        if args.has(needs_listen) && !args.has("listen") {
             return Err(Error::Config(format!(
                 "--{needs_listen} goes with --listen: {usage}"
             )));
         }
     }
-    Ok(Some(parsed))
+    Ok(timeout)
 }

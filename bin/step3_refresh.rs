@@ -2,35 +2,30 @@
 //!
 //! `cargo run --bin step3_refresh`
 
-use spotify_auth::walkthrough::cli::Command;
+use spotify_auth::walkthrough::cli::{Args, Command};
 use spotify_auth::walkthrough::report;
 use spotify_auth::walkthrough::{cli, setup};
 use spotify_auth::{now_secs, Result};
 
+const COMMAND: Command = Command {
+    usage: "usage: step3_refresh [--http]",
+    about: "Refreshes the token saved by step 2 and saves the new one.",
+    options: &[cli::HTTP],
+    takes_plain: false,
+};
+
 fn main() -> std::process::ExitCode {
-    cli::main(run)
+    cli::main_with_args(&COMMAND, run)
 }
 
-fn run() -> Result<()> {
-    let command = Command {
-        usage: "usage: step3_refresh [--http]",
-        about: "Refreshes the token saved by step 2 and saves the new one.",
-        options: &[cli::HTTP],
-        takes_plain: false,
-    };
-    let Some(args) = cli::parse_args(&command)? else {
-        return Ok(());
-    };
-    let mut auth = setup::binary_session_showing(args.has("http"))?;
+fn run(args: Args) -> Result<()> {
+    let auth = setup::binary_session(args.has("http"))?;
 
     println!("== Step 3: refresh the access token ==");
     let saved = auth.saved_token()?;
     println!("Saved token:");
     print!("{}", report::token_status(&saved, now_secs()));
-    if !saved.pkce {
-        let secret = cli::client_secret(auth.config())?;
-        auth = auth.with_client_secret(secret);
-    }
+    let auth = cli::with_client_secret_if(!saved.pkce, auth)?;
 
     let refresh = auth.refresh()?;
     let saved_to = auth.store().token_location();

@@ -22,40 +22,34 @@
 //! Problems that would hit every call (no token, a dead refresh token, a 401)
 //! stop the run at once wherever they happen.
 
-use spotify_auth::walkthrough::cli::{Command, Opt};
+use spotify_auth::walkthrough::cli::{Args, Command, Opt};
 use spotify_auth::walkthrough::report;
 use spotify_auth::walkthrough::{cli, setup};
 use spotify_auth::Endpoint;
-use spotify_auth::{now_secs, Error, Result, WebApi};
+use spotify_auth::{Error, Result, WebApi};
 
 /// Default number of playlists and shows listed.
 const DEFAULT_LIMIT: u32 = 5;
 
+const COMMAND: Command = Command {
+    usage: "usage: step4_call_api [--limit N] [--http]",
+    about: "Calls the Web API with the token saved by step 2: profile, the first N playlists and saved shows (default 5, at most 50), playback.",
+    options: &[Opt::value(&["limit"]), cli::HTTP],
+    takes_plain: false,
+};
+
 fn main() -> std::process::ExitCode {
-    cli::main(run)
+    cli::main_with_args(&COMMAND, run)
 }
 
-fn run() -> Result<()> {
-    let Some((limit, http)) = parse_args()? else {
-        return Ok(());
-    };
-    let auth = setup::binary_session_showing(http)?;
+fn run(args: Args) -> Result<()> {
+    let limit = limit(&args)?;
+    let auth = setup::binary_session(args.has("http"))?;
 
     println!("== Step 4: call the Web API with the saved token ==");
     let saved = auth.saved_token()?;
-    // The secret is needed only to refresh: ask for it only when a refresh is due.
-    let auth = cli::with_secret_if_refresh_due(auth, &saved)?;
-    let token = auth.access_token()?;
-    print!(
-        "{}",
-        report::token_in_use(
-            &saved,
-            &token,
-            &auth.config().accounts_url,
-            &auth.store().token_location(),
-            now_secs()
-        )
-    );
+    // The secret is needed only to refresh: asked for only when a refresh is due.
+    let (auth, _) = cli::token_in_use(auth, &saved)?;
 
     let api = auth.api();
     let mut sections = Sections::default();
@@ -160,21 +154,12 @@ fn heading(title: &str, api: &WebApi<'_>, endpoint: Endpoint) {
     println!("\n== {title}: GET {} ==", api.url(endpoint));
 }
 
-fn parse_args() -> Result<Option<(u32, bool)>> {
-    const COMMAND: Command = Command {
-        usage: "usage: step4_call_api [--limit N] [--http]",
-        about: "Calls the Web API with the token saved by step 2: profile, the first N playlists and saved shows (default 5, at most 50), playback.",
-        options: &[Opt::value(&["limit"]), cli::HTTP],
-        takes_plain: false,
-    };
-    let Some(args) = cli::parse_args(&COMMAND)? else {
-        return Ok(None);
-    };
-    let http = args.has("http");
+/// `--limit`, from 1 to 50.
+fn limit(args: &Args) -> Result<u32> {
     let Some(value) = args.value("limit") else {
-        return Ok(Some((DEFAULT_LIMIT, http)));
+        return Ok(DEFAULT_LIMIT);
     };
-    let limit = value
+    value
         .parse::<u32>()
         .ok()
         .filter(|n| (1..=50).contains(n))
@@ -183,6 +168,5 @@ fn parse_args() -> Result<Option<(u32, bool)>> {
                 "--limit `{value}` is not a number from 1 to 50: {}",
                 COMMAND.usage
             ))
-        })?;
-    Ok(Some((limit, http)))
+        })
 }

@@ -13,9 +13,9 @@
 //! the saved token is kept. As in step 4, the token is refreshed first when
 //! less than 60 s remain (the client secret is asked for only then).
 
-use spotify_auth::walkthrough::cli::Command;
+use spotify_auth::walkthrough::cli::{Args, Command};
 use spotify_auth::walkthrough::{cli, report, setup};
-use spotify_auth::{now_secs, Endpoint, Error, Result};
+use spotify_auth::{Endpoint, Error, Result};
 
 const COMMAND: Command = Command {
     usage: "usage: step5_control_playback pause|play|next|previous|devices [--http]",
@@ -25,14 +25,12 @@ const COMMAND: Command = Command {
 };
 
 fn main() -> std::process::ExitCode {
-    cli::main(run)
+    cli::main_with_args(&COMMAND, run)
 }
 
-fn run() -> Result<()> {
-    let Some((endpoint, http)) = parse_args()? else {
-        return Ok(());
-    };
-    let auth = setup::binary_session_showing(http)?;
+fn run(args: Args) -> Result<()> {
+    let endpoint = endpoint(&args)?;
+    let auth = setup::binary_session(args.has("http"))?;
 
     println!("== Step 5: control playback with the saved token ==");
     let saved = auth.saved_token()?;
@@ -48,18 +46,7 @@ fn run() -> Result<()> {
             });
         }
     }
-    let auth = cli::with_secret_if_refresh_due(auth, &saved)?;
-    let token = auth.access_token()?;
-    print!(
-        "{}",
-        report::token_in_use(
-            &saved,
-            &token,
-            &auth.config().accounts_url,
-            &auth.store().token_location(),
-            now_secs()
-        )
-    );
+    let (auth, token) = cli::token_in_use(auth, &saved)?;
 
     let api = auth.api();
     println!(
@@ -94,11 +81,9 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-fn parse_args() -> Result<Option<(Endpoint, bool)>> {
+/// The one plain argument: the command.
+fn endpoint(args: &Args) -> Result<Endpoint> {
     let usage = COMMAND.usage;
-    let Some(args) = cli::parse_args(&COMMAND)? else {
-        return Ok(None);
-    };
     let mut plain = args.plain.iter();
     let first = plain.next();
     if let Some(extra) = plain.next() {
@@ -107,19 +92,14 @@ fn parse_args() -> Result<Option<(Endpoint, bool)>> {
             spotify_auth::core::error::printable(extra, 40)
         )));
     }
-    let endpoint = match first.map(String::as_str) {
-        Some("pause") => Endpoint::Pause,
-        Some("play") => Endpoint::Play,
-        Some("next") => Endpoint::Next,
-        Some("previous") => Endpoint::Previous,
-        Some("devices") => Endpoint::Devices,
-        Some(other) => {
-            return Err(Error::Config(format!(
+    match first.map(String::as_str) {
+        Some("devices") => Ok(Endpoint::Devices),
+        Some(name) => Endpoint::player_command(name).ok_or_else(|| {
+            Error::Config(format!(
                 "unknown command `{}`: {usage}",
-                spotify_auth::core::error::printable(other, 40)
-            )))
-        }
-        None => return Err(Error::Config(format!("which command? {usage}"))),
-    };
-    Ok(Some((endpoint, args.has("http"))))
+                spotify_auth::core::error::printable(name, 40)
+            ))
+        }),
+        None => Err(Error::Config(format!("which command? {usage}"))),
+    }
 }

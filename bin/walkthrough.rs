@@ -4,16 +4,15 @@
 //! opens the browser and catches the redirect on loopback (or takes a paste).
 
 use spotify_auth::listener::DEFAULT_LISTEN_TIMEOUT;
-use spotify_auth::walkthrough::catch::Catcher;
-use spotify_auth::walkthrough::cli::Command;
+use spotify_auth::walkthrough::catch::{self, Catcher};
+use spotify_auth::walkthrough::cli::{Args, Command};
 use spotify_auth::walkthrough::setup::{self, SandboxChoice, SessionOptions};
 use spotify_auth::walkthrough::wire::{Show, WireView};
 use spotify_auth::walkthrough::{cli, report};
-use spotify_auth::{now_secs, AuthorizeOptions, Error, Result};
-use spotify_sandbox::approve_consent;
+use spotify_auth::{now_secs, AuthorizeOptions, Result};
 
 fn main() -> std::process::ExitCode {
-    cli::main(run)
+    cli::main_with_args(&COMMAND, run)
 }
 
 const COMMAND: Command = Command {
@@ -23,10 +22,7 @@ const COMMAND: Command = Command {
     takes_plain: false,
 };
 
-fn run() -> Result<()> {
-    let Some(args) = cli::parse_args(&COMMAND)? else {
-        return Ok(());
-    };
+fn run(args: Args) -> Result<()> {
     let wire = WireView::new(if args.has("http") {
         Show::Text
     } else {
@@ -50,10 +46,7 @@ fn walk(wire: &WireView) -> Result<()> {
     }
     let mut auth = session.auth;
     auth.set_trace(wire.sink());
-    if sandbox.is_none() {
-        let secret = cli::client_secret(auth.config())?;
-        auth = auth.with_client_secret(secret);
-    }
+    let auth = cli::with_client_secret_if(sandbox.is_none(), auth)?;
 
     println!("\n== Step 1: the authorize URL ==");
     let registered = auth.config().redirect_uri.clone();
@@ -61,14 +54,10 @@ fn walk(wire: &WireView) -> Result<()> {
     // With a real app, bind the listener now: for a loopback redirect URI
     // registered without a port it takes a free port and makes the
     // authorization again with it (Spotify accepts any port for such a URI).
-    let catcher = match sandbox {
-        Some(_) => None,
-        None => Some(Catcher::bind(&auth, &request.pending)),
-    };
-    let restarted = match &catcher {
-        Some(Ok(catcher)) => catcher.restarted(),
-        _ => None,
-    };
+    let catcher = sandbox
+        .is_none()
+        .then(|| Catcher::bind(&auth, &request.pending));
+    let restarted = catcher.as_ref().and_then(|c| c.as_ref().ok()?.restarted());
     let authorize = restarted.unwrap_or(&request);
     print!("{}", report::authorize_request_for(authorize, &registered));
     wire.authorize(&authorize.url);
@@ -77,11 +66,7 @@ fn walk(wire: &WireView) -> Result<()> {
     // No listener: the sandbox, whose consent page is approved here.
     let (redirected, pending) = match catcher {
         None => {
-            let url = approve_consent(&request.url, true).map_err(|e| Error::Connection {
-                url: request.url.clone(),
-                detail: e,
-                source: None,
-            })?;
+            let url = catch::approve_in_sandbox(&request.url)?;
             println!("Fetched the sandbox's consent page and submitted Agree, as a browser would.");
             (url, request.pending)
         }
@@ -140,13 +125,13 @@ fn walk(wire: &WireView) -> Result<()> {
 
 fn print_sandbox_banner(url: &str) {
     let rule = "=".repeat(76);
-    println!("{rule}");
-    println!(" SANDBOX MODE: SPOTIFY_CLIENT_ID is not set, so this walkthrough talks to the");
-    println!(" offline sandbox at {url}, NOT to Spotify. Nothing leaves this machine.");
     println!(
-        " To use your real account: create an app at https://developer.spotify.com/dashboard,"
+        "{rule}
+ SANDBOX MODE: SPOTIFY_CLIENT_ID is not set, so this walkthrough talks to the
+ offline sandbox at {url}, NOT to Spotify. Nothing leaves this machine.
+ To use your real account: create an app at https://developer.spotify.com/dashboard,
+ register the redirect URI http://127.0.0.1:8888/callback, put SPOTIFY_CLIENT_ID
+ and SPOTIFY_CLIENT_SECRET in .env (see .env.example) and run `cargo run` again.
+{rule}"
     );
-    println!(" register the redirect URI http://127.0.0.1:8888/callback, put SPOTIFY_CLIENT_ID");
-    println!(" and SPOTIFY_CLIENT_SECRET in .env (see .env.example) and run `cargo run` again.");
-    println!("{rule}");
 }

@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -104,21 +104,18 @@ impl RedirectListener {
         if any_port {
             address.set_port(0);
         }
-        let listener = TcpListener::bind(address).map_err(|e| {
-            if e.kind() == ErrorKind::AddrInUse {
-                Error::Listener(format!(
-                    "port {} of {} is taken by another program: stop it (`ss -ltnp 'sport = :{}'` shows which), or register another port in the dashboard and set SPOTIFY_REDIRECT_URI, or paste the redirect instead of listening",
-                    address.port(), address.ip(), address.port()
-                ))
-            } else {
-                Error::Listener(format!("cannot listen on {address} ({e}): paste the redirect instead of listening"))
-            }
-        })?;
         let failed = |e: std::io::Error| {
             Error::Listener(format!(
                 "cannot listen on {address} ({e}): paste the redirect instead of listening"
             ))
         };
+        let listener = TcpListener::bind(address).map_err(|e| match e.kind() {
+            ErrorKind::AddrInUse => Error::Listener(format!(
+                "port {} of {} is taken by another program: stop it (`ss -ltnp 'sport = :{}'` shows which), or register another port in the dashboard and set SPOTIFY_REDIRECT_URI, or paste the redirect instead of listening",
+                address.port(), address.ip(), address.port()
+            )),
+            _ => failed(e),
+        })?;
         let address = listener.local_addr().map_err(failed)?;
         let redirect_uri = if any_port {
             let _ = url.set_port(Some(address.port()));
@@ -192,7 +189,7 @@ impl RedirectListener {
                     .clamp(POLL_INTERVAL.0, POLL_INTERVAL.1)
                     .min(left),
             };
-            let mut arrived = match incoming.recv_timeout(pause) {
+            let arrived = match incoming.recv_timeout(pause) {
                 Ok(stream) => Some(stream),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return Err(listener_failed()),
@@ -205,43 +202,36 @@ impl RedirectListener {
             {
                 return Err(Error::Listener(reason));
             }
-            let mut taken = 0;
-            while let Some(stream) = arrived {
+            // What else is queued, up to MAX_CONNECTIONS (a disconnection
+            // shows at the next `recv_timeout`).
+            let queued = incoming.try_iter();
+            for stream in arrived.into_iter().chain(queued).take(MAX_CONNECTIONS) {
                 if open.len() == MAX_CONNECTIONS {
                     open.pop_front();
                 }
                 open.push_back(Connection::new(stream));
-                taken += 1;
-                if taken == MAX_CONNECTIONS {
-                    break;
-                }
-                arrived = match incoming.try_recv() {
-                    Ok(stream) => Some(stream),
-                    Err(TryRecvError::Empty) => None,
-                    Err(TryRecvError::Disconnected) => return Err(listener_failed()),
-                };
             }
 
             let now = Instant::now();
             let mut index = 0;
             while index < open.len() {
-                let target = match open[index].read() {
-                    Progress::Waiting if now < open[index].opened + CONNECTION_DEADLINE => {
-                        index += 1;
-                        continue;
-                    }
-                    Progress::Waiting | Progress::Gone => {
-                        open.remove(index);
-                        continue;
-                    }
+                let progress = open[index].read();
+                if matches!(progress, Progress::Waiting)
+                    && now < open[index].opened + CONNECTION_DEADLINE
+                {
+                    index += 1;
+                    continue;
+                }
+                // Answered (or not) and closed, whatever came.
+                let mut connection = open.remove(index).expect("index is in range");
+                let target = match progress {
+                    Progress::Waiting | Progress::Gone => continue,
                     Progress::Refused(status, reason) => {
-                        let mut connection = open.remove(index).expect("index is in range");
                         connection.answer(status, &page(reason, &format!("<p>{REFUSED_TEXT}</p>")));
                         continue;
                     }
                     Progress::Head(target) => target,
                 };
-                let mut connection = open.remove(index).expect("index is in range");
                 let (path, query) = target.split_once('?').unwrap_or((&target, ""));
                 if path != self.path {
                     connection.answer(404, &page("Not found", "<p>This is the spotify-auth listener; it waits only for Spotify's redirect.</p>"));
@@ -251,13 +241,10 @@ impl RedirectListener {
                     if let Some(error) = query_value(query, "error") {
                         connection.answer(200, &page("Authorization refused", &format!("<p>Spotify answered <code>error={}</code>. You can close this tab and run step 1 again.</p>", escape(&error))));
                     } else {
-                        connection.answer(200, &received_page());
+                        connection.answer(200, &page("Authorization received", RECEIVED));
                     }
-                    let host = match self.address {
-                        SocketAddr::V4(a) => a.to_string(),
-                        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
-                    };
-                    return Ok(format!("http://{host}{target}"));
+                    // A loopback address: `[::1]:PORT` has no scope id to show.
+                    return Ok(format!("http://{}{target}", self.address));
                 }
             }
         }
@@ -269,12 +256,7 @@ impl Drop for RedirectListener {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // A full queue no longer blocks the thread once the receiver is gone.
-        let receiver = self
-            .incoming
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        drop(receiver);
+        *self.incoming.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
         // Wake `accept` with a connection of our own.
         let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
         if let Some(acceptor) = self.acceptor.take() {
@@ -398,15 +380,8 @@ impl Connection {
              Connection: close\r\n\r\n{page}",
             page.len()
         );
-        let mut left = response.as_bytes();
-        while !left.is_empty() {
-            match self.stream.write(left) {
-                Ok(0) => break,
-                Ok(n) => left = &left[n..],
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => break,
-            }
-        }
+        // Stops at the first error (retrying only an interrupted write).
+        let _ = self.stream.write_all(response.as_bytes());
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 }
@@ -451,13 +426,9 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-fn received_page() -> String {
-    page(
-        "Authorization received",
-        "<p><span class=\"mark\" aria-hidden=\"true\">&#10003;</span></p>\n    \
-         <p>spotify-auth got the code. You can close this tab and go back to the terminal.</p>",
-    )
-}
+/// The body of the page the real redirect gets.
+const RECEIVED: &str = "<p><span class=\"mark\" aria-hidden=\"true\">&#10003;</span></p>\n    \
+    <p>spotify-auth got the code. You can close this tab and go back to the terminal.</p>";
 
 #[cfg(test)]
 mod tests {

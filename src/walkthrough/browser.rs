@@ -63,14 +63,11 @@ pub fn open(url: &str) -> Opened {
             .spawn();
         let mut child = match started {
             Ok(child) => child,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                opened.failures.push(format!("{shown} was not found"));
-                continue;
-            }
             Err(e) => {
-                opened
-                    .failures
-                    .push(format!("{shown} could not start ({e})"));
+                opened.failures.push(match e.kind() {
+                    std::io::ErrorKind::NotFound => format!("{shown} was not found"),
+                    _ => format!("{shown} could not start ({e})"),
+                });
                 continue;
             }
         };

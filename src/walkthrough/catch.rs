@@ -21,8 +21,9 @@ pub struct Catcher {
     listener: RedirectListener,
     /// The redirect URI as configured (without the port a listener put in).
     registered: String,
-    /// Step 1's authorize URL and state, when the authorization was kept.
-    kept: (String, String),
+    /// The authorize URL the browser must open, and the state it brings back.
+    url: String,
+    state: String,
     /// The authorization made again with the listener's port.
     restarted: Option<AuthorizeRequest>,
 }
@@ -47,30 +48,22 @@ impl Catcher {
             };
             Some(auth.start_authorization_at(&options, &concrete)?)
         };
+        let (url, state) = match &restarted {
+            Some(request) => (&request.url, &request.pending.state),
+            None => (&pending.authorize_url, &pending.state),
+        };
         Ok(Catcher {
-            listener,
             registered: pending.redirect_uri.clone(),
-            kept: (
-                pending.authorize_url.clone(),
-                pending.state.secret().to_string(),
-            ),
+            url: url.clone(),
+            state: state.secret().to_string(),
+            listener,
             restarted,
         })
     }
 
     /// The URL the browser must open.
     pub fn authorize_url(&self) -> &str {
-        match &self.restarted {
-            Some(request) => &request.url,
-            None => &self.kept.0,
-        }
-    }
-
-    fn state(&self) -> &str {
-        match &self.restarted {
-            Some(request) => request.pending.state.secret(),
-            None => &self.kept.1,
-        }
+        &self.url
     }
 
     /// The authorization made again with the listener's port, when the
@@ -102,10 +95,8 @@ impl Catcher {
         let Some(refusal) = authorize_page_refusal(answer.status, &answer.body) else {
             return Ok(());
         };
-        let sent = match &self.restarted {
-            Some(request) => &request.pending.redirect_uri,
-            None => &self.registered,
-        };
+        // The registered one, or the same with the listener's port.
+        let sent = self.listener.redirect_uri();
         let fix = if refusal.contains("redirect URI") {
             format!(
                 "check that {} is registered for the app in the dashboard, character for character",
@@ -144,19 +135,15 @@ impl Catcher {
 
     /// Waits for the redirect of this authorization and returns its URL.
     pub fn wait(&self, timeout: Duration) -> Result<String> {
-        self.listener.wait(self.state(), timeout)
+        self.listener.wait(&self.state, timeout)
     }
 
     /// The listener, the state it waits for, and the pending authorization
     /// made again, if it was (to wait on another thread, then check the
     /// redirect against the right authorization).
     pub fn into_parts(self) -> (RedirectListener, String, Option<PendingAuthorization>) {
-        let state = self.state().to_string();
-        (
-            self.listener,
-            state,
-            self.restarted.map(|request| request.pending),
-        )
+        let restarted = self.restarted.map(|request| request.pending);
+        (self.listener, self.state, restarted)
     }
 }
 
@@ -177,6 +164,23 @@ pub fn restart_note(catcher: &Catcher) -> String {
             ""
         }
     )
+}
+
+/// In the sandbox: its consent page approved (Agree pressed), as a browser
+/// would; the address it redirects to.
+#[cfg(feature = "sandbox")]
+pub fn approve_in_sandbox(authorize_url: &str) -> Result<String> {
+    spotify_sandbox::approve_consent(authorize_url, true).map_err(|detail| Error::Connection {
+        url: authorize_url.into(),
+        detail,
+        source: None,
+    })
+}
+
+/// Without the sandbox there is no consent page to approve.
+#[cfg(not(feature = "sandbox"))]
+pub fn approve_in_sandbox(_authorize_url: &str) -> Result<String> {
+    Err(Error::Config("this build has no sandbox".into()))
 }
 
 /// A plain GET of `location` (an `http://host:port/...` URL), as a browser

@@ -3,30 +3,38 @@
 //! reading the pasted redirect.
 
 use super::message::message;
+use super::report;
+use crate::clock::now_secs;
 use crate::core::config::Config;
 use crate::core::error::{printable, Error, Result};
 use crate::core::secret::ClientSecret;
 use crate::core::step2::MAX_PASTE_BYTES;
+use crate::core::token::SavedToken;
 use crate::listener::RedirectListener;
+use crate::session::SpotifyAuth;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
 /// Runs `run`, prints `error: ...` on failure and exits 1 (0 on success).
 pub fn main(run: impl FnOnce() -> Result<()>) -> std::process::ExitCode {
     quiet_on_closed_stdout();
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", message(&error));
-            for note in NOTES_AFTER_ERROR
-                .lock()
-                .map(|n| n.clone())
-                .unwrap_or_default()
-            {
-                eprintln!("{note}");
-            }
-            std::process::ExitCode::FAILURE
-        }
+    let Err(error) = run() else {
+        return std::process::ExitCode::SUCCESS;
+    };
+    eprintln!("error: {}", message(&error));
+    let notes = NOTES_AFTER_ERROR.lock().map(|n| n.clone());
+    for note in notes.unwrap_or_default() {
+        eprintln!("{note}");
     }
+    std::process::ExitCode::FAILURE
+}
+
+/// [`main`] for a binary taking `command`'s arguments: `run` gets them parsed;
+/// after `--help` printed the usage, nothing runs and the exit status is 0.
+pub fn main_with_args(
+    command: &Command,
+    run: impl FnOnce(Args) -> Result<()>,
+) -> std::process::ExitCode {
+    main(|| parse_args(command)?.map_or(Ok(()), run))
 }
 
 static NOTES_AFTER_ERROR: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
@@ -136,18 +144,6 @@ pub fn parse_args(command: &Command) -> Result<Option<Args>> {
     parse_args_from(command, std::env::args_os().skip(1))
 }
 
-/// For a binary that takes no arguments: true to go on, false after `--help`
-/// printed `usage` and `about`; anything else is an error.
-pub fn no_arguments(usage: &'static str, about: &'static str) -> Result<bool> {
-    let command = Command {
-        usage,
-        about,
-        options: &[],
-        takes_plain: false,
-    };
-    Ok(parse_args(&command)?.is_some())
-}
-
 /// [`parse_args`] over the given arguments (without the program name).
 pub fn parse_args_from(
     command: &Command,
@@ -240,14 +236,6 @@ fn utf8(arg: std::ffi::OsString, position: usize) -> Result<String> {
     })
 }
 
-/// Prints the configuration's warnings on stderr.
-pub fn with_warnings_shown(config: Config) -> Config {
-    for warning in &config.warnings {
-        eprintln!("warning: {warning}");
-    }
-    config
-}
-
 /// The client secret from the configuration, else from a hidden prompt when a
 /// terminal is attached, else an error naming the variable.
 pub fn client_secret(config: &Config) -> Result<ClientSecret> {
@@ -279,21 +267,31 @@ pub fn client_secret(config: &Config) -> Result<ClientSecret> {
     Ok(ClientSecret::new(secret))
 }
 
-/// Before Web API calls with `saved`: the client secret, asked for (from the
-/// environment, else the hidden prompt) only when a refresh is due and the
-/// token is not a PKCE one, so a fresh token never needs it.
-pub fn with_secret_if_refresh_due(
-    auth: crate::session::SpotifyAuth,
-    saved: &crate::core::token::SavedToken,
-) -> Result<crate::session::SpotifyAuth> {
-    if !saved.pkce
-        && auth.config().client_secret.is_none()
-        && saved.needs_refresh(crate::clock::now_secs())
-    {
-        let secret = client_secret(auth.config())?;
-        return Ok(auth.with_client_secret(secret));
+/// `auth` with the client secret of [`client_secret`] when `needed` (not
+/// for a PKCE authorization, nor in the sandbox).
+pub fn with_client_secret_if(needed: bool, auth: SpotifyAuth) -> Result<SpotifyAuth> {
+    if !needed {
+        return Ok(auth);
     }
-    Ok(auth)
+    let secret = client_secret(auth.config())?;
+    Ok(auth.with_client_secret(secret))
+}
+
+/// Before Web API calls with `saved`: the token to call with, refreshed first
+/// when a refresh is due (the client secret asked for, from the environment,
+/// else the hidden prompt, only then and never for a PKCE token, so a fresh
+/// token never needs it), printed as [`report::token_in_use`] says.
+pub fn token_in_use(auth: SpotifyAuth, saved: &SavedToken) -> Result<(SpotifyAuth, SavedToken)> {
+    let refresh_due = saved.needs_refresh(now_secs());
+    let needs_secret = !saved.pkce && auth.config().client_secret.is_none() && refresh_due;
+    let auth = with_client_secret_if(needs_secret, auth)?;
+    let token = auth.access_token()?;
+    let (accounts, file) = (&auth.config().accounts_url, auth.store().token_location());
+    print!(
+        "{}",
+        report::token_in_use(saved, &token, accounts, &file, now_secs())
+    );
+    Ok((auth, token))
 }
 
 /// Reads the pasted redirect: a prompt on a terminal, one plain line otherwise.
@@ -331,17 +329,14 @@ pub fn listen_for_redirect(
     state: String,
     timeout: std::time::Duration,
 ) -> Result<String> {
+    let terminal = std::io::stdin().is_terminal();
     eprintln!(
         "Listening on {} for the redirect (up to {} s){}",
         listener.address(),
         timeout.as_secs(),
-        if std::io::stdin().is_terminal() {
-            "; or paste it here"
-        } else {
-            ""
-        }
+        if terminal { "; or paste it here" } else { "" }
     );
-    if !std::io::stdin().is_terminal() {
+    if !terminal {
         return listener.wait(&state, timeout);
     }
     let (sender, receiver) = std::sync::mpsc::channel();
@@ -352,19 +347,14 @@ pub fn listen_for_redirect(
     std::thread::spawn(move || {
         let _ = sender.send((false, read_pasted_redirect()));
     });
-    match receiver.recv() {
-        Ok((from_listener, answer)) => {
-            if from_listener {
-                // The `> ` prompt still waits on its line: end it, so what
-                // follows starts on a line of its own.
-                eprintln!();
-            }
-            answer
-        }
-        Err(_) => Err(Error::Listener(
-            "the listener stopped: paste the redirect instead".into(),
-        )),
+    let stopped = |_| Error::Listener("the listener stopped: paste the redirect instead".into());
+    let (from_listener, answer) = receiver.recv().map_err(stopped)?;
+    if from_listener {
+        // The `> ` prompt still waits on its line: end it, so what follows
+        // starts on a line of its own.
+        eprintln!();
     }
+    answer
 }
 
 /// Opens `url` in the system browser (`$BROWSER` first); says what really

@@ -9,7 +9,7 @@ use crate::core::wire::{reason_phrase, RecordedExchange};
 use crate::html::escape;
 use std::fmt::Write;
 
-/// Who sends and receives.
+/// Who sends and receives; declared in the lanes' order, left to right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lane {
     /// The learner's browser.
@@ -25,10 +25,6 @@ pub enum Lane {
 const LANES: [Lane; 4] = [Lane::Browser, Lane::App, Lane::Accounts, Lane::WebApi];
 
 impl Lane {
-    fn index(self) -> usize {
-        LANES.iter().position(|l| *l == self).unwrap_or(0)
-    }
-
     fn name(self) -> &'static str {
         match self {
             Lane::Browser => "Browser",
@@ -64,23 +60,9 @@ const KEPT: usize = 4;
 const MAX_LABEL: usize = 72;
 
 impl SequenceDiagram {
-    /// An empty diagram.
-    pub fn new() -> SequenceDiagram {
-        SequenceDiagram::default()
-    }
-
-    /// The arrows so far.
-    pub fn arrows(&self) -> &[Arrow] {
-        &self.arrows
-    }
-
-    /// Whether an arrow failed (then nothing more is drawn).
-    pub fn stopped(&self) -> bool {
-        self.arrows.iter().any(|a| a.failed)
-    }
-
+    /// Adds an arrow, unless one failed (then nothing more is drawn).
     fn push(&mut self, from: Lane, to: Lane, label: String, failed: bool) {
-        if self.stopped() {
+        if self.arrows.iter().any(|a| a.failed) {
             return;
         }
         self.arrows.push(Arrow {
@@ -158,7 +140,7 @@ impl SequenceDiagram {
     /// The diagram as monospaced text, one label line and one arrow line per message.
     pub fn text(&self) -> String {
         const WIDTH: usize = 22;
-        let column = |lane: Lane| 2 + lane.index() * WIDTH;
+        let column = |lane: Lane| 2 + lane as usize * WIDTH;
         let total = column(Lane::WebApi) + 2;
         let bars = || {
             let mut line = vec![' '; total];
@@ -192,7 +174,7 @@ impl SequenceDiagram {
             for cell in arrow_line.iter_mut().take(right).skip(left + 1) {
                 *cell = '-';
             }
-            if arrow.to.index() > arrow.from.index() {
+            if arrow.to as usize > arrow.from as usize {
                 arrow_line[right - 1] = '>';
             } else {
                 arrow_line[left + 1] = '<';
@@ -208,7 +190,7 @@ impl SequenceDiagram {
         const LANE_WIDTH: usize = 230;
         const ROW: usize = 46;
         const TOP: usize = 60;
-        let x = |lane: Lane| 115 + lane.index() * LANE_WIDTH;
+        let x = |lane: Lane| 115 + lane as usize * LANE_WIDTH;
         let width = LANE_WIDTH * LANES.len();
         let height = TOP + ROW * self.arrows.len() + 30;
         let mut out = format!(
@@ -263,20 +245,12 @@ fn shortened_query(url: &url::Url, names: &[&str], hide_first: bool) -> String {
             let shown = if hide_first && index == 0 {
                 "…".to_string()
             } else {
-                shorten(&value)
+                cut(&value, KEPT + 1)
             };
             parts.push(format!("{name}={shown}"));
         }
     }
     parts.join("&")
-}
-
-fn shorten(value: &str) -> String {
-    if value.chars().count() <= KEPT + 1 {
-        return value.to_string();
-    }
-    let kept: String = value.chars().take(KEPT).collect();
-    format!("{kept}…")
 }
 
 /// An answer's body in a few words: `{access_token, refresh_token, expires_in: 3600}`,
@@ -350,7 +324,7 @@ mod tests {
     }
 
     fn whole_run() -> SequenceDiagram {
-        let mut diagram = SequenceDiagram::new();
+        let mut diagram = SequenceDiagram::default();
         diagram.authorize("https://accounts.example/authorize?client_id=abcdef&response_type=code&state=Wnh6xyz&redirect_uri=x");
         diagram.redirect("http://127.0.0.1:8888/callback?code=AQXhqevmKiUn&state=Wnh6xyz");
         diagram.exchange(&token_exchange(
@@ -363,11 +337,7 @@ mod tests {
 
     #[test]
     fn labels_say_what_each_message_carried() {
-        let labels: Vec<String> = whole_run()
-            .arrows()
-            .iter()
-            .map(|a| a.label.clone())
-            .collect();
+        let labels: Vec<String> = whole_run().arrows.iter().map(|a| a.label.clone()).collect();
         assert_eq!(
             labels,
             [
@@ -390,13 +360,13 @@ mod tests {
             r#"{"error":"invalid_client","error_description":"Invalid client secret"}"#,
         ));
         diagram.exchange(&token_exchange("refresh_token", 200, "{}"));
-        let last = diagram.arrows().last().unwrap();
+        let last = diagram.arrows.last().unwrap();
         assert!(last.failed);
         assert_eq!(
             last.label,
             "400 {error: invalid_client, Invalid client secret}"
         );
-        assert_eq!(diagram.arrows().len(), 8);
+        assert_eq!(diagram.arrows.len(), 8);
         let svg = diagram.svg();
         assert_eq!(svg.matches("class=\"arrow failed\"").count(), 1);
         assert!(diagram.text().contains("✗ FAILED"));
@@ -404,7 +374,7 @@ mod tests {
 
     #[test]
     fn svg_escapes_labels_and_text_has_a_line_pair_per_arrow() {
-        let mut diagram = SequenceDiagram::new();
+        let mut diagram = SequenceDiagram::default();
         diagram.redirect("http://127.0.0.1:8888/callback?error=<b>&state=x");
         let svg = diagram.svg();
         assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));

@@ -83,13 +83,12 @@ pub fn start(lesson: Lesson, ask_secret: Prompt) -> Result<Notebook> {
             sandbox: SandboxChoice::WhenUnconfigured,
             subfolder: Some(folder.into()),
             // A notebook shows stdout; evcxr reports anything on stderr as a failure.
-            notes: print_note_on_stdout,
+            notes: |note| println!("{note}"),
         },
     )?;
-    let wire = WireView::new(Show::Html);
     let mut notebook = Notebook {
         session,
-        wire,
+        wire: WireView::new(Show::Html),
         ready: false,
     };
     notebook.session.auth.set_trace(notebook.wire.sink());
@@ -129,22 +128,18 @@ impl Notebook {
         let config = self.auth().config();
         let line = "=".repeat(78);
         match self.session.sandbox_url() {
-            Some(url) => {
-                println!("{line}");
-                println!("  SANDBOX MODE: no SPOTIFY_CLIENT_ID in the environment or in ../.env.");
-                println!("  This notebook talks to an OFFLINE STAND-IN for Spotify at {url}");
-                println!(
-                    "  and clicks \"Agree\" on its consent page by itself. Nothing reaches Spotify."
-                );
-                println!();
-                println!("  To use your real account: create an app at https://developer.spotify.com/dashboard,");
-                println!("  register the redirect URI http://127.0.0.1:8888/callback, put");
-                println!(
-                    "  SPOTIFY_CLIENT_ID=... and SPOTIFY_CLIENT_SECRET=... in the project's .env"
-                );
-                println!("  (next to Cargo.toml), then restart the kernel and run all cells.");
-                println!("{line}");
-            }
+            Some(url) => println!(
+                "{line}
+  SANDBOX MODE: no SPOTIFY_CLIENT_ID in the environment or in ../.env.
+  This notebook talks to an OFFLINE STAND-IN for Spotify at {url}
+  and clicks \"Agree\" on its consent page by itself. Nothing reaches Spotify.
+
+  To use your real account: create an app at https://developer.spotify.com/dashboard,
+  register the redirect URI http://127.0.0.1:8888/callback, put
+  SPOTIFY_CLIENT_ID=... and SPOTIFY_CLIENT_SECRET=... in the project's .env
+  (next to Cargo.toml), then restart the kernel and run all cells.
+{line}"
+            ),
             None => println!(
                 "Using YOUR Spotify app (SPOTIFY_CLIENT_ID from the environment or ../.env)."
             ),
@@ -223,19 +218,12 @@ impl Notebook {
     /// PKCE, shown: the verifier kept here, the challenge in the URL, and the
     /// challenge computed again from the verifier.
     pub fn show_pkce(&self, request: &AuthorizeRequest) {
-        let verifier = request
-            .pending
-            .code_verifier
-            .as_ref()
-            .map(|v| v.secret().to_string())
-            .unwrap_or_default();
-        let in_url = request
-            .url
-            .split(['?', '&'])
-            .find_map(|pair| pair.strip_prefix("code_challenge="))
-            .unwrap_or_default()
-            .to_string();
-        let recomputed = crate::core::step1::pkce_challenge(&verifier);
+        let verifier = request.pending.code_verifier.as_ref();
+        let verifier = verifier.map_or("", |v| v.secret());
+        let mut pairs = request.url.split(['?', '&']);
+        let in_url = pairs.find_map(|pair| pair.strip_prefix("code_challenge="));
+        let in_url = in_url.unwrap_or_default();
+        let recomputed = crate::core::step1::pkce_challenge(verifier);
         println!("\nPKCE:");
         println!(
             "  code verifier (kept here, {} chars)  : {verifier}",
@@ -245,7 +233,7 @@ impl Notebook {
         println!("  base64url(SHA-256(verifier)), again  : {recomputed}");
         println!(
             "  the verifier is in the URL           : {}",
-            request.url.contains(&verifier)
+            request.url.contains(verifier)
         );
         let verdict = if !verifier.is_empty() && in_url == recomputed {
             "OK, the URL carries SHA-256 of the verifier"
@@ -317,7 +305,7 @@ impl Notebook {
             return Ok(Some(url));
         }
         if self.is_sandbox() {
-            let redirected = self.approve_in_sandbox(&request.url)?;
+            let redirected = catch::approve_in_sandbox(&request.url)?;
             self.wire.redirect(&redirected);
             println!("Sandbox: consent approved automatically. The browser was sent back to:\n{redirected}\n");
             return Ok(Some(redirected));
@@ -351,20 +339,6 @@ impl Notebook {
             "EVCXR_BEGIN_CONTENT text/html\n<div class=\"sequence-diagram\">{}</div>\nEVCXR_END_CONTENT",
             self.wire.diagram().svg()
         );
-    }
-
-    #[cfg(feature = "sandbox")]
-    fn approve_in_sandbox(&self, authorize_url: &str) -> Result<String> {
-        spotify_sandbox::approve_consent(authorize_url, true).map_err(|detail| Error::Connection {
-            url: authorize_url.into(),
-            detail,
-            source: None,
-        })
-    }
-
-    #[cfg(not(feature = "sandbox"))]
-    fn approve_in_sandbox(&self, _authorize_url: &str) -> Result<String> {
-        Err(Error::Config("this build has no sandbox".into()))
     }
 
     /// Step 2, printed: what came back from the token endpoint, field by field.
@@ -478,7 +452,7 @@ impl Notebook {
         if self.is_sandbox() {
             let request = auth.start_authorization(&AuthorizeOptions::default())?;
             println!("\nstep 1: {}", request.url);
-            let redirected = self.approve_in_sandbox(&request.url)?;
+            let redirected = catch::approve_in_sandbox(&request.url)?;
             println!("step 2: consent approved automatically, redirected to {redirected}");
             let exchange = auth.exchange_redirect(&redirected)?;
             println!(
@@ -488,26 +462,22 @@ impl Notebook {
             );
             return Ok(true);
         }
-        match auth.saved_token() {
-            Ok(token) => {
-                println!(
-                    "\nUsing the token saved in {} (obtained {}, {}).",
-                    auth.store().token_location(),
-                    format_utc(token.obtained_at),
-                    if token.pkce {
-                        "PKCE"
-                    } else {
-                        "with the client secret"
-                    }
-                );
-                Ok(true)
-            }
+        let token = match auth.saved_token() {
+            Ok(token) => token,
             Err(error) => {
                 println!("\nNo saved token to use ({error}).");
                 println!("Run 01_authorization_code.ipynb or 02_pkce.ipynb first, then run this notebook again.");
-                Ok(false)
+                return Ok(false);
             }
-        }
+        };
+        let how = if token.pkce {
+            "PKCE"
+        } else {
+            "with the client secret"
+        };
+        let (file, obtained) = (auth.store().token_location(), format_utc(token.obtained_at));
+        println!("\nUsing the token saved in {file} (obtained {obtained}, {how}).");
+        Ok(true)
     }
 
     /// Notebook 3: makes the saved token look almost expired (its expiry 30 s
@@ -545,18 +515,11 @@ fn newest_saved_token_folder(settings: &Settings) -> &'static str {
     newest.map_or(Lesson::AuthorizationCode.folder(), |(_, folder)| folder)
 }
 
-fn print_note_on_stdout(note: &str) {
-    println!("{note}");
-}
-
 /// A folder as the learner finds it from the project: a relative one is
 /// under `notebooks/` (the kernel's working folder), an absolute one as is.
 fn shown_from_project(folder: &Path) -> String {
-    if folder.is_absolute() {
-        folder.display().to_string()
-    } else {
-        Path::new("notebooks").join(folder).display().to_string()
-    }
+    // Joining an absolute path gives that path.
+    Path::new("notebooks").join(folder).display().to_string()
 }
 
 #[cfg(test)]

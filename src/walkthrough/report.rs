@@ -39,17 +39,11 @@ pub fn profile(me: &Profile) -> String {
         ("country", &me.country, "user-read-private"),
         ("product", &me.product, "user-read-private"),
     ] {
-        match value {
-            Some(value) => {
-                let _ = writeln!(out, "  {name:<12} = {}", shown(value));
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "  {name:<12} = (not in the answer: it comes with the scope {scope})"
-                );
-            }
-        }
+        let value = value.as_deref().map_or_else(
+            || format!("(not in the answer: it comes with the scope {scope})"),
+            shown,
+        );
+        let _ = writeln!(out, "  {name:<12} = {value}");
     }
     if let Some(followers) = &me.followers {
         let _ = writeln!(out, "  followers    = {}", followers.total);
@@ -57,37 +51,30 @@ pub fn profile(me: &Profile) -> String {
     out
 }
 
-/// A page of playlists: each one's name, track count and owner.
-pub fn playlists(page: &Page<Playlist>) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  {} in total, the first {}:",
+/// The first line of a page: how many in all, how many shown.
+fn page_header<T>(page: &Page<T>) -> String {
+    format!(
+        "  {} in total, the first {}:\n",
         page.total,
         page.items.len()
-    );
+    )
+}
+
+/// A page of playlists: each one's name, track count and owner.
+pub fn playlists(page: &Page<Playlist>) -> String {
+    let mut out = page_header(page);
     for playlist in &page.items {
         let count = match playlist.track_count() {
             Some(n) => format!("{n:>4} tracks"),
             None => "   ? tracks".into(),
         };
-        let owner = playlist
+        let by = playlist
             .owner
             .as_ref()
-            .and_then(|o| o.display_name.as_deref());
-        match owner {
-            Some(owner) => {
-                let _ = writeln!(
-                    out,
-                    "  - {:<28} {count}, by {}",
-                    shown(&playlist.name),
-                    shown(owner)
-                );
-            }
-            None => {
-                let _ = writeln!(out, "  - {:<28} {count}", shown(&playlist.name));
-            }
-        }
+            .and_then(|o| o.display_name.as_deref())
+            .map(|owner| format!(", by {}", shown(owner)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  - {:<28} {count}{by}", shown(&playlist.name));
     }
     out
 }
@@ -95,13 +82,7 @@ pub fn playlists(page: &Page<Playlist>) -> String {
 /// A page of saved shows (podcasts); the publisher when the answer has one
 /// (development-mode apps get none since February 2026).
 pub fn saved_shows(page: &Page<SavedShow>) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  {} in total, the first {}:",
-        page.total,
-        page.items.len()
-    );
+    let mut out = page_header(page);
     for saved in &page.items {
         let show = &saved.show;
         let mut about = Vec::new();
@@ -119,46 +100,31 @@ pub fn saved_shows(page: &Page<SavedShow>) -> String {
 
 /// `GET /v1/me/player`'s answer: what plays, where, how far.
 pub fn playback(playback: Option<&Playback>) -> String {
-    let mut out = String::new();
     let Some(playback) = playback else {
-        let _ = writeln!(out, "  nothing is playing (204 No Content)");
-        return out;
+        return "  nothing is playing (204 No Content)\n".into();
     };
     let state = if playback.is_playing {
         "playing"
     } else {
         "paused"
     };
-    match &playback.item {
+    let what = match &playback.item {
         Some(item) => match item.by() {
-            Some(by) => {
-                let _ = writeln!(out, "  {state}: {} by {}", shown(&item.name), shown(&by));
-            }
-            None => {
-                let _ = writeln!(out, "  {state}: {}", shown(&item.name));
-            }
+            Some(by) => format!("{} by {}", shown(&item.name), shown(&by)),
+            None => shown(&item.name),
         },
-        None => {
-            let _ = writeln!(out, "  {state}: (no item: an ad, or a private session)");
-        }
-    }
+        None => "(no item: an ad, or a private session)".into(),
+    };
+    let mut out = format!("  {state}: {what}\n");
     if let Some(device) = &playback.device {
         let _ = writeln!(out, "  device: {}", device_line(device));
     }
     if let Some(progress) = playback.progress_ms {
-        match playback.item.as_ref().and_then(|i| i.duration_ms) {
-            Some(duration) => {
-                let _ = writeln!(
-                    out,
-                    "  progress: {} of {}",
-                    minutes(progress),
-                    minutes(duration)
-                );
-            }
-            None => {
-                let _ = writeln!(out, "  progress: {}", minutes(progress));
-            }
-        }
+        let of = playback.item.as_ref().and_then(|i| i.duration_ms);
+        let of = of
+            .map(|d| format!(" of {}", minutes(d)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  progress: {}{of}", minutes(progress));
     }
     out
 }
@@ -180,38 +146,25 @@ fn device_line(device: &Device) -> String {
 
 /// `GET /v1/me/player/devices`: each device, the active one marked.
 pub fn devices(devices: &Devices) -> String {
-    let mut out = String::new();
     if devices.devices.is_empty() {
-        let _ = writeln!(
-            out,
-            "  no devices: open Spotify on a phone or computer, or the web player at https://open.spotify.com"
-        );
-        return out;
+        return "  no devices: open Spotify on a phone or computer, or the web player at https://open.spotify.com\n".into();
     }
-    let _ = writeln!(out, "  {} device(s):", devices.devices.len());
+    let mut out = format!("  {} device(s):\n", devices.devices.len());
     for device in &devices.devices {
+        let mark = if device.is_active { "*" } else { "-" };
+        let id = device.id.as_ref().map(|id| format!(", id {}", shown(id)));
         let _ = writeln!(
             out,
-            "  {} {}{}",
-            if device.is_active { "*" } else { "-" },
+            "  {mark} {}{}",
             device_line(device),
-            match &device.id {
-                Some(id) => format!(", id {}", shown(id)),
-                None => String::new(),
-            }
+            id.unwrap_or_default()
         );
     }
-    if devices.devices.iter().any(|d| d.is_active) {
-        let _ = writeln!(
-            out,
-            "  (* = the active device, the one the player commands act on)"
-        );
+    out += if devices.devices.iter().any(|d| d.is_active) {
+        "  (* = the active device, the one the player commands act on)\n"
     } else {
-        let _ = writeln!(
-            out,
-            "  none is active: the player commands would answer 404 NO_ACTIVE_DEVICE until something plays on one"
-        );
-    }
+        "  none is active: the player commands would answer 404 NO_ACTIVE_DEVICE until something plays on one\n"
+    };
     out
 }
 
@@ -226,41 +179,30 @@ pub fn app_token(token: &AppToken, now: u64) -> String {
         token.expires_in,
         format_utc(now.saturating_add(token.expires_in))
     );
-    if token.has_refresh_token() {
-        let _ = writeln!(
-            out,
-            "  refresh_token = (present, unexpectedly: this grant needs none)"
-        );
+    out += if token.has_refresh_token() {
+        "  refresh_token = (present, unexpectedly: this grant needs none)\n"
     } else {
-        let _ = writeln!(
-            out,
-            "  refresh_token = (none: when this token expires the app simply asks again; it needs no user to do so, so there is nothing to refresh)"
-        );
-    }
-    if token.has_scope() {
-        let _ = writeln!(out, "  scope         = (present, unexpectedly)");
+        "  refresh_token = (none: when this token expires the app simply asks again; it needs no user to do so, so there is nothing to refresh)\n"
+    };
+    out += if token.has_scope() {
+        "  scope         = (present, unexpectedly)\n"
     } else {
-        let _ = writeln!(
-            out,
-            "  scope         = (none: scopes are what a user grants to an app, and no user took part)"
-        );
-    }
+        "  scope         = (none: scopes are what a user grants to an app, and no user took part)\n"
+    };
     out
 }
 
 /// An artist from `GET /v1/artists/{id}`.
 pub fn artist(artist: &Artist) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "  name      = {}", shown(&artist.name));
     let genres: Vec<String> = artist.genres.iter().map(|g| shown(g)).collect();
-    let _ = writeln!(
-        out,
-        "  genres    = {}",
-        if genres.is_empty() {
-            "(none listed)".into()
-        } else {
-            genres.join(", ")
-        }
+    let genres = if genres.is_empty() {
+        "(none listed)".into()
+    } else {
+        genres.join(", ")
+    };
+    let mut out = format!(
+        "  name      = {}\n  genres    = {genres}\n",
+        shown(&artist.name)
     );
     if let Some(followers) = &artist.followers {
         let _ = writeln!(out, "  followers = {}", followers.total);
@@ -286,16 +228,11 @@ pub fn authorize_request(request: &AuthorizeRequest) -> String {
 /// Like [`authorize_request`] when the request's redirect URI is `registered`
 /// (the configured one) with the port of a listener put in.
 pub fn authorize_request_for(request: &AuthorizeRequest, registered: &str) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Register this redirect URI in the app's dashboard, character for character: {registered}"
+    let mut out = format!(
+        "Register this redirect URI in the app's dashboard, character for character: {registered}\n"
     );
     if is_portless_loopback(registered) {
-        let _ = writeln!(
-            out,
-            "note: it is loopback without a port: register exactly this in the dashboard; step 2 --listen will pick a free port (Spotify accepts any port for a loopback redirect URI registered without one)"
-        );
+        out += "note: it is loopback without a port: register exactly this in the dashboard; step 2 --listen will pick a free port (Spotify accepts any port for a loopback redirect URI registered without one)\n";
     }
     if request.pending.redirect_uri != registered {
         let _ = writeln!(
@@ -304,17 +241,14 @@ pub fn authorize_request_for(request: &AuthorizeRequest, registered: &str) -> St
             request.pending.redirect_uri
         );
     }
-    let _ = writeln!(out, "Query parameters of the authorize URL:");
+    out += "Query parameters of the authorize URL:\n";
     for p in &request.parameters {
         let _ = writeln!(out, "  {:<21} = {:<40}  # {}", p.name, p.value, p.purpose);
     }
     if request.pending.code_verifier.is_some() {
-        let _ = writeln!(
-            out,
-            "  (the PKCE code_verifier stays on this machine until step 2 sends it)"
-        );
+        out += "  (the PKCE code_verifier stays on this machine until step 2 sends it)\n";
     }
-    let _ = writeln!(out, "Authorize URL (open it in a browser):");
+    out += "Authorize URL (open it in a browser):\n";
     let _ = writeln!(out, "{}", request.url);
     out
 }
@@ -349,28 +283,19 @@ pub fn token_response(
         response.expires_in,
         format_utc(now.saturating_add(response.expires_in))
     );
-    match (&response.refresh_token, previous_refresh) {
-        (Some(token), None) => {
-            let _ = writeln!(out, "  refresh_token = {}", token.secret());
-        }
-        (Some(token), Some(_)) => {
-            let _ = writeln!(
-                out,
-                "  refresh_token = {} (new: it replaces the old one, which Spotify may now refuse)",
-                token.secret()
-            );
-        }
-        (None, Some(old)) => {
-            let _ = writeln!(
-                out,
-                "  refresh_token = (not in the answer: the saved one is kept: {})",
-                old.refresh_token.secret()
-            );
-        }
-        (None, None) => {
-            let _ = writeln!(out, "  refresh_token = (not in the answer)");
-        }
-    }
+    let refresh = match (&response.refresh_token, previous_refresh) {
+        (Some(token), None) => token.secret().to_string(),
+        (Some(token), Some(_)) => format!(
+            "{} (new: it replaces the old one, which Spotify may now refuse)",
+            token.secret()
+        ),
+        (None, Some(old)) => format!(
+            "(not in the answer: the saved one is kept: {})",
+            old.refresh_token.secret()
+        ),
+        (None, None) => "(not in the answer)".into(),
+    };
+    let _ = writeln!(out, "  refresh_token = {refresh}");
     out
 }
 
@@ -379,10 +304,7 @@ pub fn token_response(
 pub fn exchange(exchange: &Exchange, accounts_url: &str, saved_to: &str, now: u64) -> String {
     let mut out = String::new();
     if exchange.bare_code {
-        let _ = writeln!(
-            out,
-            "note: a bare code was pasted, so its state could not be checked against step 1's"
-        );
+        out += "note: a bare code was pasted, so its state could not be checked against step 1's\n";
     }
     // Printed in full, through the one sanitiser: it came from a URL.
     let _ = writeln!(
@@ -408,20 +330,12 @@ pub fn exchange(exchange: &Exchange, accounts_url: &str, saved_to: &str, now: u6
         );
     }
     let _ = writeln!(out, "Saved the token to {saved_to} (readable by you only).");
-    let _ = writeln!(
-        out,
-        "The pending authorization was cleared: this code is spent (a code works once)."
-    );
-    out
+    out + "The pending authorization was cleared: this code is spent (a code works once).\n"
 }
 
 /// Step 3: the request, every field of the answer, where it was saved.
 pub fn refresh(refresh: &Refresh, accounts_url: &str, saved_to: &str, now: u64) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "POST {accounts_url}/api/token grant_type=refresh_token answered:"
-    );
+    let mut out = format!("POST {accounts_url}/api/token grant_type=refresh_token answered:\n");
     out += &token_response(&refresh.response, now, Some(&refresh.previous));
     if !refresh.missing_scopes.is_empty() {
         let _ = writeln!(out, "warning: the token lacks {}, which SPOTIFY_SCOPES asks for: run step 1 again to authorize them", refresh.missing_scopes.join(" "));
@@ -442,20 +356,14 @@ pub fn token_in_use(
     let mut out = String::new();
     if token.access_token != saved.access_token {
         let left = saved.expires_in_secs(now);
-        if left > 0 {
-            let _ = writeln!(
-                out,
-                "The access token had {left} s left (less than {} s), so it was refreshed first:",
-                crate::core::token::REFRESH_MARGIN_SECS
-            );
+        let why = if left > 0 {
+            let margin = crate::core::token::REFRESH_MARGIN_SECS;
+            format!("had {left} s left (less than {margin} s)")
         } else {
-            let _ = writeln!(
-                out,
-                "The access token expired at {} ({} ago), so it was refreshed first:",
-                format_utc(saved.expires_at),
-                duration(left.unsigned_abs())
-            );
-        }
+            let ago = duration(left.unsigned_abs());
+            format!("expired at {} ({ago} ago)", format_utc(saved.expires_at))
+        };
+        let _ = writeln!(out, "The access token {why}, so it was refreshed first:");
         let _ = writeln!(
             out,
             "  POST {accounts_url}/api/token grant_type=refresh_token -> new access token {}",
@@ -465,15 +373,12 @@ pub fn token_in_use(
     }
     let _ = writeln!(out, "Token ({token_file}):");
     out += &token_status(token, now);
-    let _ = writeln!(
-        out,
-        "  scopes: {}",
-        if token.scopes.is_empty() {
-            "(none: public data only)".into()
-        } else {
-            token.scopes.join(" ")
-        }
-    );
+    let scopes = if token.scopes.is_empty() {
+        "(none: public data only)".into()
+    } else {
+        token.scopes.join(" ")
+    };
+    let _ = writeln!(out, "  scopes: {scopes}");
     out
 }
 
@@ -492,16 +397,14 @@ fn duration(secs: u64) -> String {
 
 /// A saved token's state: expiry and the refresh-token horizon.
 pub fn token_status(token: &SavedToken, now: u64) -> String {
-    let mut out = String::new();
     let left = token.expires_in_secs(now);
     let state = if left > 0 {
         format!("{} min left", left / 60)
     } else {
         "expired".into()
     };
-    let _ = writeln!(
-        out,
-        "  access token expires at {} ({state})",
+    let mut out = format!(
+        "  access token expires at {} ({state})\n",
         format_utc(token.expires_at)
     );
     let horizon = token.refresh_token_expires_at();
@@ -512,10 +415,7 @@ pub fn token_status(token: &SavedToken, now: u64) -> String {
         format_utc(token.consented_at)
     );
     if horizon.saturating_sub(now) < 14 * 24 * 3600 {
-        let _ = writeln!(
-            out,
-            "warning: the refresh token expires within two weeks: authorize again with step 1 soon"
-        );
+        out += "warning: the refresh token expires within two weeks: authorize again with step 1 soon\n";
     }
     out
 }

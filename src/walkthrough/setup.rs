@@ -4,7 +4,6 @@
 //! the default scopes applied, and a [`SpotifyAuth`] whose retry notes go to
 //! stderr.
 
-use super::cli;
 use super::wire::{Show, WireView};
 use crate::core::config::{Config, DEFAULT_AUTH_DIR, VARIABLES};
 use crate::core::error::{Error, Result};
@@ -50,7 +49,7 @@ impl Default for SessionOptions {
             dotenv: PathBuf::from(".env"),
             sandbox: SandboxChoice::Never,
             subfolder: None,
-            notes: print_note,
+            notes: |note| eprintln!("{note}"),
         }
     }
 }
@@ -70,10 +69,7 @@ pub struct Session {
 impl Session {
     /// True when this session talks to the offline sandbox.
     pub fn is_sandbox(&self) -> bool {
-        #[cfg(feature = "sandbox")]
-        return self.sandbox.is_some();
-        #[cfg(not(feature = "sandbox"))]
-        return false;
+        self.sandbox_url().is_some()
     }
 
     /// The sandbox's URL, when there is one.
@@ -93,23 +89,19 @@ pub fn start(options: &SessionOptions) -> Result<Session> {
 /// Like [`start`], with the settings already read (`options.dotenv` unused).
 pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Session> {
     let configured = settings.get("SPOTIFY_CLIENT_ID").is_some();
+    // HOME for a leading `~/` in SPOTIFY_AUTH_DIR (see `Config::from_lookup`).
     let mut values: HashMap<String, String> = VARIABLES
         .iter()
+        .chain(&["HOME"])
         .filter_map(|name| settings.get(name).map(|v| (name.to_string(), v)))
         .collect();
-    // For a leading `~/` in SPOTIFY_AUTH_DIR (see `Config::from_lookup`).
-    if let Some(home) = settings.get("HOME") {
-        values.insert("HOME".into(), home);
-    }
     values
         .entry("SPOTIFY_SCOPES".into())
         .or_insert_with(|| DEFAULT_SCOPES.into());
-    let base = PathBuf::from(
-        values
-            .get("SPOTIFY_AUTH_DIR")
-            .cloned()
-            .unwrap_or_else(|| DEFAULT_AUTH_DIR.into()),
-    );
+    let base = values
+        .get("SPOTIFY_AUTH_DIR")
+        .map_or(DEFAULT_AUTH_DIR, String::as_str);
+    let base = PathBuf::from(base);
     let use_sandbox = !configured && options.sandbox == SandboxChoice::WhenUnconfigured;
     #[cfg_attr(not(feature = "sandbox"), allow(unused_mut))]
     let mut sandbox_notes = Vec::new();
@@ -167,7 +159,9 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
     values.insert("SPOTIFY_AUTH_DIR".into(), folder.display().to_string());
     let mut config = Config::from_lookup(|name| values.get(name).cloned())?;
     config.warnings.append(&mut sandbox_notes);
-    let config = cli::with_warnings_shown(config);
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
     Ok(Session {
         settings,
         #[cfg(feature = "sandbox")]
@@ -177,21 +171,13 @@ pub fn start_with(settings: Settings, options: &SessionOptions) -> Result<Sessio
 }
 
 /// The session of a step binary: the real service (or whatever
-/// `SPOTIFY_ACCOUNTS_URL` points at), settings from `.env` in the current folder.
-pub fn binary_session() -> Result<SpotifyAuth> {
-    Ok(start(&SessionOptions::default())?.auth)
-}
-
-/// [`binary_session`], with `--http`: every exchange printed as it
-/// happens, as HTTP/1.1 text and the `curl` that repeats it.
-pub fn binary_session_showing(http: bool) -> Result<SpotifyAuth> {
-    let mut auth = binary_session()?;
+/// `SPOTIFY_ACCOUNTS_URL` points at), settings from `.env` in the current
+/// folder; with `http` (`--http`), every exchange printed as it happens, as
+/// HTTP/1.1 text and the `curl` that repeats it.
+pub fn binary_session(http: bool) -> Result<SpotifyAuth> {
+    let mut auth = start(&SessionOptions::default())?.auth;
     if http {
         auth.set_trace(WireView::new(Show::Text).sink());
     }
     Ok(auth)
-}
-
-fn print_note(note: &str) {
-    eprintln!("{note}");
 }

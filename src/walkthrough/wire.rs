@@ -84,10 +84,12 @@ fn body_text(body: &str) -> String {
     if body.is_empty() {
         return String::new();
     }
-    if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
-        if let Ok(pretty) = serde_json::to_string_pretty(&json) {
-            return pretty + "\n";
-        }
+    let json = serde_json::from_str::<serde_json::Value>(body);
+    if let Some(pretty) = json
+        .ok()
+        .and_then(|j| serde_json::to_string_pretty(&j).ok())
+    {
+        return pretty + "\n";
     }
     let mut out = String::new();
     let lines: Vec<&str> = body.lines().collect();
@@ -103,11 +105,8 @@ fn body_text(body: &str) -> String {
 /// `host[:port]` of `url`.
 fn host_of(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;
-    let host = url.host_str()?.to_string();
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    })
+    let port = url.port().map(|port| format!(":{port}"));
+    Some(format!("{}{}", url.host_str()?, port.unwrap_or_default()))
 }
 
 /// A `curl` command sending `request` again: a `Basic` header becomes
@@ -128,13 +127,9 @@ pub fn curl(request: &WireRequest) -> String {
             continue;
         }
         if lower == "authorization" && value.starts_with("Basic ") {
-            match request.basic_client_id() {
-                Some(id) => parts.push(format!(
-                    "-u \"{}:${SECRET_VARIABLE}\"",
-                    double_quoted_inner(id)
-                )),
-                None => parts.push(format!("-u \"$SPOTIFY_CLIENT_ID:${SECRET_VARIABLE}\"")),
-            }
+            let id = request.basic_client_id();
+            let id = id.map_or("$SPOTIFY_CLIENT_ID".into(), double_quoted_inner);
+            parts.push(format!("-u \"{id}:${SECRET_VARIABLE}\""));
             continue;
         }
         parts.push(format!("-H {}", single_quoted(&format!("{name}: {value}"))));
@@ -168,9 +163,7 @@ fn double_quoted_inner(text: &str) -> String {
 /// Step 1: the request line the browser will send for the authorize URL.
 pub fn browser_request(authorize_url: &str) -> String {
     let request = WireRequest::new("GET", authorize_url, [], "");
-    let mut out = String::from("The browser will send:\n");
-    out.push_str(&request_text(&request));
-    out
+    format!("The browser will send:\n{}", request_text(&request))
 }
 
 /// The exchange as an HTML `<details>` block: the summary line, then the

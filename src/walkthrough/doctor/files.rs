@@ -1,118 +1,68 @@
 //! The listener port of the redirect URI, and the permissions of the auth
 //! folder and its files (tightened when others could read them).
 
-use super::{Check, Checks, Status};
+use super::{Checks, Status};
 use crate::core::redirect_uri::{check_redirect_uri, is_portless_loopback, loopback_socket};
 use crate::file_store::{effective_uid, folder_problem, mode_of, set_mode, AuthDir, TOKEN_FILE};
 use std::path::{Path, PathBuf};
 
 pub(super) fn check_listener_port(redirect: Option<&str>, out: &mut Checks) {
-    const TOPIC: &str = "listener port";
+    let (status, detail) = listener_port(redirect);
+    out.push(status, "listener port", detail);
+}
+
+fn listener_port(redirect: Option<&str>) -> (Status, String) {
     let Some(uri) = redirect else {
-        out.push(
+        return (
             Status::Note,
-            TOPIC,
-            "not checked: fix SPOTIFY_REDIRECT_URI first",
+            "not checked: fix SPOTIFY_REDIRECT_URI first".into(),
         );
-        return;
     };
     if is_portless_loopback(uri) {
-        out.push(
-            Status::Ok,
-            TOPIC,
-            "none to check: the redirect URI is loopback without a port: register exactly this in the dashboard; step 2 --listen will pick a free port chosen by the system (Spotify accepts any port for a loopback redirect URI registered without one)",
-        );
-        return;
+        return (Status::Ok, "none to check: the redirect URI is loopback without a port: register exactly this in the dashboard; step 2 --listen will pick a free port chosen by the system (Spotify accepts any port for a loopback redirect URI registered without one)".into());
     }
     let Some(address) = check_redirect_uri(uri)
         .ok()
         .as_ref()
         .and_then(loopback_socket)
     else {
-        out.push(
-            Status::Ok,
-            TOPIC,
-            "none needed: the redirect URI is not a loopback http URI",
-        );
-        return;
+        let detail = "none needed: the redirect URI is not a loopback http URI";
+        return (Status::Ok, detail.into());
     };
     let (ip, port) = (address.ip(), address.port());
-    match std::net::TcpListener::bind(address) {
-        Ok(listener) => {
-            drop(listener);
-            out.push(
-                Status::Ok,
-                TOPIC,
-                format!("port {port} of {ip} is free for the redirect"),
-            );
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => out.push(
-            Status::Fail,
-            TOPIC,
-            format!("port {port} of {ip} is taken by another program, which would receive the redirect: stop it (`ss -ltnp 'sport = :{port}'` shows which), or pick another port in SPOTIFY_REDIRECT_URI and register that URI in the dashboard"),
-        ),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => out.push(
-            Status::Fail,
-            TOPIC,
-            format!("cannot listen on port {port} of {ip} ({e}): ports below 1024 need privileges; use a port such as 8888 in SPOTIFY_REDIRECT_URI and register that URI in the dashboard"),
-        ),
-        Err(e) => out.push(
-            Status::Fail,
-            TOPIC,
-            format!("cannot listen on port {port} of {ip} ({e}): use http://127.0.0.1:8888/callback (or another free port) in SPOTIFY_REDIRECT_URI and the dashboard"),
-        ),
-    }
+    let why = match std::net::TcpListener::bind(address) {
+        Ok(_) => return (Status::Ok, format!("port {port} of {ip} is free for the redirect")),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => format!("port {port} of {ip} is taken by another program, which would receive the redirect: stop it (`ss -ltnp 'sport = :{port}'` shows which), or pick another port in SPOTIFY_REDIRECT_URI and register that URI in the dashboard"),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => format!("cannot listen on port {port} of {ip} ({e}): ports below 1024 need privileges; use a port such as 8888 in SPOTIFY_REDIRECT_URI and register that URI in the dashboard"),
+        Err(e) => format!("cannot listen on port {port} of {ip} ({e}): use http://127.0.0.1:8888/callback (or another free port) in SPOTIFY_REDIRECT_URI and the dashboard"),
+    };
+    (Status::Fail, why)
 }
 
 pub(super) fn check_permissions(dir: &AuthDir, out: &mut Checks) {
     const TOPIC: &str = "auth folder";
     let path = dir.path();
+    let shown = path.display();
     let metadata = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            out.push(
-                Status::Note,
-                TOPIC,
-                format!(
-                    "{} does not exist yet: step 1 creates it, private (0700)",
-                    path.display()
-                ),
-            );
-            return;
+            let detail = format!("{shown} does not exist yet: step 1 creates it, private (0700)");
+            return out.push(Status::Note, TOPIC, detail);
         }
         Err(e) => {
-            out.push(
-                Status::Fail,
-                TOPIC,
-                format!(
-                    "cannot look at {} ({e}): check SPOTIFY_AUTH_DIR",
-                    path.display()
-                ),
-            );
-            return;
+            let detail = format!("cannot look at {shown} ({e}): check SPOTIFY_AUTH_DIR");
+            return out.push(Status::Fail, TOPIC, detail);
         }
     };
     if !metadata.is_dir() {
-        out.push(
-            Status::Fail,
-            TOPIC,
-            format!(
-                "{} is a file, not a folder: move it away or point SPOTIFY_AUTH_DIR elsewhere",
-                path.display()
-            ),
+        let detail = format!(
+            "{shown} is a file, not a folder: move it away or point SPOTIFY_AUTH_DIR elsewhere"
         );
-        return;
+        return out.push(Status::Fail, TOPIC, detail);
     }
     if !cfg!(unix) {
-        out.push(
-            Status::Ok,
-            TOPIC,
-            format!(
-                "{} exists (permissions are not checked on this system)",
-                path.display()
-            ),
-        );
-        return;
+        let detail = format!("{shown} exists (permissions are not checked on this system)");
+        return out.push(Status::Ok, TOPIC, detail);
     }
     // Whose it is comes first: another user's folder is reported, never
     // changed (a chmod there would act for its owner).
@@ -121,48 +71,30 @@ pub(super) fn check_permissions(dir: &AuthDir, out: &mut Checks) {
         use std::os::unix::fs::MetadataExt;
         if metadata.uid() != effective_uid() {
             let problem = folder_problem(path, metadata.uid(), metadata.mode()).unwrap_or_default();
-            out.push(
-                Status::Fail,
-                TOPIC,
-                format!("{}: {problem}; nothing in it was touched", path.display()),
-            );
-            return;
+            let detail = format!("{shown}: {problem}; nothing in it was touched");
+            return out.push(Status::Fail, TOPIC, detail);
         }
     }
-    let mut fine = true;
+    let before = out.0.len();
     match mode_of(path) {
         Ok(0o700) => {}
         Ok(mode) if mode & 0o700 != 0o700 => {
-            fine = false;
-            out.push(
-                Status::Fail,
-                TOPIC,
-                format!(
-                    "{} is {mode:04o}: you cannot read, write or enter it; run `chmod 700 {}`",
-                    path.display(),
-                    path.display()
-                ),
-            );
+            let detail = format!("{shown} is {mode:04o}: you cannot read, write or enter it; run `chmod 700 {shown}`");
+            out.push(Status::Fail, TOPIC, detail);
         }
         Ok(mode) => {
-            fine = false;
             let why = if mode & 0o022 != 0 {
                 "other users could plant files or links in it, and every step refuses it so; check what is in it"
             } else {
                 "other users could list it"
             };
-            out.add(tighten(path, mode, 0o700, TOPIC, why));
+            tighten(out, path, mode, 0o700, TOPIC, why);
         }
         Err(e) => {
-            fine = false;
-            out.push(
-                Status::Fail,
-                TOPIC,
-                format!("cannot read the permissions of {} ({e})", path.display()),
-            );
+            let detail = format!("cannot read the permissions of {shown} ({e})");
+            out.push(Status::Fail, TOPIC, detail);
         }
     }
-    let mut files = 0;
     let mut entries: Vec<(PathBuf, std::fs::Metadata)> = std::fs::read_dir(path)
         .into_iter()
         .flatten()
@@ -171,39 +103,31 @@ pub(super) fn check_permissions(dir: &AuthDir, out: &mut Checks) {
         .filter(|(_, m)| !m.is_dir())
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let files = entries.len();
     for (file, metadata) in entries {
-        files += 1;
         let topic = file
             .file_name()
             .map(|n| crate::core::error::printable(&n.to_string_lossy(), 80))
             .unwrap_or_default();
         // Links and other users' files are reported, never followed or changed.
         if !metadata.is_file() {
-            fine = false;
-            out.push(
-                Status::Fail,
-                &topic,
-                format!(
-                    "{} is not a regular file (a symbolic link?): no file of this tool is; remove it",
-                    file.display()
-                ),
+            let detail = format!(
+                "{} is not a regular file (a symbolic link?): no file of this tool is; remove it",
+                file.display()
             );
+            out.push(Status::Fail, &topic, detail);
             continue;
         }
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
             if metadata.uid() != effective_uid() {
-                fine = false;
-                out.push(
-                    Status::Fail,
-                    &topic,
-                    format!(
-                        "{} belongs to user id {}, not to you: someone else put it there; remove it",
-                        file.display(),
-                        metadata.uid()
-                    ),
+                let detail = format!(
+                    "{} belongs to user id {}, not to you: someone else put it there; remove it",
+                    file.display(),
+                    metadata.uid()
                 );
+                out.push(Status::Fail, &topic, detail);
                 continue;
             }
         }
@@ -215,42 +139,34 @@ pub(super) fn check_permissions(dir: &AuthDir, out: &mut Checks) {
         #[cfg(not(unix))]
         let mode = 0;
         if mode & 0o077 != 0 {
-            fine = false;
             let why = if topic == TOKEN_FILE {
                 "other users could read the tokens; if someone may have, remove the app's access at https://www.spotify.com/account/apps and authorize again with step 1"
             } else {
                 "other users could read it"
             };
-            out.add(tighten(&file, mode, 0o600, &topic, why));
+            tighten(out, &file, mode, 0o600, &topic, why);
         }
     }
-    if fine {
-        out.push(
-            Status::Ok,
-            TOPIC,
-            format!(
-                "{} is private (0700), its {files} file(s) 0600",
-                path.display()
-            ),
-        );
+    // Fine when nothing above was reported.
+    if out.0.len() == before {
+        let detail = format!("{shown} is private (0700), its {files} file(s) 0600");
+        out.push(Status::Ok, TOPIC, detail);
     }
 }
 
 /// Makes `path` private; the check says what was found and what was done.
-fn tighten(path: &Path, mode: u32, wanted: u32, topic: &str, why: &str) -> Check {
-    let (status, detail) = match set_mode(path, wanted) {
-        Ok(()) => (
+fn tighten(out: &mut Checks, path: &Path, mode: u32, wanted: u32, topic: &str, why: &str) {
+    let shown = path.display();
+    match set_mode(path, wanted) {
+        Ok(()) => out.push(
             Status::Warn,
-            format!("{} was {mode:04o} ({why}): tightened to {wanted:04o}", path.display()),
+            topic,
+            format!("{shown} was {mode:04o} ({why}): tightened to {wanted:04o}"),
         ),
-        Err(e) => (
+        Err(e) => out.push(
             Status::Fail,
-            format!("{} is {mode:04o} ({why}) and could not be changed ({e}): run `chmod {wanted:o} {}`", path.display(), path.display()),
+            topic,
+            format!("{shown} is {mode:04o} ({why}) and could not be changed ({e}): run `chmod {wanted:o} {shown}`"),
         ),
-    };
-    Check {
-        status,
-        topic: topic.into(),
-        detail,
     }
 }

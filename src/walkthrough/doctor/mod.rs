@@ -95,17 +95,14 @@ impl Inputs {
         let mut env = HashMap::new();
         let mut env_not_unicode = Vec::new();
         for (name, value) in std::env::vars_os() {
-            let Some(name) = name.to_str().map(str::to_string) else {
+            let Some(name) = name.to_str().filter(|n| n.starts_with("SPOTIFY_")) else {
                 continue;
             };
-            if !name.starts_with("SPOTIFY_") {
-                continue;
-            }
             match value.into_string() {
                 Ok(value) => {
-                    env.insert(name, value);
+                    env.insert(name.into(), value);
                 }
-                Err(_) => env_not_unicode.push(name),
+                Err(_) => env_not_unicode.push(name.into()),
             }
         }
         Inputs {
@@ -134,14 +131,14 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
         );
     }
 
-    // Each variable's value as the tool sees it: the environment wins.
-    let value_of = |name: &str| -> Option<(String, &'static str)> {
-        if let Some(v) = inputs.env.get(name) {
-            return Some((v.clone(), "from the environment"));
-        }
-        dotenv.values.get(name).map(|v| (v.clone(), "from .env"))
+    // Each variable's value as the tool sees it (the environment wins), if set.
+    let set = |name: &str| {
+        let from_env = inputs.env.get(name).map(|v| (v, "from the environment"));
+        let value = from_env.or_else(|| dotenv.get(name).map(|v| (v, "from .env")));
+        value
+            .filter(|(v, _)| !v.is_empty())
+            .map(|(v, source)| (v.clone(), source))
     };
-    let set = |name: &str| value_of(name).filter(|(v, _)| !v.is_empty());
 
     check_client_id(set("SPOTIFY_CLIENT_ID"), &mut out);
     check_client_secret(set("SPOTIFY_CLIENT_SECRET"), &mut out);
@@ -241,10 +238,6 @@ pub fn run(inputs: &Inputs) -> Vec<Check> {
 struct Checks(Vec<Check>);
 
 impl Checks {
-    fn add(&mut self, check: Check) {
-        self.0.push(check);
-    }
-
     fn push(&mut self, status: Status, topic: &str, detail: impl Into<String>) {
         let detail = detail.into();
         // Config's messages start with the variable's name, already the topic.

@@ -1,19 +1,14 @@
 //! `.env` and each variable: the client id, the secret, the redirect URI and
 //! the ones with no rule of their own.
 
-use super::{Checks, Inputs, Status};
+use super::{Check, Checks, Inputs, Status};
 use crate::core::config::{Config, VARIABLES};
 use crate::core::redirect_uri::DEFAULT_REDIRECT_URI;
 use crate::settings::dotenv_above;
 use std::collections::HashMap;
 
-/// `.env` as read: the values the tool would use, and each name's line.
-#[derive(Default)]
-pub(super) struct Dotenv {
-    pub(super) values: HashMap<String, String>,
-}
-
-pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
+/// `.env` checked line by line: the values the tool would use.
+pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> HashMap<String, String> {
     let path = &inputs.dotenv_path;
     let first = out.0.len();
     let mut bad_lines = 0;
@@ -21,35 +16,21 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let searched = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            match dotenv_above(path) {
-                Some(above) => out.push(
-                    Status::Warn,
-                    ".env",
-                    format!(
-                        "no {}: settings come from the environment only; {} is not read from here (.env is read from the current folder only): run from {}",
-                        searched.display(),
-                        above.display(),
-                        above.parent().unwrap_or(&above).display()
-                    ),
-                ),
-                None => out.push(
-                    Status::Note,
-                    ".env",
-                    format!(
-                        "no {}: settings come from the environment only (copy .env.example to .env to keep them in one place)",
-                        searched.display()
-                    ),
-                ),
-            }
+            let searched = searched.display();
+            let (status, detail) = match dotenv_above(path) {
+                Some(above) => {
+                    let folder = above.parent().unwrap_or(&above).display();
+                    let detail = format!("no {searched}: settings come from the environment only; {} is not read from here (.env is read from the current folder only): run from {folder}", above.display());
+                    (Status::Warn, detail)
+                }
+                None => (Status::Note, format!("no {searched}: settings come from the environment only (copy .env.example to .env to keep them in one place)")),
+            };
+            out.push(status, ".env", detail);
             None
         }
         Err(e) => {
-            bad_lines += 1;
-            out.push(
-                Status::Fail,
-                ".env",
-                format!("cannot read {} ({e}): fix its permissions", path.display()),
-            );
+            let detail = format!("cannot read {} ({e}): fix its permissions", path.display());
+            out.push(Status::Fail, ".env", detail);
             None
         }
     };
@@ -78,32 +59,27 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
             Ok(pairs) => {
                 for (key, value) in pairs {
                     let raw = line.split_once('=').map_or("", |(_, v)| v).trim();
+                    let ours = key.starts_with("SPOTIFY_");
                     // Quotes around a value with spaces are needed; around
                     // others they are harmless here, but worth knowing.
-                    if key.starts_with("SPOTIFY_")
-                        && raw.starts_with(['"', '\''])
+                    let needless_quotes = raw.starts_with(['"', '\''])
                         && !value.starts_with(['"', '\''])
-                        && !value.contains(char::is_whitespace)
-                    {
-                        out.push(
-                            Status::Note,
-                            ".env",
-                            format!("line {number}: {key} is in quotes; they are removed when read, which is fine here (but other tools, e.g. docker --env-file, keep them)"),
-                        );
-                    }
-                    if key.starts_with("SPOTIFY_") && has_spaces_dropped_when_read(line) {
-                        out.push(
-                            Status::Note,
-                            ".env",
-                            format!("line {number}: {key} has spaces around `=` or around its value; they are dropped when read, which is fine here (but other tools, e.g. docker --env-file, keep them)"),
-                        );
+                        && !value.contains(char::is_whitespace);
+                    for (dropped, what) in [
+                        (needless_quotes, "is in quotes; they are removed"),
+                        (
+                            has_spaces_dropped_when_read(line),
+                            "has spaces around `=` or around its value; they are dropped",
+                        ),
+                    ] {
+                        if ours && dropped {
+                            let detail = format!("line {number}: {key} {what} when read, which is fine here (but other tools, e.g. docker --env-file, keep them)");
+                            out.push(Status::Note, ".env", detail);
+                        }
                     }
                     if let Some(first) = lines_of.insert(key.clone(), number) {
-                        out.push(
-                            Status::Warn,
-                            ".env",
-                            format!("line {number}: {key} is set again (first on line {first}); the last one wins: keep one"),
-                        );
+                        let detail = format!("line {number}: {key} is set again (first on line {first}); the last one wins: keep one");
+                        out.push(Status::Warn, ".env", detail);
                     }
                     values.insert(key, value);
                 }
@@ -120,37 +96,29 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
                     "no `=`: write NAME=value"
                 };
                 let name = if name.is_empty() { "?".into() } else { name };
-                out.push(
-                    Status::Fail,
-                    ".env",
-                    format!("line {number} ({name}) cannot be read ({hint}); every step refuses to start until it is fixed"),
-                );
+                let detail = format!("line {number} ({name}) cannot be read ({hint}); every step refuses to start until it is fixed");
+                out.push(Status::Fail, ".env", detail);
             }
         }
     }
     if present && bad_lines == 0 {
-        let mut names: Vec<&String> = values
-            .keys()
-            .filter(|k| k.starts_with("SPOTIFY_"))
-            .collect();
+        let mut names: Vec<&str> = values.keys().map(String::as_str).collect();
+        names.retain(|k| k.starts_with("SPOTIFY_"));
         names.sort();
-        let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-        out.push(
-            Status::Ok,
-            ".env",
-            format!(
-                "read {}: {}",
-                path.display(),
-                if names.is_empty() {
-                    "no SPOTIFY_ variables".to_string()
-                } else {
-                    names.join(", ")
-                }
-            ),
-        );
+        let names = if names.is_empty() {
+            "no SPOTIFY_ variables".to_string()
+        } else {
+            names.join(", ")
+        };
         // The summary before the notes about single lines.
-        let summary = out.0.pop().expect("just pushed");
-        out.0.insert(first, summary);
+        out.0.insert(
+            first,
+            Check {
+                status: Status::Ok,
+                topic: ".env".into(),
+                detail: format!("read {}: {names}", path.display()),
+            },
+        );
     }
     // Names this tool does not read: a typo leaves the real one unset.
     let mut unknown: Vec<(&str, &str)> = values
@@ -192,16 +160,11 @@ pub(super) fn check_dotenv(inputs: &Inputs, out: &mut Checks) -> Dotenv {
         .collect();
     both.sort();
     for name in both {
-        out.push(
-            Status::Note,
-            name,
-            format!(
-                "set in the environment and on line {} of .env with another value: the environment's wins",
-                lines_of.get(name).copied().unwrap_or(0)
-            ),
-        );
+        let line = lines_of.get(name).copied().unwrap_or(0);
+        let detail = format!("set in the environment and on line {line} of .env with another value: the environment's wins");
+        out.push(Status::Note, name, detail);
     }
-    Dotenv { values }
+    values
 }
 
 /// True for a line that reads fine but only because `.env` parsing drops
@@ -241,58 +204,37 @@ pub(super) fn alone(name: &str, value: &str) -> Result<Config, String> {
 pub(super) fn check_client_id(value: Option<(String, &str)>, out: &mut Checks) {
     const NAME: &str = "SPOTIFY_CLIENT_ID";
     let Some((value, source)) = value else {
-        out.push(
-            Status::Fail,
-            NAME,
-            "not set: copy the client id of your app at https://developer.spotify.com/dashboard into .env (SPOTIFY_CLIENT_ID=...), or run `cargo run` to try the offline sandbox",
-        );
-        return;
+        return out.push(Status::Fail, NAME, "not set: copy the client id of your app at https://developer.spotify.com/dashboard into .env (SPOTIFY_CLIENT_ID=...), or run `cargo run` to try the offline sandbox");
     };
-    match alone(NAME, &value) {
-        Err(message) => out.push(Status::Fail, NAME, message),
+    let length = value.chars().count();
+    let (status, detail) = match alone(NAME, &value) {
+        Err(message) => (Status::Fail, message),
         // The steps' rule: a space, quote or non-ASCII character fails (above);
         // another length or alphabet is a warning, in the steps as here.
-        Ok(_) if value.len() != 32 || !value.bytes().all(|b| b.is_ascii_hexdigit()) => out.push(
-            Status::Warn,
-            NAME,
-            format!(
-                "`{value}` ({} characters, {source}) is not 32 hex characters like the dashboard's client ids: copy it again, whole",
-                value.chars().count()
-            ),
-        ),
-        Ok(_) => out.push(
-            Status::Ok,
-            NAME,
-            format!("{value} (32 hex characters, {source})"),
-        ),
-    }
+        Ok(_) if !is_32_hex(&value) => (Status::Warn, format!("`{value}` ({length} characters, {source}) is not 32 hex characters like the dashboard's client ids: copy it again, whole")),
+        Ok(_) => (Status::Ok, format!("{value} (32 hex characters, {source})")),
+    };
+    out.push(status, NAME, detail);
+}
+
+/// The shape of the dashboard's client ids and secrets.
+fn is_32_hex(value: &str) -> bool {
+    value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 pub(super) fn check_client_secret(value: Option<(String, &str)>, out: &mut Checks) {
     const NAME: &str = "SPOTIFY_CLIENT_SECRET";
     let Some((value, source)) = value else {
-        out.push(
-            Status::Note,
-            NAME,
-            "not set: steps 2 and 3 ask for it (hidden) when they need it; PKCE (step 1 --pkce) needs none",
-        );
-        return;
+        return out.push(Status::Note, NAME, "not set: steps 2 and 3 ask for it (hidden) when they need it; PKCE (step 1 --pkce) needs none");
     };
     let length = value.chars().count();
     // The messages below name the variable and the length, never the value.
-    match alone(NAME, &value) {
-        Err(message) => out.push(Status::Fail, NAME, message),
-        Ok(_) if length != 32 || !value.bytes().all(|b| b.is_ascii_hexdigit()) => out.push(
-            Status::Warn,
-            NAME,
-            format!("set ({length} characters, {source}), but Spotify's secrets are 32 hex characters: copy it again from the dashboard (View client secret)"),
-        ),
-        Ok(_) => out.push(
-            Status::Ok,
-            NAME,
-            format!("set ({length} characters, {source}; never shown)"),
-        ),
-    }
+    let (status, detail) = match alone(NAME, &value) {
+        Err(message) => (Status::Fail, message),
+        Ok(_) if !is_32_hex(&value) => (Status::Warn, format!("set ({length} characters, {source}), but Spotify's secrets are 32 hex characters: copy it again from the dashboard (View client secret)")),
+        Ok(_) => (Status::Ok, format!("set ({length} characters, {source}; never shown)")),
+    };
+    out.push(status, NAME, detail);
 }
 
 /// The redirect URI when it passes.
@@ -300,31 +242,27 @@ pub(super) fn check_redirect(value: Option<(String, &str)>, out: &mut Checks) ->
     const NAME: &str = "SPOTIFY_REDIRECT_URI";
     let (value, source) = value.unwrap_or_else(|| (DEFAULT_REDIRECT_URI.into(), "default"));
     // Config's checks include check_redirect_uri.
-    match alone(NAME, &value) {
+    let config = match alone(NAME, &value) {
         Err(message) => {
             out.push(Status::Fail, NAME, message);
-            None
+            return None;
         }
-        Ok(config) => {
-            // The same warnings as the steps print (trailing slash, https loopback).
-            let warnings: Vec<&String> = config
-                .warnings
-                .iter()
-                .filter(|w| w.starts_with(NAME))
-                .collect();
-            if warnings.is_empty() {
-                out.push(
-                    Status::Ok,
-                    NAME,
-                    format!("{value} ({source}): register exactly this string in the app's dashboard (Redirect URIs)"),
-                );
-            }
-            for warning in warnings {
-                out.push(Status::Warn, NAME, warning.clone());
-            }
-            Some(value)
-        }
+        Ok(config) => config,
+    };
+    // The same warnings as the steps print (trailing slash, https loopback).
+    let warnings: Vec<String> = config
+        .warnings
+        .into_iter()
+        .filter(|w| w.starts_with(NAME))
+        .collect();
+    if warnings.is_empty() {
+        let detail = format!("{value} ({source}): register exactly this string in the app's dashboard (Redirect URIs)");
+        out.push(Status::Ok, NAME, detail);
     }
+    for warning in warnings {
+        out.push(Status::Warn, NAME, warning);
+    }
+    Some(value)
 }
 
 /// A variable with no rule beyond [`Config`]'s: its value when it passes.
