@@ -11,25 +11,22 @@ use crate::player_control::{command, Command};
 use crate::request::Incoming;
 use crate::respond::{api_error, oauth_error, Reply};
 use crate::shared::Shared;
-use crate::{artists, authorize, control, library, me, player, player_transfer, relay, sdk, token};
+use crate::{artists, authorize, control, library, me, player, player_transfer, sdk, token};
 
-/// Answer one request (on a worker thread).
-pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
-    let Some(incoming) = Incoming::read(&mut request) else {
-        let _ = request.respond(api_error(400, "Malformed request URL").into_response());
-        return;
+/// Answer one request (on its connection's thread; `None`: its URL does not
+/// parse), or give `None` to close the connection without an answer.
+pub(crate) fn handle(shared: &Shared, incoming: Option<Incoming>) -> Option<Reply> {
+    let Some(incoming) = incoming else {
+        return Some(api_error(400, "Malformed request URL"));
     };
 
     if incoming.path.starts_with("/__sandbox/") {
-        let reply = control::control(shared, &incoming);
-        let _ = request.respond(reply.into_response());
-        return;
+        return Some(control::control(shared, &incoming));
     }
 
     // A browser's CORS preflight is not a call to Spotify: no count, no fault.
     if incoming.method == tiny_http::Method::Options && incoming.path.starts_with("/sdk/") {
-        let _ = request.respond(sdk::cors(Reply::no_content()).into_response());
-        return;
+        return Some(sdk::cors(Reply::no_content()));
     }
 
     let fault = {
@@ -46,23 +43,14 @@ pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
             }
             route(shared, &incoming)
         }
-        Some(FaultKind::ConnectionReset) => {
-            if relay::reset(&shared.conns, request.remote_addr()) {
-                // The client's socket is closed; whatever tiny_http writes when the
-                // request drops cannot reach it.
-                drop(request);
-                return;
-            }
-            api_error(500, "Connection reset could not be simulated")
-        }
+        Some(FaultKind::ConnectionReset) => return None,
         Some(kind) => fault_reply(&incoming.path, &kind),
     };
-    let reply = if incoming.path.starts_with("/sdk/") {
+    Some(if incoming.path.starts_with("/sdk/") {
         sdk::cors(reply)
     } else {
         reply
-    };
-    let _ = request.respond(reply.into_response());
+    })
 }
 
 /// Web API paths that exist, so another method on them is 405, not 404.

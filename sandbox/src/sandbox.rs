@@ -1,19 +1,14 @@
-//! [`Sandbox`]: starting the server (relay, `tiny_http`, workers), its address
-//! and credentials, and stopping it.
+//! [`Sandbox`]: starting the server, its address and credentials, and stopping it.
 
 use std::io;
-use std::net::TcpListener;
+use std::net::{Shutdown, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::options::SandboxOptions;
 use crate::shared::Shared;
-use crate::{relay, router, state};
-
-/// Number of threads answering requests, so that a [`crate::FaultKind::Slow`] request does
-/// not hold up the others.
-const WORKERS: usize = 8;
+use crate::{router, server, state};
 
 /// A running sandbox. It serves on background threads until [`Sandbox::stop`] or
 /// drop, which release the port.
@@ -23,9 +18,7 @@ pub struct Sandbox {
     client_id: String,
     client_secret: String,
     redirect_uri: String,
-    server: Option<Arc<tiny_http::Server>>,
-    workers: Vec<JoinHandle<()>>,
-    relay: Option<JoinHandle<()>>,
+    server: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -40,40 +33,13 @@ impl Sandbox {
         }
         let listener = TcpListener::bind(("127.0.0.1", options.port))?;
         let port = listener.local_addr()?.port();
-        let server = tiny_http::Server::http("127.0.0.1:0").map_err(io::Error::other)?;
-        let upstream = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| io::Error::other("tiny_http did not bind an IP address"))?;
-        let server = Arc::new(server);
-        let base_url = format!("http://127.0.0.1:{port}");
         let shared = Arc::new(Shared {
             state: Mutex::new(state::State::new(&options)),
-            conns: Arc::default(),
-            stopping: Arc::new(AtomicBool::new(false)),
-            base_url,
+            conns: Mutex::default(),
+            stopping: AtomicBool::new(false),
+            base_url: format!("http://127.0.0.1:{port}"),
         });
-        let mut workers = Vec::with_capacity(WORKERS);
-        for i in 0..WORKERS {
-            let server = Arc::clone(&server);
-            let shared = Arc::clone(&shared);
-            let worker = std::thread::Builder::new()
-                .name(format!("spotify-sandbox-worker-{i}"))
-                .spawn(move || loop {
-                    match server.recv() {
-                        Ok(request) => router::handle(&shared, request),
-                        Err(_) if shared.stopping.load(Ordering::SeqCst) => break,
-                        Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
-                    }
-                })?;
-            workers.push(worker);
-        }
-        let relay = relay::spawn(
-            listener,
-            upstream,
-            Arc::clone(&shared.conns),
-            Arc::clone(&shared.stopping),
-        )?;
+        let server = server::spawn(listener, Arc::clone(&shared), router::handle)?;
         Ok(Sandbox {
             port,
             client_id: options.client_id.clone(),
@@ -81,8 +47,6 @@ impl Sandbox {
             redirect_uri: options.redirect_uris[0].clone(),
             shared,
             server: Some(server),
-            workers,
-            relay: Some(relay),
         })
     }
 
@@ -132,22 +96,14 @@ impl Sandbox {
 
     fn shutdown(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
-        if let Some(server) = &self.server {
-            for _ in 0..self.workers.len() {
-                server.unblock();
-            }
-        }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
-        // Dropping the last reference closes tiny_http's listener.
-        self.server = None;
-        // Wake the relay's accept loop so it sees `stopping`.
+        // Wake the accept loop so it sees `stopping`.
         let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(relay) = self.relay.take() {
-            let _ = relay.join();
+        if let Some(server) = self.server.take() {
+            let _ = server.join();
         }
-        relay::close_all(&self.shared.conns);
+        for conn in self.shared.conns().values() {
+            let _ = conn.shutdown(Shutdown::Both);
+        }
     }
 }
 
