@@ -17,7 +17,7 @@ pub(crate) fn get_artist(state: &State, rq: &Incoming, id: &str, base_url: &str)
         return api_error(400, "invalid id");
     }
     match artist(id) {
-        Some(a) => Reply::json(200, &artist_full(a, state.extended_quota, base_url)),
+        Some(a) => Reply::json(200, &artist_full(a, state.options.extended_quota, base_url)),
         None => api_error(404, "Resource not found"),
     }
 }

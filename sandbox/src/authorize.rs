@@ -21,11 +21,11 @@ fn split_scopes(scope: Option<&str>) -> Vec<String> {
 }
 
 pub(crate) fn authorize(state: &mut State, rq: &Incoming) -> Reply {
-    if rq.query("client_id") != Some(state.client_id.as_str()) {
+    if rq.query("client_id") != Some(state.options.client_id.as_str()) {
         return Reply::text(400, "INVALID_CLIENT: Invalid client");
     }
     let redirect_uri = match rq.query("redirect_uri") {
-        Some(uri) if redirect_uri_allowed(&state.redirect_uris, uri) => uri.to_string(),
+        Some(uri) if redirect_uri_allowed(&state.options.redirect_uris, uri) => uri.to_string(),
         _ => return Reply::text(400, "INVALID_CLIENT: Invalid redirect URI"),
     };
     let client_state = rq.query("state").map(str::to_string);
@@ -109,13 +109,13 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
             let granted: Vec<String> = pending
                 .scopes
                 .iter()
-                .filter(|s| !state.withhold_scopes.contains(s))
+                .filter(|s| !state.options.withhold_scopes.contains(s))
                 .cloned()
                 .collect();
             state.codes.insert(
                 code.clone(),
                 Code {
-                    client_id: state.client_id.clone(),
+                    client_id: state.options.client_id.clone(),
                     user,
                     redirect_uri: pending.redirect_uri.clone(),
                     scopes: granted,

@@ -17,13 +17,17 @@ pub(crate) enum ClientAuth {
     Public,
 }
 
+/// `invalid_client`: the secret is wrong, or missing where it is needed.
+pub(crate) fn invalid_secret() -> Reply {
+    oauth_error(400, "invalid_client", "Invalid client secret")
+}
+
 pub(crate) fn client_auth(
     state: &State,
     rq: &Incoming,
     form: &[(String, String)],
 ) -> Result<ClientAuth, Reply> {
     let invalid_client = || oauth_error(400, "invalid_client", "Invalid client");
-    let invalid_secret = || oauth_error(400, "invalid_client", "Invalid client secret");
     if let Some(header) = &rq.authorization {
         let encoded = header
             .split_once(' ')
@@ -36,19 +40,19 @@ pub(crate) fn client_auth(
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .ok_or_else(invalid_client)?;
         let (id, secret) = decoded.split_once(':').ok_or_else(invalid_client)?;
-        if id != state.client_id {
+        if id != state.options.client_id {
             return Err(invalid_client());
         }
-        if secret != state.client_secret {
+        if secret != state.options.client_secret {
             return Err(invalid_secret());
         }
         return Ok(ClientAuth::Confidential);
     }
     match lookup(form, "client_id") {
         None => Err(invalid_client()),
-        Some(id) if id != state.client_id => Err(invalid_client()),
+        Some(id) if id != state.options.client_id => Err(invalid_client()),
         Some(_) => match lookup(form, "client_secret") {
-            Some(secret) if secret != state.client_secret => Err(invalid_secret()),
+            Some(secret) if secret != state.options.client_secret => Err(invalid_secret()),
             Some(_) => Ok(ClientAuth::Confidential),
             None => Ok(ClientAuth::Public),
         },

@@ -16,7 +16,7 @@ pub(crate) fn consent_page(
     scopes: &[String],
     redirect_uri: &str,
 ) -> String {
-    let app = html_escape(&state.app_name);
+    let app = html_escape(&state.options.app_name);
     // The built-in users and the last few typed ones: listing every typed id
     // would grow the page with each login (a benchmark signs in thousands);
     // older ones stay reachable through the text field.

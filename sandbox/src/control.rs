@@ -35,7 +35,7 @@ pub(crate) fn control(shared: &Shared, rq: &Incoming) -> Reply {
         },
         (Post, "/__sandbox/extended-quota") => match on(rq) {
             Ok(on) => {
-                shared.state().extended_quota = on;
+                shared.state().options.extended_quota = on;
                 ok()
             }
             Err(reply) => reply,

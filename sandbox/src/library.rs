@@ -17,7 +17,7 @@ pub(crate) fn get_playlists(state: &State, rq: &Incoming, base_url: &str) -> Rep
         paged(
             rq,
             base_url,
-            playlists(user, state.extended_quota, base_url),
+            playlists(user, state.options.extended_quota, base_url),
         )
     })
 }
@@ -25,7 +25,11 @@ pub(crate) fn get_playlists(state: &State, rq: &Incoming, base_url: &str) -> Rep
 /// `GET /v1/me/shows`.
 pub(crate) fn get_shows(state: &State, rq: &Incoming, base_url: &str) -> Reply {
     with_user(state, rq, "user-library-read", |user| {
-        paged(rq, base_url, shows(user, state.extended_quota, base_url))
+        paged(
+            rq,
+            base_url,
+            shows(user, state.options.extended_quota, base_url),
+        )
     })
 }
 

@@ -16,7 +16,10 @@ pub(crate) fn get_me(state: &State, rq: &Incoming, base_url: &str) -> Reply {
         Err(reply) => return reply,
     };
     match state.user(&id) {
-        Some(user) => Reply::json(200, &me(user, &scopes, state.extended_quota, base_url)),
+        Some(user) => Reply::json(
+            200,
+            &me(user, &scopes, state.options.extended_quota, base_url),
+        ),
         None => api_error(404, "Resource not found"),
     }
 }

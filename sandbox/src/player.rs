@@ -52,7 +52,7 @@ pub(crate) fn get_queue(state: &State, rq: &Incoming, base_url: &str) -> Reply {
     if !player.reports_state() {
         return Reply::json(200, &json!({"currently_playing": null, "queue": []}));
     }
-    let ext = state.extended_quota;
+    let ext = state.options.extended_quota;
     let queue: Vec<Value> = player
         .upcoming()
         .into_iter()
@@ -92,6 +92,6 @@ fn playback(user: &User, state: &State, base_url: &str) -> Value {
         "is_playing": player.playing,
         "currently_playing_type": "track",
         "actions": {"disallows": disallows},
-        "item": track(player.item(), state.extended_quota, base_url),
+        "item": track(player.item(), state.options.extended_quota, base_url),
     })
 }

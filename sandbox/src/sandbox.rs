@@ -15,9 +15,7 @@ use crate::{router, server, state};
 pub struct Sandbox {
     pub(crate) shared: Arc<Shared>,
     port: u16,
-    client_id: String,
-    client_secret: String,
-    redirect_uri: String,
+    options: SandboxOptions,
     server: Option<JoinHandle<()>>,
 }
 
@@ -42,9 +40,7 @@ impl Sandbox {
         let server = server::spawn(listener, Arc::clone(&shared), router::handle)?;
         Ok(Sandbox {
             port,
-            client_id: options.client_id.clone(),
-            client_secret: options.client_secret.clone(),
-            redirect_uri: options.redirect_uris[0].clone(),
+            options,
             shared,
             server: Some(server),
         })
@@ -63,17 +59,17 @@ impl Sandbox {
 
     /// The registered app's client id.
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        &self.options.client_id
     }
 
     /// The registered app's client secret.
     pub fn client_secret(&self) -> &str {
-        &self.client_secret
+        &self.options.client_secret
     }
 
     /// The first registered redirect URI.
     pub fn redirect_uri(&self) -> &str {
-        &self.redirect_uri
+        &self.options.redirect_uris[0]
     }
 
     /// The environment a client needs to talk to this sandbox:
@@ -81,9 +77,9 @@ impl Sandbox {
     /// `SPOTIFY_ACCOUNTS_URL`, `SPOTIFY_API_URL`.
     pub fn env_vars(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("SPOTIFY_CLIENT_ID", self.client_id.clone()),
-            ("SPOTIFY_CLIENT_SECRET", self.client_secret.clone()),
-            ("SPOTIFY_REDIRECT_URI", self.redirect_uri.clone()),
+            ("SPOTIFY_CLIENT_ID", self.options.client_id.clone()),
+            ("SPOTIFY_CLIENT_SECRET", self.options.client_secret.clone()),
+            ("SPOTIFY_REDIRECT_URI", self.redirect_uri().to_string()),
             ("SPOTIFY_ACCOUNTS_URL", self.url()),
             ("SPOTIFY_API_URL", self.url()),
         ]
@@ -117,8 +113,8 @@ impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sandbox")
             .field("url", &self.shared.base_url)
-            .field("client_id", &self.client_id)
-            .field("redirect_uri", &self.redirect_uri)
+            .field("client_id", &self.options.client_id)
+            .field("redirect_uri", &self.redirect_uri())
             .finish_non_exhaustive()
     }
 }

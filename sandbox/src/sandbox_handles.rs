@@ -99,7 +99,7 @@ impl Sandbox {
     /// Switch between development-mode (2026) answer shapes (`false`) and the
     /// extended-quota ones (`true`), as [`SandboxOptions::extended_quota`](crate::SandboxOptions::extended_quota).
     pub fn set_extended_quota(&self, on: bool) {
-        self.shared.state().extended_quota = on;
+        self.shared.state().options.extended_quota = on;
     }
 
     /// The ids of every user the sandbox knows: the built-in ones
