@@ -5,6 +5,7 @@
 use crate::request::Incoming;
 use crate::respond::{api_error, Reply};
 use crate::state::State;
+use crate::users::User;
 
 /// What an app-only (client credentials) token gets on a user endpoint. Users of
 /// other clients report `401` with this message for `/v1/me...` called with an
@@ -37,6 +38,21 @@ pub(crate) fn user_caller(
         }
     }
     Ok((user, caller.scopes))
+}
+
+/// The token's user (see [`user_caller`]) and scopes; 404 for a user the
+/// sandbox does not know.
+pub(crate) fn known_user<'a>(
+    state: &'a State,
+    rq: &Incoming,
+    needed: Option<&str>,
+) -> Result<(&'a User, Vec<String>), Reply> {
+    let (id, scopes) = user_caller(state, rq, needed)?;
+    let user = state.user(&id);
+    Ok((
+        user.ok_or_else(|| api_error(404, "Resource not found"))?,
+        scopes,
+    ))
 }
 
 /// The caller behind a valid token, user or app-only; a user not on the

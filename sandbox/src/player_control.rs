@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::api_auth::user_caller;
 use crate::playback::Player;
 use crate::request::Incoming;
-use crate::respond::{api_error, Reply};
+use crate::respond::{api_error, Answer, Reply};
 use crate::state::State;
 
 /// A player command.
@@ -46,28 +46,22 @@ pub(crate) fn premium_player<'a>(
 }
 
 /// Run `command` for the token's user.
-pub(crate) fn command(state: &mut State, rq: &Incoming, command: Command) -> Reply {
-    let id = match user_caller(state, rq, Some("user-modify-playback-state")) {
-        Ok((id, _)) => id,
-        Err(reply) => return reply,
-    };
+pub(crate) fn command(state: &mut State, rq: &Incoming, command: Command) -> Answer {
+    let (id, _) = user_caller(state, rq, Some("user-modify-playback-state"))?;
     let now = state.now();
-    let player = match premium_player(state, &id, PREMIUM_REQUIRED) {
-        Ok(player) => player,
-        Err(reply) => return reply,
-    };
+    let player = premium_player(state, &id, PREMIUM_REQUIRED)?;
     if let Some(device_id) = rq.query("device_id") {
         // Naming one of the user's devices makes it the active one.
         if !player.transfer(device_id) {
-            return api_error(404, "Device not found");
+            return Err(api_error(404, "Device not found"));
         }
     }
     if player.active.is_none() {
-        return player_error(
+        return Err(player_error(
             404,
             "Player command failed: No active device found",
             "NO_ACTIVE_DEVICE",
-        );
+        ));
     }
     match command {
         Command::Pause => player.pause(now),
@@ -75,5 +69,5 @@ pub(crate) fn command(state: &mut State, rq: &Incoming, command: Command) -> Rep
         Command::Next => player.skip(true, now),
         Command::Previous => player.skip(false, now),
     }
-    Reply::no_content()
+    Ok(Reply::no_content())
 }

@@ -70,20 +70,18 @@ const API_PATHS: &[&str] = &[
 /// Path -> endpoint.
 fn route(shared: &Shared, rq: &Incoming) -> Reply {
     use tiny_http::Method::{Get, Post, Put};
-    if rq.path.starts_with("/sdk/") {
-        return sdk::handle(&mut shared.state(), rq);
-    }
     let base_url = &shared.base_url;
     let mut state = shared.state();
     let artist_id = rq
         .path
         .strip_prefix("/v1/artists/")
         .filter(|id| !id.contains('/'));
-    match (&rq.method, rq.path.as_str()) {
-        (Get, "/authorize") => authorize::authorize(&mut state, rq),
-        (Post, "/authorize/decision") => authorize::decision(&mut state, rq),
+    let answer = match (&rq.method, rq.path.as_str()) {
+        _ if rq.path.starts_with("/sdk/") => sdk::handle(&mut state, rq),
+        (Get, "/authorize") => Ok(authorize::authorize(&mut state, rq)),
+        (Post, "/authorize/decision") => Ok(authorize::decision(&mut state, rq)),
         (Post, "/api/token") => token::token(&mut state, rq),
-        (_, "/api/token") => oauth_error(405, "invalid_request", "Method not allowed"),
+        (_, "/api/token") => Err(oauth_error(405, "invalid_request", "Method not allowed")),
         (Get, "/v1/me") => me::get_me(&state, rq, base_url),
         (Get, "/v1/me/playlists") => library::get_playlists(&state, rq, base_url),
         (Get, "/v1/me/shows") => library::get_shows(&state, rq, base_url),
@@ -99,10 +97,11 @@ fn route(shared: &Shared, rq: &Incoming) -> Reply {
             artists::get_artist(&state, rq, artist_id.unwrap_or_default(), base_url)
         }
         (_, path) if API_PATHS.contains(&path) || artist_id.is_some() => {
-            api_error(405, "Method not allowed")
+            Err(api_error(405, "Method not allowed"))
         }
-        _ => api_error(404, "Service not found"),
-    }
+        _ => Err(api_error(404, "Service not found")),
+    };
+    answer.unwrap_or_else(|refusal| refusal)
 }
 
 /// The answer a fault gives instead of the endpoint's, shaped like the errors of

@@ -23,7 +23,7 @@ use crate::api_auth::user_caller;
 use crate::playback::{Device, Player};
 use crate::player_control::{player_error, premium_player};
 use crate::request::Incoming;
-use crate::respond::{api_error, Reply};
+use crate::respond::{api_error, Answer, Reply};
 use crate::sdk_state::playback_state;
 use crate::state::State;
 
@@ -50,14 +50,14 @@ pub(crate) fn cors(reply: Reply) -> Reply {
 }
 
 /// A request under `/sdk/`.
-pub(crate) fn handle(state: &mut State, rq: &Incoming) -> Reply {
+pub(crate) fn handle(state: &mut State, rq: &Incoming) -> Answer {
     use tiny_http::Method::{Delete, Get, Post};
     let rest = rq.path.strip_prefix("/sdk/v1/devices").unwrap_or("");
     let parts: Vec<&str> = rest.split('/').skip(1).collect();
     match (&rq.method, rq.path.as_str(), parts.as_slice()) {
         (Get, "/sdk/spotify-player.js", _) => {
-            Reply::new(200, "text/javascript; charset=utf-8", SCRIPT)
-                .header("Cache-Control", "no-cache")
+            Ok(Reply::new(200, "text/javascript; charset=utf-8", SCRIPT)
+                .header("Cache-Control", "no-cache"))
         }
         (Post, "/sdk/v1/devices", _) => register(state, rq),
         (Get, _, [id, "state"]) => with_device(state, rq, id, |player, now| {
@@ -83,32 +83,30 @@ pub(crate) fn handle(state: &mut State, rq: &Incoming) -> Reply {
             player.remove_device(id);
             Reply::no_content()
         }),
-        _ => api_error(404, "Service not found"),
+        _ => Err(api_error(404, "Service not found")),
     }
 }
 
 /// `POST /sdk/v1/devices`.
-fn register(state: &mut State, rq: &Incoming) -> Reply {
-    let (id, scopes) = match user_caller(state, rq, None) {
-        Ok(caller) => caller,
-        Err(reply) => return reply,
-    };
+fn register(state: &mut State, rq: &Incoming) -> Answer {
+    let (id, scopes) = user_caller(state, rq, None)?;
     if SDK_SCOPES.iter().any(|s| !scopes.iter().any(|g| g == s)) {
-        return player_error(403, "Invalid token scopes.", "INVALID_TOKEN_SCOPES");
+        return Err(player_error(
+            403,
+            "Invalid token scopes.",
+            "INVALID_TOKEN_SCOPES",
+        ));
     }
     let name = serde_json::from_slice::<Value>(&rq.body)
         .ok()
         .and_then(|body| body["name"].as_str().map(str::to_string))
         .unwrap_or_default();
     if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return api_error(400, "name must be 1 to 100 printable characters");
+        return Err(api_error(400, "name must be 1 to 100 printable characters"));
     }
     let expires_in = token_left(state, rq);
     let message = "This functionality is restricted to premium users only";
-    let player = match premium_player(state, &id, message) {
-        Ok(player) => player,
-        Err(reply) => return reply,
-    };
+    let player = premium_player(state, &id, message)?;
     let device_id = hex_id();
     let browsers = |p: &Player| {
         p.devices
@@ -128,10 +126,10 @@ fn register(state: &mut State, rq: &Incoming) -> Reply {
         }
     }
     player.add_device(Device::new(&device_id, &name, "Computer", 100));
-    Reply::json(
+    Ok(Reply::json(
         200,
         &json!({"device_id": device_id, "expires_in": expires_in}),
-    )
+    ))
 }
 
 /// Seconds left on the request's (valid) token.
@@ -152,17 +150,14 @@ fn with_device(
     rq: &Incoming,
     id: &str,
     act: impl FnOnce(&mut Player, u64) -> Reply,
-) -> Reply {
-    let user = match user_caller(state, rq, None) {
-        Ok((user, _)) => user,
-        Err(reply) => return reply,
-    };
+) -> Answer {
+    let (user, _) = user_caller(state, rq, None)?;
     let now = state.now();
     let player = &mut state.user_mut(&user).player;
     if !player.devices.iter().any(|d| d.id == id) {
-        return api_error(404, "Device not found");
+        return Err(api_error(404, "Device not found"));
     }
-    act(player, now)
+    Ok(act(player, now))
 }
 
 /// The device's state: `null` unless it is the active device with something loaded.

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::client_auth::{client_auth, invalid_secret, ClientAuth};
 use crate::request::Incoming;
-use crate::respond::{oauth_error, Reply};
+use crate::respond::{oauth_error, Answer, Reply};
 use crate::state::{AccessToken, RefreshToken, State, CODE_LIFETIME_SECS, REFRESH_HORIZON_SECS};
 use crate::util::{lookup, random_token};
 
@@ -17,7 +17,7 @@ pub(crate) fn s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-pub(crate) fn token(state: &mut State, rq: &Incoming) -> Reply {
+pub(crate) fn token(state: &mut State, rq: &Incoming) -> Answer {
     let form = rq.form();
     let grant_type = lookup(&form, "grant_type");
     let grants = ["authorization_code", "refresh_token", "client_credentials"];
@@ -26,17 +26,14 @@ pub(crate) fn token(state: &mut State, rq: &Incoming) -> Reply {
             None => "grant_type parameter is missing",
             Some(_) => "grant_type must be client_credentials, authorization_code or refresh_token",
         };
-        return oauth_error(400, "unsupported_grant_type", description);
+        return Err(oauth_error(400, "unsupported_grant_type", description));
     }
-    let auth = match client_auth(state, rq, &form) {
-        Ok(auth) => auth,
-        Err(reply) => return reply,
-    };
-    match grant_type {
+    let auth = client_auth(state, rq, &form)?;
+    Ok(match grant_type {
         Some("authorization_code") => exchange_code(state, &form, auth),
         Some("client_credentials") => client_credentials(state, auth),
         _ => refresh(state, &form, auth),
-    }
+    })
 }
 
 fn missing(field: &str) -> Reply {
