@@ -67,6 +67,12 @@ pub(crate) fn any_caller(state: &State, rq: &Incoming) -> Result<Caller, Reply> 
     Ok(caller)
 }
 
+/// The token of the request's `Authorization: Bearer` header.
+pub(crate) fn bearer_token(rq: &Incoming) -> Option<&str> {
+    let (scheme, token) = rq.authorization.as_deref()?.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 /// The request's access token, or the 401 to answer.
 fn bearer(state: &State, rq: &Incoming) -> Result<Caller, Reply> {
     let unauthorized = |message: &str| {
@@ -77,13 +83,7 @@ fn bearer(state: &State, rq: &Incoming) -> Result<Caller, Reply> {
             ),
         )
     };
-    let token = rq
-        .authorization
-        .as_deref()
-        .and_then(|h| h.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    let Some(token) = token.and_then(|t| state.access_tokens.get(t)) else {
+    let Some(token) = bearer_token(rq).and_then(|t| state.access_tokens.get(t)) else {
         return Err(unauthorized("Invalid access token"));
     };
     if state.now() >= token.expires_at {

@@ -1,6 +1,8 @@
 //! `GET /authorize` (the consent page) and `POST /authorize/decision` (Agree or
 //! Cancel), with the redirect-URI rules.
 
+use std::collections::HashSet;
+
 use crate::consent_page::consent_page;
 use crate::redirect_uri::{redirect_uri_allowed, redirect_with};
 use crate::request::Incoming;
@@ -10,14 +12,14 @@ use crate::state::{Code, Pending, State};
 use crate::users::{valid_user_id, DEFAULT_USER_ID};
 use crate::util::{lookup, random_token};
 
+/// The scopes asked for, each once, in the order given.
 fn split_scopes(scope: Option<&str>) -> Vec<String> {
-    let mut scopes: Vec<String> = Vec::new();
-    for s in scope.unwrap_or("").split_whitespace() {
-        if !scopes.iter().any(|x| x == s) {
-            scopes.push(s.to_string());
-        }
-    }
-    scopes
+    let mut seen = HashSet::new();
+    let words = scope.unwrap_or("").split_whitespace();
+    words
+        .filter(|s| seen.insert(*s))
+        .map(String::from)
+        .collect()
 }
 
 pub(crate) fn authorize(state: &mut State, rq: &Incoming) -> Reply {

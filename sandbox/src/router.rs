@@ -21,7 +21,7 @@ pub(crate) fn handle(shared: &Shared, incoming: Option<Incoming>) -> Option<Repl
     };
 
     if incoming.path.starts_with("/__sandbox/") {
-        return Some(control::control(shared, &incoming));
+        return Some(control::control(shared, &incoming).unwrap_or_else(|refusal| refusal));
     }
 
     // A browser's CORS preflight is not a call to Spotify: no count, no fault.
@@ -31,7 +31,9 @@ pub(crate) fn handle(shared: &Shared, incoming: Option<Incoming>) -> Option<Repl
 
     let fault = {
         let mut state = shared.state();
-        state.remember(&incoming.path, incoming.received());
+        state
+            .last_received
+            .insert(incoming.path.clone(), incoming.received());
         state.arrive(&incoming.path)
     };
     let reply = match fault {

@@ -28,7 +28,7 @@ impl Sandbox {
     /// How many requests reached `path` (without query), counted before any fault
     /// applies. Control requests under `/__sandbox/` are not counted.
     pub fn request_count(&self, path: &str) -> u64 {
-        self.shared.state().request_count(path)
+        self.shared.state().counts.get(path).copied().unwrap_or(0)
     }
 
     /// How many refresh requests named one of `user_id`'s refresh tokens.
@@ -66,7 +66,7 @@ impl Sandbox {
     /// The last request that reached `path` (without query): method, header
     /// names and form fields, as received.
     pub fn last_received(&self, path: &str) -> Option<ReceivedRequest> {
-        self.shared.state().last_received(path)
+        self.shared.state().last_received.get(path).cloned()
     }
 
     /// Make something play for `user_id` (`GET /v1/me/player` answers 200 with

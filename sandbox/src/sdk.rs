@@ -19,7 +19,7 @@
 
 use serde_json::{json, Value};
 
-use crate::api_auth::user_caller;
+use crate::api_auth::{bearer_token, user_caller};
 use crate::playback::{Device, Player};
 use crate::player_control::{player_error, premium_player};
 use crate::request::Incoming;
@@ -108,20 +108,15 @@ fn register(state: &mut State, rq: &Incoming) -> Answer {
     let message = "This functionality is restricted to premium users only";
     let player = premium_player(state, &id, message)?;
     let device_id = hex_id();
-    let browsers = |p: &Player| {
-        p.devices
-            .iter()
-            .filter(|d| !d.id.starts_with(BUILT_IN_PREFIX))
-            .count()
-    };
-    if browsers(player) >= MAX_BROWSER_DEVICES {
-        let active = player.active_device().map(|d| d.id.clone());
-        let oldest = player
-            .devices
-            .iter()
-            .find(|d| !d.id.starts_with(BUILT_IN_PREFIX) && Some(&d.id) != active.as_ref())
-            .map(|d| d.id.clone());
-        if let Some(oldest) = oldest {
+    let active = player.active_device().map(|d| d.id.clone());
+    let browsers: Vec<&Device> = player
+        .devices
+        .iter()
+        .filter(|d| !d.id.starts_with(BUILT_IN_PREFIX))
+        .collect();
+    if browsers.len() >= MAX_BROWSER_DEVICES {
+        if let Some(oldest) = browsers.iter().find(|d| Some(&d.id) != active.as_ref()) {
+            let oldest = oldest.id.clone();
             player.remove_device(&oldest);
         }
     }
@@ -134,12 +129,7 @@ fn register(state: &mut State, rq: &Incoming) -> Answer {
 
 /// Seconds left on the request's (valid) token.
 fn token_left(state: &State, rq: &Incoming) -> u64 {
-    let token = rq
-        .authorization
-        .as_deref()
-        .and_then(|h| h.split_once(' '))
-        .map(|(_, t)| t.trim());
-    token
+    bearer_token(rq)
         .and_then(|t| state.access_tokens.get(t))
         .map_or(0, |t| t.expires_at.saturating_sub(state.now()))
 }

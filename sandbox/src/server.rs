@@ -118,16 +118,10 @@ fn exchange(
     let mut body = Vec::new();
     source.by_ref().take(MAX_BODY).read_to_end(&mut body)?;
     io::copy(&mut source, &mut io::sink())?;
-    drop(source);
     // HTTP/1.0 closes unless asked to keep alive; HTTP/1.1 stays open unless asked to close.
-    let http_1_0 = version == HTTPVersion(1, 0);
-    let keep_alive = match find("Connection") {
-        Some(v) => {
-            !(v.contains("close") || v.contains("upgrade"))
-                && (v.contains("keep-alive") || !http_1_0)
-        }
-        None => !http_1_0,
-    };
+    let connection = find("Connection").unwrap_or_default();
+    let keep_alive = !(connection.contains("close") || connection.contains("upgrade"))
+        && (connection.contains("keep-alive") || version == HTTPVersion(1, 1));
     let head = method == Method::Head;
     let Some(reply) = handle(shared, Incoming::read(method, url, &headers, body)) else {
         return Ok(false);

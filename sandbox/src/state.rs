@@ -121,18 +121,6 @@ impl State {
         self.clock_offset = self.clock_offset.saturating_add(secs);
     }
 
-    pub(crate) fn remember(&mut self, path: &str, request: ReceivedRequest) {
-        self.last_received.insert(path.to_string(), request);
-    }
-
-    pub(crate) fn last_received(&self, path: &str) -> Option<ReceivedRequest> {
-        self.last_received.get(path).cloned()
-    }
-
-    pub(crate) fn request_count(&self, path: &str) -> u64 {
-        self.counts.get(path).copied().unwrap_or(0)
-    }
-
     /// Count a request and take the first fault armed for its path, if any.
     pub(crate) fn arrive(&mut self, path: &str) -> Option<FaultKind> {
         *self.counts.entry(path.to_string()).or_insert(0) += 1;
