@@ -143,7 +143,6 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
     if let Some(s) = &pending.state {
         params.push(("state", s.clone()));
     }
-    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     Reply::see_other(redirect_with(&pending.redirect_uri, &params))
 }
 

@@ -6,7 +6,7 @@ use url::Url;
 mod portless_loopback;
 
 /// `redirect_uri` with the given query parameters appended (properly encoded).
-pub(crate) fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> String {
+pub(crate) fn redirect_with(redirect_uri: &str, params: &[(&str, impl AsRef<str>)]) -> String {
     let Ok(mut url) = Url::parse(redirect_uri) else {
         return redirect_uri.to_string();
     };

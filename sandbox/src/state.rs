@@ -144,13 +144,11 @@ impl State {
 
     /// The user with this id, made up (fresh profile) when unknown.
     pub(crate) fn user_mut(&mut self, id: &str) -> &mut User {
-        let index = match self.users.iter().position(|u| u.id == id) {
-            Some(i) => i,
-            None => {
-                self.users.push(User::fresh(id, self.options.active_device));
-                self.users.len() - 1
-            }
-        };
+        let index = self.users.iter().position(|u| u.id == id);
+        let index = index.unwrap_or_else(|| {
+            self.users.push(User::fresh(id, self.options.active_device));
+            self.users.len() - 1
+        });
         &mut self.users[index]
     }
 
