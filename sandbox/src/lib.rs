@@ -24,10 +24,10 @@
 // - the model: `playback` (one player), `users`, `state`, `switches`
 // - endpoints: `redirect_uri`, `consent_page`, `authorize` (`/authorize`),
 //   `client_auth`, `token` (`/api/token`), `api_auth` (bearer, allow-list, scopes),
-//   `shapes`, `me`, `library`, `player`, `player_control`, `player_transfer`,
-//   `artists` (`/v1/...`); `sdk_state`, `sdk` (the Web Playback SDK stand-in, `/sdk/...`)
+//   `shapes`, `me`, `library`, `player`, `player_control` (commands and transfer),
+//   `artists` (`/v1/...`); `sdk` (the Web Playback SDK stand-in, `/sdk/...`)
 // - `shared` (state + open connections), `server` (the connections),
-//   `fault_parse`, `control` (`/__sandbox/...`), then `router`, then `sandbox`
+//   `control` (`/__sandbox/...`), then `router`, then `sandbox`
 //   (the `Sandbox` handle) and `sandbox_handles` (its run-time controls);
 //   `consent` is the client side (a browser stand-in).
 mod api_auth;
@@ -38,7 +38,6 @@ mod client_auth;
 mod consent;
 mod consent_page;
 mod control;
-mod fault_parse;
 mod http_client;
 mod library;
 mod me;
@@ -46,7 +45,6 @@ mod options;
 mod playback;
 mod player;
 mod player_control;
-mod player_transfer;
 mod redirect_uri;
 mod request;
 mod respond;
@@ -55,7 +53,6 @@ mod sandbox;
 mod sandbox_handles;
 mod scopes;
 mod sdk;
-mod sdk_state;
 mod server;
 mod shapes;
 mod shared;

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::options::FaultKind;
-use crate::player_control::{command, Command};
+use crate::player_control::{command, transfer, Command};
 use crate::request::Incoming;
 use crate::respond::{api_error, oauth_error, Reply};
 use crate::shared::Shared;
-use crate::{artists, authorize, control, library, me, player, player_transfer, sdk, token};
+use crate::{artists, authorize, control, library, me, player, sdk, token};
 
 /// Answer one request (on its connection's thread; `None`: its URL does not
 /// parse), or give `None` to close the connection without an answer.
@@ -88,7 +88,7 @@ fn route(shared: &Shared, rq: &Incoming) -> Reply {
         (Get, "/v1/me/playlists") => library::get_playlists(&state, rq, base_url),
         (Get, "/v1/me/shows") => library::get_shows(&state, rq, base_url),
         (Get, "/v1/me/player") => player::get_player(&state, rq, base_url),
-        (Put, "/v1/me/player") => player_transfer::transfer(&mut state, rq),
+        (Put, "/v1/me/player") => transfer(&mut state, rq),
         (Get, "/v1/me/player/devices") => player::get_devices(&state, rq),
         (Get, "/v1/me/player/queue") => player::get_queue(&state, rq, base_url),
         (Put, "/v1/me/player/pause") => command(&mut state, rq, Command::Pause),
