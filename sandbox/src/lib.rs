@@ -18,7 +18,7 @@
 #![deny(missing_docs)]
 
 // Module layers, each depending only on layers above it (tests/module_graph.rs
-// checks there is no cycle and that only `sandbox` uses the router):
+// checks there is no cycle and that only `server` uses the router):
 // - plain helpers and data: `options`, `util`, `scopes`, `catalog`, `request`,
 //   `respond`
 // - the model: `playback` (one player), `users`, `state`, `switches`
@@ -26,10 +26,10 @@
 //   `client_auth`, `token` (`/api/token`), `api_auth` (bearer, allow-list, scopes),
 //   `shapes`, `me`, `library`, `player`, `player_control` (commands and transfer),
 //   `artists` (`/v1/...`); `sdk` (the Web Playback SDK stand-in, `/sdk/...`)
-// - `shared` (state + open connections), `server` (the connections),
-//   `control` (`/__sandbox/...`), then `router`, then `sandbox`
-//   (the `Sandbox` handle) and `sandbox_handles` (its run-time controls);
-//   `consent` is the client side (a browser stand-in).
+// - `shared` (state + open connections), `control` (`/__sandbox/...`), then
+//   `router`, then `server` (the connections), then `sandbox` (the `Sandbox`
+//   handle) and `sandbox_handles` (its run-time controls); `consent` is the
+//   client side (a browser stand-in).
 mod api_auth;
 mod artists;
 mod authorize;

@@ -1,5 +1,5 @@
 //! The router: reads each request, counts it, applies an armed fault, and hands
-//! it to the endpoint for its path. Nothing depends on this module but `lib.rs`.
+//! it to the endpoint for its path. Only `server` depends on this module.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use crate::options::SandboxOptions;
 use crate::shared::Shared;
-use crate::{router, server, state};
+use crate::{server, state};
 
 /// A running sandbox. It serves on background threads until [`Sandbox::stop`] or
 /// drop, which release the port.
@@ -37,7 +37,7 @@ impl Sandbox {
             stopping: AtomicBool::new(false),
             base_url: format!("http://127.0.0.1:{port}"),
         });
-        let server = server::spawn(listener, Arc::clone(&shared), router::handle)?;
+        let server = server::spawn(listener, Arc::clone(&shared))?;
         Ok(Sandbox {
             port,
             options,

@@ -1,5 +1,5 @@
 //! The HTTP/1.1 server: every accepted connection gets a thread of its own,
-//! which reads its requests one after another (keep-alive), has the handler
+//! which reads its requests one after another (keep-alive), has the router
 //! answer each and writes the answer with `tiny_http`'s response writer. Owning
 //! the socket lets a fault close it with no answer at all
 //! ([`crate::FaultKind::ConnectionReset`]).
@@ -13,22 +13,14 @@ use std::thread::JoinHandle;
 use tiny_http::{HTTPVersion, Header, Method, Response};
 
 use crate::request::Incoming;
-use crate::respond::Reply;
+use crate::router;
 use crate::shared::Shared;
 
 /// The most of a request's body the handler gets; the rest is read and dropped.
 const MAX_BODY: u64 = 1 << 20;
 
-/// What answers a request (`None`: a URL that does not parse): a reply, or
-/// `None` to close the connection unanswered.
-pub(crate) type Handler = fn(&Shared, Option<Incoming>) -> Option<Reply>;
-
 /// Accept clients on `listener`, each served on its own thread, until `stopping`.
-pub(crate) fn spawn(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    handle: Handler,
-) -> io::Result<JoinHandle<()>> {
+pub(crate) fn spawn(listener: TcpListener, shared: Arc<Shared>) -> io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("spotify-sandbox-accept".to_string())
         .spawn(move || {
@@ -40,7 +32,7 @@ pub(crate) fn spawn(
                 let shared = Arc::clone(&shared);
                 let spawned = std::thread::Builder::new()
                     .name("spotify-sandbox-connection".to_string())
-                    .spawn(move || serve(&shared, stream, handle));
+                    .spawn(move || serve(&shared, stream));
                 if let Err(e) = spawned {
                     eprintln!("spotify-sandbox: could not serve a connection: {e}");
                 }
@@ -50,14 +42,14 @@ pub(crate) fn spawn(
 }
 
 /// Answer the requests of one connection until either side closes it.
-fn serve(shared: &Shared, stream: TcpStream, handle: Handler) {
+fn serve(shared: &Shared, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let (Ok(peer), Ok(copy)) = (stream.peer_addr(), stream.try_clone()) else {
         return;
     };
     shared.conns().insert(peer, copy);
     let mut reader = BufReader::new(&stream);
-    while let Ok(true) = exchange(shared, &mut reader, &stream, handle) {}
+    while let Ok(true) = exchange(shared, &mut reader, &stream) {}
     let _ = stream.shutdown(Shutdown::Both);
     shared.conns().remove(&peer);
 }
@@ -67,7 +59,6 @@ fn exchange(
     shared: &Shared,
     reader: &mut BufReader<&TcpStream>,
     mut stream: &TcpStream,
-    handle: Handler,
 ) -> io::Result<bool> {
     let line = read_line(reader)?;
     let mut parts = line.split(' ');
@@ -123,7 +114,7 @@ fn exchange(
     let keep_alive = !(connection.contains("close") || connection.contains("upgrade"))
         && (connection.contains("keep-alive") || version == HTTPVersion(1, 1));
     let head = method == Method::Head;
-    let Some(reply) = handle(shared, Incoming::read(method, url, &headers, body)) else {
+    let Some(reply) = router::handle(shared, Incoming::read(method, url, &headers, body)) else {
         return Ok(false);
     };
     answer(stream, reply.into_response(), version, &headers, head)?;
