@@ -32,10 +32,8 @@ pub(crate) fn user_caller(
     let Some(user) = caller.user else {
         return Err(api_error(401, NEEDS_USER));
     };
-    if let Some(scope) = needed {
-        if !caller.scopes.iter().any(|s| s == scope) {
-            return Err(api_error(403, "Insufficient client scope"));
-        }
+    if needed.is_some_and(|scope| !caller.scopes.iter().any(|s| s == scope)) {
+        return Err(api_error(403, "Insufficient client scope"));
     }
     Ok((user, caller.scopes))
 }
@@ -59,10 +57,12 @@ pub(crate) fn known_user<'a>(
 /// allow-list gets 403.
 pub(crate) fn any_caller(state: &State, rq: &Incoming) -> Result<Caller, Reply> {
     let caller = bearer(state, rq)?;
-    if let Some(user) = &caller.user {
-        if !state.is_allowed(user) {
-            return Err(api_error(403, NOT_REGISTERED));
-        }
+    if caller
+        .user
+        .as_deref()
+        .is_some_and(|user| !state.is_allowed(user))
+    {
+        return Err(api_error(403, NOT_REGISTERED));
     }
     Ok(caller)
 }

@@ -101,9 +101,7 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
              Open the authorize URL again.",
         );
     };
-    let mut params: Vec<(&str, String)> = Vec::new();
-    let user = chosen_user(&form);
-    match (lookup(&form, "decision"), user) {
+    let mut params = vec![match (lookup(&form, "decision"), chosen_user(&form)) {
         (Some("agree"), Ok(user)) => {
             // An id nobody knows becomes a fresh user.
             state.user_mut(&user);
@@ -126,9 +124,9 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
                     used: false,
                 },
             );
-            params.push(("code", code));
+            ("code", code)
         }
-        (Some("cancel"), _) => params.push(("error", "access_denied".to_string())),
+        (Some("cancel"), _) => ("error", "access_denied".to_string()),
         (decision, user) => {
             // Put it back: the user may still decide.
             let id = lookup(&form, "request_id").unwrap_or_default().to_string();
@@ -139,10 +137,8 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
             };
             return Reply::text(400, message);
         }
-    }
-    if let Some(s) = &pending.state {
-        params.push(("state", s.clone()));
-    }
+    }];
+    params.extend(pending.state.map(|s| ("state", s)));
     Reply::see_other(redirect_with(&pending.redirect_uri, &params))
 }
 
@@ -153,9 +149,6 @@ fn chosen_user(form: &[(String, String)]) -> Result<String, &'static str> {
         .map(str::trim)
         .filter(|s| !s.is_empty());
     let id = typed.or(lookup(form, "user")).unwrap_or(DEFAULT_USER_ID);
-    if valid_user_id(id) {
-        Ok(id.to_string())
-    } else {
-        Err("INVALID_REQUEST: a user id is 1 to 64 characters of A-Z a-z 0-9 . _ -")
-    }
+    let invalid = "INVALID_REQUEST: a user id is 1 to 64 characters of A-Z a-z 0-9 . _ -";
+    valid_user_id(id).then(|| id.to_string()).ok_or(invalid)
 }

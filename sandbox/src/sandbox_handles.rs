@@ -50,17 +50,12 @@ impl Sandbox {
     /// The names and ids of `user_id`'s devices, browsers included
     /// (`GET /v1/me/player/devices` without a token).
     pub fn devices(&self, user_id: &str) -> Vec<(String, String)> {
-        self.shared
-            .state()
-            .user(user_id)
-            .map(|u| {
-                u.player
-                    .devices
-                    .iter()
-                    .map(|d| (d.id.clone(), d.name.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let state = self.shared.state();
+        let devices = state.user(user_id).map_or(&[][..], |u| &u.player.devices);
+        devices
+            .iter()
+            .map(|d| (d.id.clone(), d.name.clone()))
+            .collect()
     }
 
     /// The last request that reached `path` (without query): method, header
