@@ -31,6 +31,7 @@ fn built_in_devices() -> Vec<Device> {
 }
 
 /// A user's player.
+#[derive(Default)]
 pub(crate) struct Player {
     pub(crate) devices: Vec<Device>,
     /// Index of the active device in `devices`, when one is.
@@ -53,11 +54,7 @@ impl Player {
         Player {
             devices: built_in_devices(),
             active: active_device.then_some(0),
-            position: 0,
-            session: false,
-            playing: false,
-            progress_ms: 0,
-            measured_at: 0,
+            ..Player::default()
         }
     }
 

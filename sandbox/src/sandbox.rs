@@ -14,7 +14,7 @@ use crate::{server, state};
 /// drop, which release the port.
 pub struct Sandbox {
     pub(crate) shared: Arc<Shared>,
-    port: u16,
+    /// As started, with the port it listens on.
     options: SandboxOptions,
     server: Option<JoinHandle<()>>,
 }
@@ -22,7 +22,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// Start a sandbox on `127.0.0.1:options.port` (a free port when `0`), serving
     /// on background threads.
-    pub fn start(options: SandboxOptions) -> io::Result<Sandbox> {
+    pub fn start(mut options: SandboxOptions) -> io::Result<Sandbox> {
         if options.redirect_uris.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -30,7 +30,8 @@ impl Sandbox {
             ));
         }
         let listener = TcpListener::bind(("127.0.0.1", options.port))?;
-        let port = listener.local_addr()?.port();
+        options.port = listener.local_addr()?.port();
+        let port = options.port;
         let shared = Arc::new(Shared {
             state: Mutex::new(state::State::new(&options)),
             conns: Mutex::default(),
@@ -39,7 +40,6 @@ impl Sandbox {
         });
         let server = server::spawn(listener, Arc::clone(&shared))?;
         Ok(Sandbox {
-            port,
             options,
             shared,
             server: Some(server),
@@ -54,7 +54,7 @@ impl Sandbox {
 
     /// The port it listens on.
     pub fn port(&self) -> u16 {
-        self.port
+        self.options.port
     }
 
     /// The registered app's client id.
@@ -93,7 +93,7 @@ impl Sandbox {
     fn shutdown(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         // Wake the accept loop so it sees `stopping`.
-        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.options.port));
         if let Some(server) = self.server.take() {
             let _ = server.join();
         }

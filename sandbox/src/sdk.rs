@@ -63,22 +63,19 @@ pub(crate) fn handle(state: &mut State, rq: &Incoming) -> Answer {
         (Get, _, [id, "state"]) => with_device(state, rq, id, |player, now| {
             Reply::json(200, &state_of(player, id, now))
         }),
-        (Post, _, [id, command]) => {
-            let command = command.to_string();
-            with_device(state, rq, id, |player, now| {
-                if player.active_device().is_some_and(|d| d.id == *id) {
-                    match command.as_str() {
-                        "toggle" if player.playing => player.pause(now),
-                        "toggle" | "resume" => player.play(now),
-                        "pause" => player.pause(now),
-                        "next" => player.skip(true, now),
-                        "previous" => player.skip(false, now),
-                        _ => return api_error(404, "Unknown player command"),
-                    }
+        (Post, _, [id, command]) => with_device(state, rq, id, |player, now| {
+            if player.active_device().is_some_and(|d| d.id == *id) {
+                match *command {
+                    "toggle" if player.playing => player.pause(now),
+                    "toggle" | "resume" => player.play(now),
+                    "pause" => player.pause(now),
+                    "next" => player.skip(true, now),
+                    "previous" => player.skip(false, now),
+                    _ => return api_error(404, "Unknown player command"),
                 }
-                Reply::json(200, &state_of(player, id, now))
-            })
-        }
+            }
+            Reply::json(200, &state_of(player, id, now))
+        }),
         (Delete, _, [id]) => with_device(state, rq, id, |player, _| {
             player.remove_device(id);
             Reply::no_content()

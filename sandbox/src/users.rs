@@ -21,6 +21,7 @@ pub(crate) struct Playlist {
 }
 
 /// A sandbox user.
+#[derive(Default)]
 pub(crate) struct User {
     pub(crate) id: String,
     pub(crate) display_name: String,
@@ -56,10 +57,8 @@ impl User {
             email: format!("{id}@example.com"),
             country,
             premium,
-            followers: 0,
-            playlists: Vec::new(),
-            shows: Vec::new(),
             player: Player::new(active),
+            ..User::default()
         }
     }
 
