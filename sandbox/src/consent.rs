@@ -150,15 +150,9 @@ fn parse_attrs(s: &str) -> Vec<(String, String)> {
         if let Some(after) = rest.strip_prefix('=') {
             let after = after.trim_start();
             let (v, remaining) = match after.chars().next() {
-                Some(q @ ('"' | '\'')) => {
-                    let inner = &after[1..];
-                    let close = inner.find(q).unwrap_or(inner.len());
-                    (&inner[..close], inner.get(close + 1..).unwrap_or(""))
-                }
-                _ => {
-                    let close = after.find(char::is_whitespace).unwrap_or(after.len());
-                    (&after[..close], &after[close..])
-                }
+                // Quoted: up to the closing quote (or the end), which is dropped.
+                Some(q @ ('"' | '\'')) => after[1..].split_once(q).unwrap_or((&after[1..], "")),
+                _ => after.split_at(after.find(char::is_whitespace).unwrap_or(after.len())),
             };
             value = unescape(v);
             rest = remaining;

@@ -29,13 +29,7 @@ pub(crate) fn handle(shared: &Shared, incoming: Option<Incoming>) -> Option<Repl
         return Some(sdk::cors(Reply::no_content()));
     }
 
-    let fault = {
-        let mut state = shared.state();
-        state
-            .last_received
-            .insert(incoming.path.clone(), incoming.received());
-        state.arrive(&incoming.path)
-    };
+    let fault = shared.state().arrive(&incoming.path, incoming.received());
     let reply = match fault {
         None => route(shared, &incoming),
         Some(FaultKind::Slow { secs }) => {

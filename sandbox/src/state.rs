@@ -121,9 +121,11 @@ impl State {
         self.clock_offset = self.clock_offset.saturating_add(secs);
     }
 
-    /// Count a request and take the first fault armed for its path, if any.
-    pub(crate) fn arrive(&mut self, path: &str) -> Option<FaultKind> {
+    /// Count a request, remember it as the last on its path, and take the
+    /// first fault armed for the path, if any.
+    pub(crate) fn arrive(&mut self, path: &str, request: ReceivedRequest) -> Option<FaultKind> {
         *self.counts.entry(path.to_string()).or_insert(0) += 1;
+        self.last_received.insert(path.to_string(), request);
         let index = self
             .faults
             .iter()
