@@ -130,21 +130,6 @@ fn parse_args(
             .map_err(|_| Error::Config(format!("--port `{port}` is not a port number: {USAGE}")))?,
         None => DEFAULT_PORT,
     };
-    let mut options = SandboxOptions {
-        port,
-        rotate_refresh_tokens: args.has("rotate-refresh-tokens"),
-        withhold_scopes: args.values("withhold-scope").map(String::from).collect(),
-        extended_quota: args.has("extended-quota"),
-        active_device: !args.has("no-active-device"),
-        premium: !args.has("not-premium"),
-        ..SandboxOptions::default()
-    };
-    for uri in args.values("redirect-uri") {
-        check_registrable_redirect_uri(uri).map_err(Error::Config)?;
-    }
-    if args.has("redirect-uri") {
-        options.redirect_uris = args.values("redirect-uri").map(String::from).collect();
-    }
     let mut allow: Vec<String> = args.values("allow-user").map(String::from).collect();
     let not_allow_listed = args.has("not-allow-listed");
     if not_allow_listed && allow.is_empty() {
@@ -153,8 +138,21 @@ fn parse_args(
     if not_allow_listed {
         allow.retain(|id| id != DEFAULT_USER_ID);
     }
-    if not_allow_listed || !allow.is_empty() {
-        options.allowed_users = Some(allow);
+    let mut options = SandboxOptions {
+        port,
+        rotate_refresh_tokens: args.has("rotate-refresh-tokens"),
+        withhold_scopes: args.values("withhold-scope").map(String::from).collect(),
+        extended_quota: args.has("extended-quota"),
+        active_device: !args.has("no-active-device"),
+        premium: !args.has("not-premium"),
+        allowed_users: (not_allow_listed || !allow.is_empty()).then_some(allow),
+        ..SandboxOptions::default()
+    };
+    for uri in args.values("redirect-uri") {
+        check_registrable_redirect_uri(uri).map_err(Error::Config)?;
+    }
+    if args.has("redirect-uri") {
+        options.redirect_uris = args.values("redirect-uri").map(String::from).collect();
     }
     Ok(Some(options))
 }

@@ -35,9 +35,7 @@ pub(crate) fn authorize(state: &mut State, rq: &Incoming) -> Reply {
     // RFC 6749 section 4.1.2.1 says (with `state` echoed).
     let refuse = |error: &str, description: &str| {
         let mut params = vec![("error", error), ("error_description", description)];
-        if let Some(s) = &client_state {
-            params.push(("state", s));
-        }
+        params.extend(client_state.as_deref().map(|s| ("state", s)));
         Reply::see_other(redirect_with(&redirect_uri, &params))
     };
     if rq.query("response_type") != Some("code") {
