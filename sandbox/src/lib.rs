@@ -23,7 +23,7 @@
 //   `respond`
 // - the model: `playback` (one player), `users`, `state`, `switches`
 // - endpoints: `redirect_uri`, `consent_page`, `authorize` (`/authorize`),
-//   `client_auth`, `token` (`/api/token`), `api_auth` (bearer, allow-list, scopes),
+//   `token` (`/api/token`, client authentication included), `api_auth` (bearer, allow-list, scopes),
 //   `shapes`, `me`, `library`, `player`, `player_control` (commands and transfer),
 //   `artists` (`/v1/...`); `sdk` (the Web Playback SDK stand-in, `/sdk/...`)
 // - `shared` (state + open connections), `control` (`/__sandbox/...`), then
@@ -34,7 +34,6 @@ mod api_auth;
 mod artists;
 mod authorize;
 mod catalog;
-mod client_auth;
 mod consent;
 mod consent_page;
 mod control;

@@ -110,10 +110,9 @@ impl State {
     /// Expire every access token of `user` now (their refresh tokens stay good).
     pub(crate) fn expire_access_tokens(&mut self, user: &str) {
         let now = self.now();
-        for token in self.access_tokens.values_mut() {
-            if token.user.as_deref() == Some(user) {
-                token.expires_at = token.expires_at.min(now);
-            }
+        let tokens = self.access_tokens.values_mut();
+        for token in tokens.filter(|t| t.user.as_deref() == Some(user)) {
+            token.expires_at = token.expires_at.min(now);
         }
     }
 

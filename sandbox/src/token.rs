@@ -1,12 +1,12 @@
-//! `POST /api/token`: the authorization-code exchange (with or without PKCE) and
-//! the refresh.
+//! `POST /api/token`: the authorization-code exchange (with or without PKCE),
+//! the refresh and the client credentials grant, after client authentication
+//! (the Basic header, the secret in the body, or `client_id` alone for PKCE).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::client_auth::{client_auth, invalid_secret, ClientAuth};
 use crate::request::Incoming;
 use crate::respond::{oauth_error, Answer, Reply};
 use crate::state::{AccessToken, RefreshToken, State, CODE_LIFETIME_SECS, REFRESH_HORIZON_SECS};
@@ -171,6 +171,56 @@ fn client_credentials(state: &mut State, auth: ClientAuth) -> Reply {
         return invalid_secret();
     }
     no_store(&access_answer(state, None, &[]))
+}
+
+/// How the client proved who it is.
+pub(crate) enum ClientAuth {
+    /// With the secret (Basic header, or `client_secret` in the body).
+    Confidential,
+    /// With `client_id` only (PKCE).
+    Public,
+}
+
+/// `invalid_client`: the secret is wrong, or missing where it is needed.
+pub(crate) fn invalid_secret() -> Reply {
+    oauth_error(400, "invalid_client", "Invalid client secret")
+}
+
+pub(crate) fn client_auth(
+    state: &State,
+    rq: &Incoming,
+    form: &[(String, String)],
+) -> Result<ClientAuth, Reply> {
+    let invalid_client = || oauth_error(400, "invalid_client", "Invalid client");
+    if let Some(header) = &rq.authorization {
+        let encoded = header
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+            .map(|(_, rest)| rest.trim())
+            .ok_or_else(invalid_client)?;
+        let decoded = STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(invalid_client)?;
+        let (id, secret) = decoded.split_once(':').ok_or_else(invalid_client)?;
+        if id != state.options.client_id {
+            return Err(invalid_client());
+        }
+        if secret != state.options.client_secret {
+            return Err(invalid_secret());
+        }
+        return Ok(ClientAuth::Confidential);
+    }
+    match lookup(form, "client_id") {
+        None => Err(invalid_client()),
+        Some(id) if id != state.options.client_id => Err(invalid_client()),
+        Some(_) => match lookup(form, "client_secret") {
+            Some(secret) if secret != state.options.client_secret => Err(invalid_secret()),
+            Some(_) => Ok(ClientAuth::Confidential),
+            None => Ok(ClientAuth::Public),
+        },
+    }
 }
 
 #[cfg(test)]
