@@ -94,11 +94,6 @@ impl Player {
         index.is_some()
     }
 
-    /// Add a device (a browser's player); it is not active until a transfer.
-    pub(crate) fn add_device(&mut self, device: Device) {
-        self.devices.push(device);
-    }
-
     /// Remove device `id` (a browser's player disconnected); playback on it stops.
     pub(crate) fn remove_device(&mut self, id: &str) {
         let Some(index) = self.devices.iter().position(|d| d.id == id) else {

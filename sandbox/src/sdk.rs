@@ -117,7 +117,10 @@ fn register(state: &mut State, rq: &Incoming) -> Answer {
             player.remove_device(&oldest);
         }
     }
-    player.add_device(Device::new(&device_id, &name, "Computer", 100));
+    // Not active until a transfer.
+    player
+        .devices
+        .push(Device::new(&device_id, &name, "Computer", 100));
     Ok(Reply::json(
         200,
         &json!({"device_id": device_id, "expires_in": expires_in}),
