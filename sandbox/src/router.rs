@@ -135,17 +135,11 @@ fn fault_reply(path: &str, kind: &FaultKind) -> Reply {
             }
         }
         FaultKind::NotJson => Reply::html(200, "<html>upstream error</html>".to_string()),
-        FaultKind::MissingFields => {
-            if accounts_json {
-                Reply::json(200, &json!({"token_type": "Bearer", "expires_in": 3600}))
-            } else {
-                Reply::json(200, &json!({}))
-            }
+        FaultKind::MissingFields if accounts_json => {
+            Reply::json(200, &json!({"token_type": "Bearer", "expires_in": 3600}))
         }
-        FaultKind::Oversized => {
-            let filler = "x".repeat(2 * 1024 * 1024);
-            Reply::json(200, &json!({"filler": filler}))
-        }
+        FaultKind::MissingFields => Reply::json(200, &json!({})),
+        FaultKind::Oversized => Reply::json(200, &json!({"filler": "x".repeat(2 * 1024 * 1024)})),
         FaultKind::OwnerPremiumLapsed => api_error(
             403,
             "Active premium subscription required for the owner of the app. It can take a few hours after renewing the subscription before requests are allowed again.",
