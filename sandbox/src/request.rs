@@ -42,10 +42,7 @@ impl Incoming {
         Some(Incoming {
             method,
             path: parsed.path().to_string(),
-            query: parsed
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
+            query: parsed.query_pairs().into_owned().collect(),
             authorization: headers
                 .iter()
                 .find(|h| h.field.equiv("Authorization"))
@@ -75,7 +72,7 @@ impl Incoming {
     /// The body as `application/x-www-form-urlencoded` pairs.
     pub(crate) fn form(&self) -> Vec<(String, String)> {
         url::form_urlencoded::parse(&self.body)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .into_owned()
             .collect()
     }
 }
