@@ -23,9 +23,10 @@
 //   `respond`
 // - the model: `playback` (one player), `users`, `state`, `switches`
 // - endpoints: `redirect_uri`, `consent_page`, `authorize` (`/authorize`),
-//   `token` (`/api/token`, client authentication included), `api_auth` (bearer, allow-list, scopes),
-//   `shapes`, `me`, `library`, `player`, `player_control` (commands and transfer),
-//   `artists` (`/v1/...`); `sdk` (the Web Playback SDK stand-in, `/sdk/...`)
+//   `token` (`/api/token`, client authentication included), `api_auth`
+//   (bearer, allow-list, scopes), `shapes`, `me`, `library`, `player`,
+//   `player_control` (commands and transfer), `artists` (`/v1/...`); `sdk`
+//   (the Web Playback SDK stand-in, `/sdk/...`)
 // - `shared` (state + open connections), `control` (`/__sandbox/...`), then
 //   `router`, then `server` (the connections), then `sandbox` (the `Sandbox`
 //   handle) and `sandbox_handles` (its run-time controls); `consent` is the
