@@ -107,8 +107,12 @@ fn exchange(
         Box::new((&mut *reader).take(length.unwrap_or(0)))
     };
     let mut body = Vec::new();
-    source.by_ref().take(MAX_BODY).read_to_end(&mut body)?;
-    io::copy(&mut source, &mut io::sink())?;
+    let mut kept = source.by_ref().take(MAX_BODY);
+    kept.read_to_end(&mut body)?;
+    // Read no further than the body's end: a chunked decoder would wait for more.
+    if kept.limit() == 0 {
+        io::copy(&mut source, &mut io::sink())?;
+    }
     // HTTP/1.0 closes unless asked to keep alive; HTTP/1.1 stays open unless asked to close.
     let connection = find("Connection").unwrap_or_default();
     let keep_alive = !(connection.contains("close") || connection.contains("upgrade"))

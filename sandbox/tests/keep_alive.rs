@@ -87,3 +87,56 @@ fn new_connections_are_answered_while_others_stay_open() {
         assert_eq!(ask(stream).unwrap(), "HTTP/1.1 401 Unauthorized");
     }
 }
+
+/// Read one answer's status line and body (by its `Content-Length`).
+fn answer(reader: &mut impl BufRead) -> (String, String) {
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            break;
+        }
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (
+        status.trim_end().to_string(),
+        String::from_utf8(body).unwrap(),
+    )
+}
+
+#[test]
+fn chunked_and_oversized_bodies_are_read_to_their_end_on_a_kept_connection() {
+    let sb = start();
+    let stream = TcpStream::connect(("127.0.0.1", sb.port())).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    let post = |body: &[u8], framing: &str| {
+        let head = format!("POST /api/token HTTP/1.1\r\nHost: 127.0.0.1\r\n{framing}\r\n\r\n");
+        (&stream).write_all(head.as_bytes()).unwrap();
+        (&stream).write_all(body).unwrap();
+    };
+    let form = "grant_type=nope";
+    post(
+        format!("f\r\n{form}\r\n0\r\n\r\n").as_bytes(),
+        "Transfer-Encoding: chunked",
+    );
+    // Past the 1 MiB the endpoints get: the rest is read and dropped.
+    let big = format!("{form}&x={}", "y".repeat(2 << 20));
+    post(big.as_bytes(), &format!("Content-Length: {}", big.len()));
+    let chunked_big = format!("{:x}\r\n{big}\r\n0\r\n\r\n", big.len());
+    post(chunked_big.as_bytes(), "Transfer-Encoding: chunked");
+    let mut reader = BufReader::new(&stream);
+    for _ in 0..3 {
+        let (status, body) = answer(&mut reader);
+        assert_eq!(status, "HTTP/1.1 400 Bad Request");
+        assert!(body.contains("unsupported_grant_type"), "{body}");
+    }
+    // The connection still serves.
+    assert_eq!(ask(&stream).unwrap(), "HTTP/1.1 401 Unauthorized");
+}
