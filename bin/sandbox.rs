@@ -67,22 +67,17 @@ fn run() -> Result<()> {
         Error::Config(format!("cannot listen on 127.0.0.1:{port} ({e}): stop what uses it or pass --port 0 for any free port"))
     })?;
     println!(
-        "spotify-auth SANDBOX: an offline stand-in for accounts.spotify.com and api.spotify.com"
-    );
-    println!(
-        "Listening on {} (127.0.0.1 only). Ctrl-C stops it.",
-        sandbox.url()
-    );
-    println!(
-        "Registered redirect URIs (--redirect-uri changes them): {}",
+        "\
+spotify-auth SANDBOX: an offline stand-in for accounts.spotify.com and api.spotify.com
+Listening on {} (127.0.0.1 only). Ctrl-C stops it.
+Registered redirect URIs (--redirect-uri changes them): {}
+It keeps codes and tokens in memory only: after a restart it knows none of the
+tokens saved before (step 3 then says the refresh token is revoked): run step 1 again.
+
+Put these lines in .env (or export them) so the step binaries and notebooks use it:",
+        sandbox.url(),
         registered.join(", ")
     );
-    println!("It keeps codes and tokens in memory only: after a restart it knows none of the");
-    println!(
-        "tokens saved before (step 3 then says the refresh token is revoked): run step 1 again."
-    );
-    println!();
-    println!("Put these lines in .env (or export them) so the step binaries and notebooks use it:");
     for (name, value) in sandbox.env_vars() {
         println!("{name}={value}");
     }
@@ -129,45 +124,35 @@ fn parse_args(
     let Some(args) = cli::parse_args_from(&command, arguments)? else {
         return Ok(None);
     };
+    let port = match args.value("port") {
+        Some(port) => port
+            .parse()
+            .map_err(|_| Error::Config(format!("--port `{port}` is not a port number: {USAGE}")))?,
+        None => DEFAULT_PORT,
+    };
+    let mut allow: Vec<String> = args.values("allow-user").map(String::from).collect();
+    let not_allow_listed = args.has("not-allow-listed");
+    if not_allow_listed && allow.is_empty() {
+        allow = USER_IDS.iter().map(|id| id.to_string()).collect();
+    }
+    if not_allow_listed {
+        allow.retain(|id| id != DEFAULT_USER_ID);
+    }
     let mut options = SandboxOptions {
-        port: DEFAULT_PORT,
+        port,
         rotate_refresh_tokens: args.has("rotate-refresh-tokens"),
         withhold_scopes: args.values("withhold-scope").map(String::from).collect(),
         extended_quota: args.has("extended-quota"),
+        active_device: !args.has("no-active-device"),
+        premium: !args.has("not-premium"),
+        allowed_users: (not_allow_listed || !allow.is_empty()).then_some(allow),
         ..SandboxOptions::default()
     };
-    if let Some(port) = args.value("port") {
-        options.port = port
-            .parse()
-            .map_err(|_| Error::Config(format!("--port `{port}` is not a port number: {USAGE}")))?;
-    }
-    if args.has("no-active-device") {
-        options.active_device = false;
-    }
-    if args.has("not-premium") {
-        options.premium = false;
-    }
-    let mut allow: Vec<String> = args.values("allow-user").map(String::from).collect();
-    let not_allow_listed = args.has("not-allow-listed");
-    let mut redirect_uris = Vec::new();
     for uri in args.values("redirect-uri") {
         check_registrable_redirect_uri(uri).map_err(Error::Config)?;
-        redirect_uris.push(uri.to_string());
     }
-    if !redirect_uris.is_empty() {
-        options.redirect_uris = redirect_uris;
-    }
-    if not_allow_listed && allow.is_empty() {
-        allow = USER_IDS
-            .iter()
-            .filter(|id| **id != DEFAULT_USER_ID)
-            .map(|id| id.to_string())
-            .collect();
-    } else if not_allow_listed {
-        allow.retain(|id| id != DEFAULT_USER_ID);
-    }
-    if not_allow_listed || !allow.is_empty() {
-        options.allowed_users = Some(allow);
+    if args.has("redirect-uri") {
+        options.redirect_uris = args.values("redirect-uri").map(String::from).collect();
     }
     Ok(Some(options))
 }

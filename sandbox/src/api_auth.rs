@@ -5,6 +5,7 @@
 use crate::request::Incoming;
 use crate::respond::{api_error, Reply};
 use crate::state::State;
+use crate::users::User;
 
 /// What an app-only (client credentials) token gets on a user endpoint. Users of
 /// other clients report `401` with this message for `/v1/me...` called with an
@@ -31,24 +32,45 @@ pub(crate) fn user_caller(
     let Some(user) = caller.user else {
         return Err(api_error(401, NEEDS_USER));
     };
-    if let Some(scope) = needed {
-        if !caller.scopes.iter().any(|s| s == scope) {
-            return Err(api_error(403, "Insufficient client scope"));
-        }
+    if needed.is_some_and(|scope| !caller.scopes.iter().any(|s| s == scope)) {
+        return Err(api_error(403, "Insufficient client scope"));
     }
     Ok((user, caller.scopes))
+}
+
+/// The token's user (see [`user_caller`]) and scopes; 404 for a user the
+/// sandbox does not know.
+pub(crate) fn known_user<'a>(
+    state: &'a State,
+    rq: &Incoming,
+    needed: Option<&str>,
+) -> Result<(&'a User, Vec<String>), Reply> {
+    let (id, scopes) = user_caller(state, rq, needed)?;
+    let user = state.user(&id);
+    Ok((
+        user.ok_or_else(|| api_error(404, "Resource not found"))?,
+        scopes,
+    ))
 }
 
 /// The caller behind a valid token, user or app-only; a user not on the
 /// allow-list gets 403.
 pub(crate) fn any_caller(state: &State, rq: &Incoming) -> Result<Caller, Reply> {
     let caller = bearer(state, rq)?;
-    if let Some(user) = &caller.user {
-        if !state.is_allowed(user) {
-            return Err(api_error(403, NOT_REGISTERED));
-        }
+    if caller
+        .user
+        .as_deref()
+        .is_some_and(|user| !state.is_allowed(user))
+    {
+        return Err(api_error(403, NOT_REGISTERED));
     }
     Ok(caller)
+}
+
+/// The token of the request's `Authorization: Bearer` header.
+pub(crate) fn bearer_token(rq: &Incoming) -> Option<&str> {
+    let (scheme, token) = rq.authorization.as_deref()?.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// The request's access token, or the 401 to answer.
@@ -61,13 +83,7 @@ fn bearer(state: &State, rq: &Incoming) -> Result<Caller, Reply> {
             ),
         )
     };
-    let token = rq
-        .authorization
-        .as_deref()
-        .and_then(|h| h.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    let Some(token) = token.and_then(|t| state.access_tokens.get(t)) else {
+    let Some(token) = bearer_token(rq).and_then(|t| state.access_tokens.get(t)) else {
         return Err(unauthorized("Invalid access token"));
     };
     if state.now() >= token.expires_at {

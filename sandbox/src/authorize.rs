@@ -1,6 +1,8 @@
 //! `GET /authorize` (the consent page) and `POST /authorize/decision` (Agree or
 //! Cancel), with the redirect-URI rules.
 
+use std::collections::HashSet;
+
 use crate::consent_page::consent_page;
 use crate::redirect_uri::{redirect_uri_allowed, redirect_with};
 use crate::request::Incoming;
@@ -10,22 +12,22 @@ use crate::state::{Code, Pending, State};
 use crate::users::{valid_user_id, DEFAULT_USER_ID};
 use crate::util::{lookup, random_token};
 
+/// The scopes asked for, each once, in the order given.
 fn split_scopes(scope: Option<&str>) -> Vec<String> {
-    let mut scopes: Vec<String> = Vec::new();
-    for s in scope.unwrap_or("").split_whitespace() {
-        if !scopes.iter().any(|x| x == s) {
-            scopes.push(s.to_string());
-        }
-    }
-    scopes
+    let mut seen = HashSet::new();
+    let words = scope.unwrap_or("").split_whitespace();
+    words
+        .filter(|s| seen.insert(*s))
+        .map(String::from)
+        .collect()
 }
 
 pub(crate) fn authorize(state: &mut State, rq: &Incoming) -> Reply {
-    if rq.query("client_id") != Some(state.client_id.as_str()) {
+    if rq.query("client_id") != Some(state.options.client_id.as_str()) {
         return Reply::text(400, "INVALID_CLIENT: Invalid client");
     }
     let redirect_uri = match rq.query("redirect_uri") {
-        Some(uri) if redirect_uri_allowed(&state.redirect_uris, uri) => uri.to_string(),
+        Some(uri) if redirect_uri_allowed(&state.options.redirect_uris, uri) => uri.to_string(),
         _ => return Reply::text(400, "INVALID_CLIENT: Invalid redirect URI"),
     };
     let client_state = rq.query("state").map(str::to_string);
@@ -33,9 +35,7 @@ pub(crate) fn authorize(state: &mut State, rq: &Incoming) -> Reply {
     // RFC 6749 section 4.1.2.1 says (with `state` echoed).
     let refuse = |error: &str, description: &str| {
         let mut params = vec![("error", error), ("error_description", description)];
-        if let Some(s) = &client_state {
-            params.push(("state", s));
-        }
+        params.extend(client_state.as_deref().map(|s| ("state", s)));
         Reply::see_other(redirect_with(&redirect_uri, &params))
     };
     if rq.query("response_type") != Some("code") {
@@ -99,9 +99,7 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
              Open the authorize URL again.",
         );
     };
-    let mut params: Vec<(&str, String)> = Vec::new();
-    let user = chosen_user(&form);
-    match (lookup(&form, "decision"), user) {
+    let mut params = vec![match (lookup(&form, "decision"), chosen_user(&form)) {
         (Some("agree"), Ok(user)) => {
             // An id nobody knows becomes a fresh user.
             state.user_mut(&user);
@@ -109,13 +107,13 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
             let granted: Vec<String> = pending
                 .scopes
                 .iter()
-                .filter(|s| !state.withhold_scopes.contains(s))
+                .filter(|s| !state.options.withhold_scopes.contains(s))
                 .cloned()
                 .collect();
             state.codes.insert(
                 code.clone(),
                 Code {
-                    client_id: state.client_id.clone(),
+                    client_id: state.options.client_id.clone(),
                     user,
                     redirect_uri: pending.redirect_uri.clone(),
                     scopes: granted,
@@ -124,9 +122,9 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
                     used: false,
                 },
             );
-            params.push(("code", code));
+            ("code", code)
         }
-        (Some("cancel"), _) => params.push(("error", "access_denied".to_string())),
+        (Some("cancel"), _) => ("error", "access_denied".to_string()),
         (decision, user) => {
             // Put it back: the user may still decide.
             let id = lookup(&form, "request_id").unwrap_or_default().to_string();
@@ -137,11 +135,8 @@ pub(crate) fn decision(state: &mut State, rq: &Incoming) -> Reply {
             };
             return Reply::text(400, message);
         }
-    }
-    if let Some(s) = &pending.state {
-        params.push(("state", s.clone()));
-    }
-    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    }];
+    params.extend(pending.state.map(|s| ("state", s)));
     Reply::see_other(redirect_with(&pending.redirect_uri, &params))
 }
 
@@ -152,9 +147,6 @@ fn chosen_user(form: &[(String, String)]) -> Result<String, &'static str> {
         .map(str::trim)
         .filter(|s| !s.is_empty());
     let id = typed.or(lookup(form, "user")).unwrap_or(DEFAULT_USER_ID);
-    if valid_user_id(id) {
-        Ok(id.to_string())
-    } else {
-        Err("INVALID_REQUEST: a user id is 1 to 64 characters of A-Z a-z 0-9 . _ -")
-    }
+    let invalid = "INVALID_REQUEST: a user id is 1 to 64 characters of A-Z a-z 0-9 . _ -";
+    valid_user_id(id).then(|| id.to_string()).ok_or(invalid)
 }

@@ -1,17 +1,12 @@
 //! The sandbox's fixed catalogue: playlists, saved shows, tracks and artists.
 //! Plain data; the endpoints shape it as JSON.
 
+/// The catalogue's text.
+type Str = &'static str;
 /// A playlist: id, name, description, public, collaborative, number of tracks.
-pub(crate) type PlaylistRow = (&'static str, &'static str, &'static str, bool, bool, u64);
+pub(crate) type PlaylistRow = (Str, Str, Str, bool, bool, u64);
 /// A saved show: id, name, publisher, description, added_at, number of episodes.
-pub(crate) type ShowRow = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    u64,
-);
+pub(crate) type ShowRow = (Str, Str, Str, Str, Str, u64);
 
 /// A track: id, name, artist index in [`ARTISTS`], duration, album name, ISRC.
 pub(crate) struct Track {

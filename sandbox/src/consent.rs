@@ -3,6 +3,7 @@
 use url::Url;
 
 use crate::http_client::{get, send, Answer};
+use crate::util::lookup;
 
 /// Approve the consent as a browser would: GET `authorize_url` (the consent page),
 /// find its form, submit "Agree" (or "Cancel" when `agree` is false) without
@@ -112,23 +113,18 @@ fn find_form(page: &str) -> Option<Form> {
         .map_or(page.len(), |i| start + i);
     let open_end = start + lower[start..].find('>')?;
     let attrs = parse_attrs(&page[start + 5..open_end]);
-    let get = |attrs: &[(String, String)], name: &str| {
-        attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let method = get(&attrs, "method").unwrap_or_else(|| "get".to_string());
-    let action = get(&attrs, "action").unwrap_or_default();
+    let method = lookup(&attrs, "method").unwrap_or("get").to_string();
+    let action = lookup(&attrs, "action").unwrap_or_default().to_string();
     let mut hidden = Vec::new();
     let mut pos = open_end;
     while let Some(i) = lower[pos..end].find("<input") {
         let tag_start = pos + i + 6;
         let tag_end = tag_start + lower[tag_start..end].find('>')?;
         let attrs = parse_attrs(&page[tag_start..tag_end]);
-        if get(&attrs, "type").is_some_and(|t| t.eq_ignore_ascii_case("hidden")) {
-            if let Some(name) = get(&attrs, "name") {
-                hidden.push((name, get(&attrs, "value").unwrap_or_default()));
+        if lookup(&attrs, "type").is_some_and(|t| t.eq_ignore_ascii_case("hidden")) {
+            if let Some(name) = lookup(&attrs, "name") {
+                let value = lookup(&attrs, "value").unwrap_or_default();
+                hidden.push((name.to_string(), value.to_string()));
             }
         }
         pos = tag_end;
@@ -154,15 +150,9 @@ fn parse_attrs(s: &str) -> Vec<(String, String)> {
         if let Some(after) = rest.strip_prefix('=') {
             let after = after.trim_start();
             let (v, remaining) = match after.chars().next() {
-                Some(q @ ('"' | '\'')) => {
-                    let inner = &after[1..];
-                    let close = inner.find(q).unwrap_or(inner.len());
-                    (&inner[..close], inner.get(close + 1..).unwrap_or(""))
-                }
-                _ => {
-                    let close = after.find(char::is_whitespace).unwrap_or(after.len());
-                    (&after[..close], &after[close..])
-                }
+                // Quoted: up to the closing quote (or the end), which is dropped.
+                Some(q @ ('"' | '\'')) => after[1..].split_once(q).unwrap_or((&after[1..], "")),
+                _ => after.split_at(after.find(char::is_whitespace).unwrap_or(after.len())),
             };
             value = unescape(v);
             rest = remaining;

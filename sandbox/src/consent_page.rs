@@ -16,18 +16,15 @@ pub(crate) fn consent_page(
     scopes: &[String],
     redirect_uri: &str,
 ) -> String {
-    let app = html_escape(&state.app_name);
+    let app = html_escape(&state.options.app_name);
     // The built-in users and the last few typed ones: listing every typed id
     // would grow the page with each login (a benchmark signs in thousands);
-    // older ones stay reachable through the text field.
-    let built_in = |id: &str| USER_IDS.contains(&id);
-    let typed: Vec<_> = state.users.iter().filter(|u| !built_in(&u.id)).collect();
-    let recent = &typed[typed.len().saturating_sub(RECENT_TYPED_USERS)..];
-    let listed = state
-        .users
+    // older ones stay reachable through the text field. `state.users` has the
+    // built-in ones first.
+    let (built_in, typed) = state.users.split_at(USER_IDS.len());
+    let listed = built_in
         .iter()
-        .filter(|u| built_in(&u.id))
-        .chain(recent.iter().copied());
+        .chain(&typed[typed.len().saturating_sub(RECENT_TYPED_USERS)..]);
     let mut users = String::new();
     for user in listed {
         let id = html_escape(&user.id);

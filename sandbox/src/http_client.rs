@@ -22,14 +22,10 @@ pub(crate) struct Answer {
 /// `GET url`, tried up to three times: a read may be sent again, and a busy
 /// machine (thousands of logins at once in a benchmark) can drop one.
 pub(crate) fn get(url: &Url) -> Result<Answer, String> {
-    let mut last = String::new();
-    for _ in 0..3 {
-        match send("GET", url, None) {
-            Ok(answer) => return Ok(answer),
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
+    // The last try's error when all three fail.
+    send("GET", url, None)
+        .or_else(|_| send("GET", url, None))
+        .or_else(|_| send("GET", url, None))
 }
 
 /// Sends `method url` (with a form `body` for a POST) and reads the whole answer.

@@ -11,33 +11,33 @@
 //! network or service; the sandbox clock ([`Sandbox::advance_clock`]) expires codes
 //! and tokens without waiting.
 //!
-//! The server listens on `127.0.0.1` only. Every HTTP exchange is parsed by
-//! `tiny_http`; a thin byte relay in front of it owns the public port so that the
+//! The server listens on `127.0.0.1` only and serves each connection on a thread
+//! of its own (answers are written by `tiny_http`'s response writer), so that the
 //! [`FaultKind::ConnectionReset`] fault can close a client's connection without
 //! sending any answer.
 #![deny(missing_docs)]
 
 // Module layers, each depending only on layers above it (tests/module_graph.rs
-// checks there is no cycle and that only `sandbox` uses the router):
+// checks there is no cycle and that only `server` uses the router):
 // - plain helpers and data: `options`, `util`, `scopes`, `catalog`, `request`,
-//   `respond`, `relay`
+//   `respond`
 // - the model: `playback` (one player), `users`, `state`, `switches`
 // - endpoints: `redirect_uri`, `consent_page`, `authorize` (`/authorize`),
-//   `client_auth`, `token` (`/api/token`), `api_auth` (bearer, allow-list, scopes),
-//   `shapes`, `me`, `library`, `player`, `player_control`, `player_transfer`,
-//   `artists` (`/v1/...`); `sdk_state`, `sdk` (the Web Playback SDK stand-in, `/sdk/...`)
-// - `shared` (state + relay), `fault_parse`, `control` (`/__sandbox/...`), then
-//   `router`, then `sandbox` (the `Sandbox` handle) and `sandbox_handles` (its
-//   run-time controls); `consent` is the client side (a browser stand-in).
+//   `token` (`/api/token`, client authentication included), `api_auth`
+//   (bearer, allow-list, scopes), `shapes`, `me`, `library`, `player`,
+//   `player_control` (commands and transfer), `artists` (`/v1/...`); `sdk`
+//   (the Web Playback SDK stand-in, `/sdk/...`)
+// - `shared` (state + open connections), `control` (`/__sandbox/...`), then
+//   `router`, then `server` (the connections), then `sandbox` (the `Sandbox`
+//   handle) and `sandbox_handles` (its run-time controls); `consent` is the
+//   client side (a browser stand-in).
 mod api_auth;
 mod artists;
 mod authorize;
 mod catalog;
-mod client_auth;
 mod consent;
 mod consent_page;
 mod control;
-mod fault_parse;
 mod http_client;
 mod library;
 mod me;
@@ -45,9 +45,7 @@ mod options;
 mod playback;
 mod player;
 mod player_control;
-mod player_transfer;
 mod redirect_uri;
-mod relay;
 mod request;
 mod respond;
 mod router;
@@ -55,7 +53,7 @@ mod sandbox;
 mod sandbox_handles;
 mod scopes;
 mod sdk;
-mod sdk_state;
+mod server;
 mod shapes;
 mod shared;
 mod state;

@@ -3,59 +3,48 @@
 
 use serde_json::{json, Value};
 
-use crate::api_auth::user_caller;
+use crate::api_auth::known_user;
 use crate::me::owner;
 use crate::request::Incoming;
-use crate::respond::{api_error, Reply};
+use crate::respond::{api_error, Answer, Reply};
 use crate::state::State;
 use crate::users::User;
 use crate::util::html_escape;
 
 /// `GET /v1/me/playlists`.
-pub(crate) fn get_playlists(state: &State, rq: &Incoming, base_url: &str) -> Reply {
-    with_user(state, rq, "playlist-read-private", |user| {
-        paged(
-            rq,
-            base_url,
-            playlists(user, state.extended_quota, base_url),
-        )
-    })
+pub(crate) fn get_playlists(state: &State, rq: &Incoming, base_url: &str) -> Answer {
+    let (user, _) = known_user(state, rq, Some("playlist-read-private"))?;
+    let extended_quota = state.options.extended_quota;
+    paged(rq, base_url, playlists(user, extended_quota, base_url))
 }
 
 /// `GET /v1/me/shows`.
-pub(crate) fn get_shows(state: &State, rq: &Incoming, base_url: &str) -> Reply {
-    with_user(state, rq, "user-library-read", |user| {
-        paged(rq, base_url, shows(user, state.extended_quota, base_url))
-    })
+pub(crate) fn get_shows(state: &State, rq: &Incoming, base_url: &str) -> Answer {
+    let (user, _) = known_user(state, rq, Some("user-library-read"))?;
+    paged(
+        rq,
+        base_url,
+        shows(user, state.options.extended_quota, base_url),
+    )
 }
 
-fn with_user(state: &State, rq: &Incoming, scope: &str, f: impl FnOnce(&User) -> Reply) -> Reply {
-    match user_caller(state, rq, Some(scope)) {
-        Ok((id, _)) => match state.user(&id) {
-            Some(user) => f(user),
-            None => api_error(404, "Resource not found"),
-        },
-        Err(reply) => reply,
-    }
-}
-
-fn paged(rq: &Incoming, base_url: &str, items: Vec<Value>) -> Reply {
+fn paged(rq: &Incoming, base_url: &str, items: Vec<Value>) -> Answer {
     let limit = match rq.query("limit").map(str::parse::<usize>) {
         None => 20,
         Some(Ok(n)) if (1..=50).contains(&n) => n,
-        Some(_) => return api_error(400, "Invalid limit"),
+        Some(_) => return Err(api_error(400, "Invalid limit")),
     };
     let offset = match rq.query("offset").map(str::parse::<usize>) {
         None => 0,
         Some(Ok(n)) if n <= 100_000 => n,
-        Some(_) => return api_error(400, "Invalid offset"),
+        Some(_) => return Err(api_error(400, "Invalid offset")),
     };
     let total = items.len();
     let page_url = |offset: usize| format!("{base_url}{}?offset={offset}&limit={limit}", rq.path);
     let next = (offset + limit < total).then(|| page_url(offset + limit));
     let previous = (offset > 0).then(|| page_url(offset.saturating_sub(limit)));
     let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
-    Reply::json(
+    Ok(Reply::json(
         200,
         &json!({
             "href": page_url(offset),
@@ -66,7 +55,7 @@ fn paged(rq: &Incoming, base_url: &str, items: Vec<Value>) -> Reply {
             "previous": previous,
             "total": total,
         }),
-    )
+    ))
 }
 
 /// Simplified playlists. Development mode (2026): `"tracks": null` and the
@@ -91,18 +80,13 @@ fn playlists(user: &User, extended_quota: bool, base_url: &str) -> Vec<Value> {
                 "type": "playlist",
                 "uri": format!("spotify:playlist:{id}"),
             });
-            if extended_quota {
-                playlist["tracks"] = json!({
-                    "href": format!("{base_url}/v1/playlists/{id}/tracks"),
-                    "total": p.tracks,
-                });
-            } else {
-                playlist["tracks"] = Value::Null;
-                playlist["items"] = json!({
-                    "href": format!("{base_url}/v1/playlists/{id}/items"),
-                    "total": p.tracks,
-                });
-            }
+            // Development mode leaves `tracks` null and counts under `items`.
+            let key = if extended_quota { "tracks" } else { "items" };
+            playlist["tracks"] = Value::Null;
+            playlist[key] = json!({
+                "href": format!("{base_url}/v1/playlists/{id}/{key}"),
+                "total": p.tracks,
+            });
             playlist
         })
         .collect()

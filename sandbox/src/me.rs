@@ -3,22 +3,20 @@
 
 use serde_json::{json, Value};
 
-use crate::api_auth::user_caller;
+use crate::api_auth::known_user;
 use crate::request::Incoming;
-use crate::respond::{api_error, Reply};
+use crate::respond::{Answer, Reply};
 use crate::state::State;
 use crate::users::User;
 
 /// `GET /v1/me`.
-pub(crate) fn get_me(state: &State, rq: &Incoming, base_url: &str) -> Reply {
-    let (id, scopes) = match user_caller(state, rq, None) {
-        Ok(caller) => caller,
-        Err(reply) => return reply,
-    };
-    match state.user(&id) {
-        Some(user) => Reply::json(200, &me(user, &scopes, state.extended_quota, base_url)),
-        None => api_error(404, "Resource not found"),
-    }
+pub(crate) fn get_me(state: &State, rq: &Incoming, base_url: &str) -> Answer {
+    let (user, scopes) = known_user(state, rq, None)?;
+    let extended_quota = state.options.extended_quota;
+    Ok(Reply::json(
+        200,
+        &me(user, &scopes, extended_quota, base_url),
+    ))
 }
 
 /// The public user object, as in a playlist's `owner`.

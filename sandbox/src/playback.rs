@@ -31,12 +31,13 @@ fn built_in_devices() -> Vec<Device> {
 }
 
 /// A user's player.
+#[derive(Default)]
 pub(crate) struct Player {
     pub(crate) devices: Vec<Device>,
     /// Index of the active device in `devices`, when one is.
     pub(crate) active: Option<usize>,
-    /// Indexes into [`TRACKS`]; the queue repeats at its end.
-    queue: Vec<usize>,
+    /// The current track's index in [`TRACKS`], the queue (which repeats at
+    /// its end).
     position: usize,
     /// Whether a playback session exists (something is loaded, playing or
     /// paused): `GET /v1/me/player` answers 204 without one.
@@ -53,25 +54,19 @@ impl Player {
         Player {
             devices: built_in_devices(),
             active: active_device.then_some(0),
-            queue: (0..TRACKS.len()).collect(),
-            position: 0,
-            session: false,
-            playing: false,
-            progress_ms: 0,
-            measured_at: 0,
+            ..Player::default()
         }
     }
 
     /// The track at the queue's position.
     pub(crate) fn item(&self) -> &'static Track {
-        &TRACKS[self.queue[self.position]]
+        &TRACKS[self.position]
     }
 
     /// The next tracks after the current one, in order.
     pub(crate) fn upcoming(&self) -> Vec<&'static Track> {
-        (1..self.queue.len())
-            .map(|i| &TRACKS[self.queue[(self.position + i) % self.queue.len()]])
-            .collect()
+        let n = TRACKS.len();
+        (1..n).map(|i| &TRACKS[(self.position + i) % n]).collect()
     }
 
     pub(crate) fn active_device(&self) -> Option<&Device> {
@@ -94,18 +89,9 @@ impl Player {
 
     /// Make device `id` the active one; `false` when the user has no such device.
     pub(crate) fn transfer(&mut self, id: &str) -> bool {
-        match self.devices.iter().position(|d| d.id == id) {
-            Some(i) => {
-                self.active = Some(i);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Add a device (a browser's player); it is not active until a transfer.
-    pub(crate) fn add_device(&mut self, device: Device) {
-        self.devices.push(device);
+        let index = self.devices.iter().position(|d| d.id == id);
+        self.active = index.or(self.active);
+        index.is_some()
     }
 
     /// Remove device `id` (a browser's player disconnected); playback on it stops.
@@ -167,12 +153,8 @@ impl Player {
     /// Skip forward (`forward`) or back; playback continues from the start of
     /// the new track.
     pub(crate) fn skip(&mut self, forward: bool, now: u64) {
-        let n = self.queue.len();
-        self.position = if forward {
-            (self.position + 1) % n
-        } else {
-            (self.position + n - 1) % n
-        };
+        let n = TRACKS.len();
+        self.position = (self.position + if forward { 1 } else { n - 1 }) % n;
         self.progress_ms = 0;
         self.measured_at = now;
         self.session = true;

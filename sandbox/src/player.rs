@@ -4,9 +4,9 @@
 
 use serde_json::{json, Value};
 
-use crate::api_auth::user_caller;
+use crate::api_auth::known_user;
 use crate::request::Incoming;
-use crate::respond::{api_error, Reply};
+use crate::respond::{Answer, Reply};
 use crate::shapes::{device, track};
 use crate::state::State;
 use crate::users::User;
@@ -14,23 +14,17 @@ use crate::users::User;
 const READ_SCOPE: &str = "user-read-playback-state";
 
 /// `GET /v1/me/player`.
-pub(crate) fn get_player(state: &State, rq: &Incoming, base_url: &str) -> Reply {
-    let user = match read_user(state, rq) {
-        Ok(user) => user,
-        Err(reply) => return reply,
-    };
+pub(crate) fn get_player(state: &State, rq: &Incoming, base_url: &str) -> Answer {
+    let (user, _) = known_user(state, rq, Some(READ_SCOPE))?;
     if !user.player.reports_state() {
-        return Reply::no_content();
+        return Ok(Reply::no_content());
     }
-    Reply::json(200, &playback(user, state, base_url))
+    Ok(Reply::json(200, &playback(user, state, base_url)))
 }
 
 /// `GET /v1/me/player/devices`.
-pub(crate) fn get_devices(state: &State, rq: &Incoming) -> Reply {
-    let user = match read_user(state, rq) {
-        Ok(user) => user,
-        Err(reply) => return reply,
-    };
+pub(crate) fn get_devices(state: &State, rq: &Incoming) -> Answer {
+    let (user, _) = known_user(state, rq, Some(READ_SCOPE))?;
     let player = &user.player;
     let devices: Vec<Value> = player
         .devices
@@ -38,37 +32,30 @@ pub(crate) fn get_devices(state: &State, rq: &Incoming) -> Reply {
         .enumerate()
         .map(|(i, d)| device(d, player.active == Some(i)))
         .collect();
-    Reply::json(200, &json!({ "devices": devices }))
+    Ok(Reply::json(200, &json!({ "devices": devices })))
 }
 
 /// `GET /v1/me/player/queue`: `{"currently_playing": track, "queue": [tracks]}`
 /// (`null` and `[]` without a playback session).
-pub(crate) fn get_queue(state: &State, rq: &Incoming, base_url: &str) -> Reply {
-    let user = match read_user(state, rq) {
-        Ok(user) => user,
-        Err(reply) => return reply,
-    };
+pub(crate) fn get_queue(state: &State, rq: &Incoming, base_url: &str) -> Answer {
+    let (user, _) = known_user(state, rq, Some(READ_SCOPE))?;
     let player = &user.player;
     if !player.reports_state() {
-        return Reply::json(200, &json!({"currently_playing": null, "queue": []}));
+        return Ok(Reply::json(
+            200,
+            &json!({"currently_playing": null, "queue": []}),
+        ));
     }
-    let ext = state.extended_quota;
+    let ext = state.options.extended_quota;
     let queue: Vec<Value> = player
         .upcoming()
         .into_iter()
         .map(|t| track(t, ext, base_url))
         .collect();
-    Reply::json(
+    Ok(Reply::json(
         200,
         &json!({"currently_playing": track(player.item(), ext, base_url), "queue": queue}),
-    )
-}
-
-fn read_user<'a>(state: &'a State, rq: &Incoming) -> Result<&'a User, Reply> {
-    let (id, _) = user_caller(state, rq, Some(READ_SCOPE))?;
-    state
-        .user(&id)
-        .ok_or_else(|| api_error(404, "Resource not found"))
+    ))
 }
 
 fn playback(user: &User, state: &State, base_url: &str) -> Value {
@@ -92,6 +79,6 @@ fn playback(user: &User, state: &State, base_url: &str) -> Value {
         "is_playing": player.playing,
         "currently_playing_type": "track",
         "actions": {"disallows": disallows},
-        "item": track(player.item(), state.extended_quota, base_url),
+        "item": track(player.item(), state.options.extended_quota, base_url),
     })
 }

@@ -2,13 +2,18 @@
 //! `POST /v1/me/player/next`, `POST /v1/me/player/previous` (204 on success;
 //! optional `device_id`). They need `user-modify-playback-state`, Premium and
 //! an active device, checked in that order.
+//!
+//! And `PUT /v1/me/player`: transfer playback to one of the user's devices (a
+//! browser's Web Playback SDK player, say), with body
+//! `{"device_ids": ["ID"], "play": true}`. 204 on success; it needs
+//! `user-modify-playback-state` and Premium, like the other commands.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::api_auth::user_caller;
 use crate::playback::Player;
 use crate::request::Incoming;
-use crate::respond::{api_error, Reply};
+use crate::respond::{api_error, Answer, Reply};
 use crate::state::State;
 
 /// A player command.
@@ -46,28 +51,22 @@ pub(crate) fn premium_player<'a>(
 }
 
 /// Run `command` for the token's user.
-pub(crate) fn command(state: &mut State, rq: &Incoming, command: Command) -> Reply {
-    let id = match user_caller(state, rq, Some("user-modify-playback-state")) {
-        Ok((id, _)) => id,
-        Err(reply) => return reply,
-    };
+pub(crate) fn command(state: &mut State, rq: &Incoming, command: Command) -> Answer {
+    let (id, _) = user_caller(state, rq, Some("user-modify-playback-state"))?;
     let now = state.now();
-    let player = match premium_player(state, &id, PREMIUM_REQUIRED) {
-        Ok(player) => player,
-        Err(reply) => return reply,
-    };
+    let player = premium_player(state, &id, PREMIUM_REQUIRED)?;
     if let Some(device_id) = rq.query("device_id") {
         // Naming one of the user's devices makes it the active one.
         if !player.transfer(device_id) {
-            return api_error(404, "Device not found");
+            return Err(api_error(404, "Device not found"));
         }
     }
     if player.active.is_none() {
-        return player_error(
+        return Err(player_error(
             404,
             "Player command failed: No active device found",
             "NO_ACTIVE_DEVICE",
-        );
+        ));
     }
     match command {
         Command::Pause => player.pause(now),
@@ -75,5 +74,32 @@ pub(crate) fn command(state: &mut State, rq: &Incoming, command: Command) -> Rep
         Command::Next => player.skip(true, now),
         Command::Previous => player.skip(false, now),
     }
-    Reply::no_content()
+    Ok(Reply::no_content())
+}
+
+/// `PUT /v1/me/player`.
+pub(crate) fn transfer(state: &mut State, rq: &Incoming) -> Answer {
+    let (id, _) = user_caller(state, rq, Some("user-modify-playback-state"))?;
+    let Ok(body) = serde_json::from_slice::<Value>(&rq.body) else {
+        return Err(api_error(400, "Malformed json"));
+    };
+    // Spotify takes a list but plays on one device: more than one is refused.
+    let device_id = match body["device_ids"].as_array().map(Vec::as_slice) {
+        Some([one]) => match one.as_str() {
+            Some(id) => id.to_string(),
+            None => return Err(api_error(400, "device_ids must be a list of strings")),
+        },
+        Some([]) | None => return Err(api_error(400, "Required field device_ids missing")),
+        Some(_) => return Err(api_error(400, "Only one device_id supported")),
+    };
+    let play = body["play"].as_bool().unwrap_or(false);
+    let now = state.now();
+    let player = premium_player(state, &id, PREMIUM_REQUIRED)?;
+    if !player.transfer(&device_id) {
+        return Err(api_error(404, "Device not found"));
+    }
+    if play {
+        player.play(now);
+    }
+    Ok(Reply::no_content())
 }

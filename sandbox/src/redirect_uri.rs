@@ -6,19 +6,12 @@ use url::Url;
 mod portless_loopback;
 
 /// `redirect_uri` with the given query parameters appended (properly encoded).
-pub(crate) fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> String {
-    match Url::parse(redirect_uri) {
-        Ok(mut url) => {
-            {
-                let mut pairs = url.query_pairs_mut();
-                for (k, v) in params {
-                    pairs.append_pair(k, v);
-                }
-            }
-            url.to_string()
-        }
-        Err(_) => redirect_uri.to_string(),
-    }
+pub(crate) fn redirect_with(redirect_uri: &str, params: &[(&str, impl AsRef<str>)]) -> String {
+    let Ok(mut url) = Url::parse(redirect_uri) else {
+        return redirect_uri.to_string();
+    };
+    url.query_pairs_mut().extend_pairs(params);
+    url.to_string()
 }
 
 /// Whether `requested` may be used as a redirect URI given the registered ones:

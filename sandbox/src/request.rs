@@ -1,17 +1,14 @@
-//! [`Incoming`]: a request read out of `tiny_http`, the only view of a request the
+//! [`Incoming`]: a request as the server read it, the only view of a request the
 //! endpoints get.
 
-use std::io::Read;
-
+use tiny_http::{Header, Method};
 use url::Url;
 
 use crate::util::lookup;
 
-const MAX_BODY: u64 = 1 << 20;
-
 /// A request: method, path, query, `Authorization` header and body.
 pub(crate) struct Incoming {
-    pub(crate) method: tiny_http::Method,
+    pub(crate) method: Method,
     pub(crate) path: String,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) authorization: Option<String>,
@@ -33,26 +30,24 @@ pub struct ReceivedRequest {
 }
 
 impl Incoming {
-    /// Read `request`'s head and body (at most 1 MiB); `None` when its URL does
-    /// not parse.
-    pub(crate) fn read(request: &mut tiny_http::Request) -> Option<Incoming> {
-        let parsed = Url::parse(&format!("http://sandbox{}", request.url())).ok()?;
-        let mut body = Vec::new();
-        let _ = request.as_reader().take(MAX_BODY).read_to_end(&mut body);
+    /// The request of `method` on `url` with `headers` and `body`; `None` when
+    /// its URL does not parse.
+    pub(crate) fn read(
+        method: Method,
+        url: &str,
+        headers: &[Header],
+        body: Vec<u8>,
+    ) -> Option<Incoming> {
+        let parsed = Url::parse(&format!("http://sandbox{url}")).ok()?;
         Some(Incoming {
-            method: request.method().clone(),
+            method,
             path: parsed.path().to_string(),
-            query: parsed
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-            authorization: request
-                .headers()
+            query: parsed.query_pairs().into_owned().collect(),
+            authorization: headers
                 .iter()
                 .find(|h| h.field.equiv("Authorization"))
                 .map(|h| h.value.as_str().to_string()),
-            header_names: request
-                .headers()
+            header_names: headers
                 .iter()
                 .map(|h| h.field.as_str().as_str().to_ascii_lowercase())
                 .collect(),
@@ -77,7 +72,7 @@ impl Incoming {
     /// The body as `application/x-www-form-urlencoded` pairs.
     pub(crate) fn form(&self) -> Vec<(String, String)> {
         url::form_urlencoded::parse(&self.body)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .into_owned()
             .collect()
     }
 }

@@ -63,6 +63,10 @@ impl Reply {
     }
 }
 
+/// What an endpoint gives: its answer, or (`Err`) the refusal it stopped at;
+/// either is sent.
+pub(crate) type Answer = Result<Reply, Reply>;
+
 /// Accounts-service error: `{"error":..., "error_description":...}`.
 pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
     Reply::json(

@@ -1,5 +1,5 @@
 //! The router: reads each request, counts it, applies an armed fault, and hands
-//! it to the endpoint for its path. Nothing depends on this module but `lib.rs`.
+//! it to the endpoint for its path. Only `server` depends on this module.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -7,36 +7,29 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::options::FaultKind;
-use crate::player_control::{command, Command};
+use crate::player_control::{command, transfer, Command};
 use crate::request::Incoming;
 use crate::respond::{api_error, oauth_error, Reply};
 use crate::shared::Shared;
-use crate::{artists, authorize, control, library, me, player, player_transfer, relay, sdk, token};
+use crate::{artists, authorize, control, library, me, player, sdk, token};
 
-/// Answer one request (on a worker thread).
-pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
-    let Some(incoming) = Incoming::read(&mut request) else {
-        let _ = request.respond(api_error(400, "Malformed request URL").into_response());
-        return;
+/// Answer one request (on its connection's thread; `None`: its URL does not
+/// parse), or give `None` to close the connection without an answer.
+pub(crate) fn handle(shared: &Shared, incoming: Option<Incoming>) -> Option<Reply> {
+    let Some(incoming) = incoming else {
+        return Some(api_error(400, "Malformed request URL"));
     };
 
     if incoming.path.starts_with("/__sandbox/") {
-        let reply = control::control(shared, &incoming);
-        let _ = request.respond(reply.into_response());
-        return;
+        return Some(control::control(shared, &incoming).unwrap_or_else(|refusal| refusal));
     }
 
     // A browser's CORS preflight is not a call to Spotify: no count, no fault.
     if incoming.method == tiny_http::Method::Options && incoming.path.starts_with("/sdk/") {
-        let _ = request.respond(sdk::cors(Reply::no_content()).into_response());
-        return;
+        return Some(sdk::cors(Reply::no_content()));
     }
 
-    let fault = {
-        let mut state = shared.state();
-        state.remember(&incoming.path, incoming.received());
-        state.arrive(&incoming.path)
-    };
+    let fault = shared.state().arrive(&incoming.path, incoming.received());
     let reply = match fault {
         None => route(shared, &incoming),
         Some(FaultKind::Slow { secs }) => {
@@ -46,23 +39,14 @@ pub(crate) fn handle(shared: &Shared, mut request: tiny_http::Request) {
             }
             route(shared, &incoming)
         }
-        Some(FaultKind::ConnectionReset) => {
-            if relay::reset(&shared.conns, request.remote_addr()) {
-                // The client's socket is closed; whatever tiny_http writes when the
-                // request drops cannot reach it.
-                drop(request);
-                return;
-            }
-            api_error(500, "Connection reset could not be simulated")
-        }
+        Some(FaultKind::ConnectionReset) => return None,
         Some(kind) => fault_reply(&incoming.path, &kind),
     };
-    let reply = if incoming.path.starts_with("/sdk/") {
+    Some(if incoming.path.starts_with("/sdk/") {
         sdk::cors(reply)
     } else {
         reply
-    };
-    let _ = request.respond(reply.into_response());
+    })
 }
 
 /// Web API paths that exist, so another method on them is 405, not 404.
@@ -82,25 +66,23 @@ const API_PATHS: &[&str] = &[
 /// Path -> endpoint.
 fn route(shared: &Shared, rq: &Incoming) -> Reply {
     use tiny_http::Method::{Get, Post, Put};
-    if rq.path.starts_with("/sdk/") {
-        return sdk::handle(&mut shared.state(), rq);
-    }
     let base_url = &shared.base_url;
     let mut state = shared.state();
     let artist_id = rq
         .path
         .strip_prefix("/v1/artists/")
         .filter(|id| !id.contains('/'));
-    match (&rq.method, rq.path.as_str()) {
-        (Get, "/authorize") => authorize::authorize(&mut state, rq),
-        (Post, "/authorize/decision") => authorize::decision(&mut state, rq),
+    let answer = match (&rq.method, rq.path.as_str()) {
+        _ if rq.path.starts_with("/sdk/") => sdk::handle(&mut state, rq),
+        (Get, "/authorize") => Ok(authorize::authorize(&mut state, rq)),
+        (Post, "/authorize/decision") => Ok(authorize::decision(&mut state, rq)),
         (Post, "/api/token") => token::token(&mut state, rq),
-        (_, "/api/token") => oauth_error(405, "invalid_request", "Method not allowed"),
+        (_, "/api/token") => Err(oauth_error(405, "invalid_request", "Method not allowed")),
         (Get, "/v1/me") => me::get_me(&state, rq, base_url),
         (Get, "/v1/me/playlists") => library::get_playlists(&state, rq, base_url),
         (Get, "/v1/me/shows") => library::get_shows(&state, rq, base_url),
         (Get, "/v1/me/player") => player::get_player(&state, rq, base_url),
-        (Put, "/v1/me/player") => player_transfer::transfer(&mut state, rq),
+        (Put, "/v1/me/player") => transfer(&mut state, rq),
         (Get, "/v1/me/player/devices") => player::get_devices(&state, rq),
         (Get, "/v1/me/player/queue") => player::get_queue(&state, rq, base_url),
         (Put, "/v1/me/player/pause") => command(&mut state, rq, Command::Pause),
@@ -111,10 +93,11 @@ fn route(shared: &Shared, rq: &Incoming) -> Reply {
             artists::get_artist(&state, rq, artist_id.unwrap_or_default(), base_url)
         }
         (_, path) if API_PATHS.contains(&path) || artist_id.is_some() => {
-            api_error(405, "Method not allowed")
+            Err(api_error(405, "Method not allowed"))
         }
-        _ => api_error(404, "Service not found"),
-    }
+        _ => Err(api_error(404, "Service not found")),
+    };
+    answer.unwrap_or_else(|refusal| refusal)
 }
 
 /// The answer a fault gives instead of the endpoint's, shaped like the errors of
@@ -152,17 +135,11 @@ fn fault_reply(path: &str, kind: &FaultKind) -> Reply {
             }
         }
         FaultKind::NotJson => Reply::html(200, "<html>upstream error</html>".to_string()),
-        FaultKind::MissingFields => {
-            if accounts_json {
-                Reply::json(200, &json!({"token_type": "Bearer", "expires_in": 3600}))
-            } else {
-                Reply::json(200, &json!({}))
-            }
+        FaultKind::MissingFields if accounts_json => {
+            Reply::json(200, &json!({"token_type": "Bearer", "expires_in": 3600}))
         }
-        FaultKind::Oversized => {
-            let filler = "x".repeat(2 * 1024 * 1024);
-            Reply::json(200, &json!({"filler": filler}))
-        }
+        FaultKind::MissingFields => Reply::json(200, &json!({})),
+        FaultKind::Oversized => Reply::json(200, &json!({"filler": "x".repeat(2 * 1024 * 1024)})),
         FaultKind::OwnerPremiumLapsed => api_error(
             403,
             "Active premium subscription required for the owner of the app. It can take a few hours after renewing the subscription before requests are allowed again.",

@@ -1,37 +1,28 @@
-//! [`Sandbox`]: starting the server (relay, `tiny_http`, workers), its address
-//! and credentials, and stopping it.
+//! [`Sandbox`]: starting the server, its address and credentials, and stopping it.
 
 use std::io;
-use std::net::TcpListener;
+use std::net::{Shutdown, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::options::SandboxOptions;
 use crate::shared::Shared;
-use crate::{relay, router, state};
-
-/// Number of threads answering requests, so that a [`crate::FaultKind::Slow`] request does
-/// not hold up the others.
-const WORKERS: usize = 8;
+use crate::{server, state};
 
 /// A running sandbox. It serves on background threads until [`Sandbox::stop`] or
 /// drop, which release the port.
 pub struct Sandbox {
     pub(crate) shared: Arc<Shared>,
-    port: u16,
-    client_id: String,
-    client_secret: String,
-    redirect_uri: String,
-    server: Option<Arc<tiny_http::Server>>,
-    workers: Vec<JoinHandle<()>>,
-    relay: Option<JoinHandle<()>>,
+    /// As started, with the port it listens on.
+    options: SandboxOptions,
+    server: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
     /// Start a sandbox on `127.0.0.1:options.port` (a free port when `0`), serving
     /// on background threads.
-    pub fn start(options: SandboxOptions) -> io::Result<Sandbox> {
+    pub fn start(mut options: SandboxOptions) -> io::Result<Sandbox> {
         if options.redirect_uris.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -39,50 +30,19 @@ impl Sandbox {
             ));
         }
         let listener = TcpListener::bind(("127.0.0.1", options.port))?;
-        let port = listener.local_addr()?.port();
-        let server = tiny_http::Server::http("127.0.0.1:0").map_err(io::Error::other)?;
-        let upstream = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| io::Error::other("tiny_http did not bind an IP address"))?;
-        let server = Arc::new(server);
-        let base_url = format!("http://127.0.0.1:{port}");
+        options.port = listener.local_addr()?.port();
+        let port = options.port;
         let shared = Arc::new(Shared {
             state: Mutex::new(state::State::new(&options)),
-            conns: Arc::default(),
-            stopping: Arc::new(AtomicBool::new(false)),
-            base_url,
+            conns: Mutex::default(),
+            stopping: AtomicBool::new(false),
+            base_url: format!("http://127.0.0.1:{port}"),
         });
-        let mut workers = Vec::with_capacity(WORKERS);
-        for i in 0..WORKERS {
-            let server = Arc::clone(&server);
-            let shared = Arc::clone(&shared);
-            let worker = std::thread::Builder::new()
-                .name(format!("spotify-sandbox-worker-{i}"))
-                .spawn(move || loop {
-                    match server.recv() {
-                        Ok(request) => router::handle(&shared, request),
-                        Err(_) if shared.stopping.load(Ordering::SeqCst) => break,
-                        Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
-                    }
-                })?;
-            workers.push(worker);
-        }
-        let relay = relay::spawn(
-            listener,
-            upstream,
-            Arc::clone(&shared.conns),
-            Arc::clone(&shared.stopping),
-        )?;
+        let server = server::spawn(listener, Arc::clone(&shared))?;
         Ok(Sandbox {
-            port,
-            client_id: options.client_id.clone(),
-            client_secret: options.client_secret.clone(),
-            redirect_uri: options.redirect_uris[0].clone(),
+            options,
             shared,
             server: Some(server),
-            workers,
-            relay: Some(relay),
         })
     }
 
@@ -94,22 +54,22 @@ impl Sandbox {
 
     /// The port it listens on.
     pub fn port(&self) -> u16 {
-        self.port
+        self.options.port
     }
 
     /// The registered app's client id.
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        &self.options.client_id
     }
 
     /// The registered app's client secret.
     pub fn client_secret(&self) -> &str {
-        &self.client_secret
+        &self.options.client_secret
     }
 
     /// The first registered redirect URI.
     pub fn redirect_uri(&self) -> &str {
-        &self.redirect_uri
+        &self.options.redirect_uris[0]
     }
 
     /// The environment a client needs to talk to this sandbox:
@@ -117,9 +77,9 @@ impl Sandbox {
     /// `SPOTIFY_ACCOUNTS_URL`, `SPOTIFY_API_URL`.
     pub fn env_vars(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("SPOTIFY_CLIENT_ID", self.client_id.clone()),
-            ("SPOTIFY_CLIENT_SECRET", self.client_secret.clone()),
-            ("SPOTIFY_REDIRECT_URI", self.redirect_uri.clone()),
+            ("SPOTIFY_CLIENT_ID", self.options.client_id.clone()),
+            ("SPOTIFY_CLIENT_SECRET", self.options.client_secret.clone()),
+            ("SPOTIFY_REDIRECT_URI", self.redirect_uri().to_string()),
             ("SPOTIFY_ACCOUNTS_URL", self.url()),
             ("SPOTIFY_API_URL", self.url()),
         ]
@@ -132,22 +92,14 @@ impl Sandbox {
 
     fn shutdown(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
-        if let Some(server) = &self.server {
-            for _ in 0..self.workers.len() {
-                server.unblock();
-            }
+        // Wake the accept loop so it sees `stopping`.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.options.port));
+        if let Some(server) = self.server.take() {
+            let _ = server.join();
         }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
+        for conn in self.shared.conns().values() {
+            let _ = conn.shutdown(Shutdown::Both);
         }
-        // Dropping the last reference closes tiny_http's listener.
-        self.server = None;
-        // Wake the relay's accept loop so it sees `stopping`.
-        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(relay) = self.relay.take() {
-            let _ = relay.join();
-        }
-        relay::close_all(&self.shared.conns);
     }
 }
 
@@ -161,8 +113,8 @@ impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sandbox")
             .field("url", &self.shared.base_url)
-            .field("client_id", &self.client_id)
-            .field("redirect_uri", &self.redirect_uri)
+            .field("client_id", &self.options.client_id)
+            .field("redirect_uri", &self.redirect_uri())
             .finish_non_exhaustive()
     }
 }

@@ -19,12 +19,12 @@
 
 use serde_json::{json, Value};
 
-use crate::api_auth::user_caller;
+use crate::api_auth::{bearer_token, user_caller};
+use crate::catalog::{Track, ARTISTS};
 use crate::playback::{Device, Player};
 use crate::player_control::{player_error, premium_player};
 use crate::request::Incoming;
-use crate::respond::{api_error, Reply};
-use crate::sdk_state::playback_state;
+use crate::respond::{api_error, Answer, Reply};
 use crate::state::State;
 
 /// The stand-in for `https://sdk.scdn.co/spotify-player.js`.
@@ -50,98 +50,86 @@ pub(crate) fn cors(reply: Reply) -> Reply {
 }
 
 /// A request under `/sdk/`.
-pub(crate) fn handle(state: &mut State, rq: &Incoming) -> Reply {
+pub(crate) fn handle(state: &mut State, rq: &Incoming) -> Answer {
     use tiny_http::Method::{Delete, Get, Post};
     let rest = rq.path.strip_prefix("/sdk/v1/devices").unwrap_or("");
     let parts: Vec<&str> = rest.split('/').skip(1).collect();
     match (&rq.method, rq.path.as_str(), parts.as_slice()) {
         (Get, "/sdk/spotify-player.js", _) => {
-            Reply::new(200, "text/javascript; charset=utf-8", SCRIPT)
-                .header("Cache-Control", "no-cache")
+            Ok(Reply::new(200, "text/javascript; charset=utf-8", SCRIPT)
+                .header("Cache-Control", "no-cache"))
         }
         (Post, "/sdk/v1/devices", _) => register(state, rq),
         (Get, _, [id, "state"]) => with_device(state, rq, id, |player, now| {
             Reply::json(200, &state_of(player, id, now))
         }),
-        (Post, _, [id, command]) => {
-            let command = command.to_string();
-            with_device(state, rq, id, |player, now| {
-                if player.active_device().is_some_and(|d| d.id == *id) {
-                    match command.as_str() {
-                        "toggle" if player.playing => player.pause(now),
-                        "toggle" | "resume" => player.play(now),
-                        "pause" => player.pause(now),
-                        "next" => player.skip(true, now),
-                        "previous" => player.skip(false, now),
-                        _ => return api_error(404, "Unknown player command"),
-                    }
+        (Post, _, [id, command]) => with_device(state, rq, id, |player, now| {
+            if player.active_device().is_some_and(|d| d.id == *id) {
+                match *command {
+                    "toggle" if player.playing => player.pause(now),
+                    "toggle" | "resume" => player.play(now),
+                    "pause" => player.pause(now),
+                    "next" => player.skip(true, now),
+                    "previous" => player.skip(false, now),
+                    _ => return api_error(404, "Unknown player command"),
                 }
-                Reply::json(200, &state_of(player, id, now))
-            })
-        }
+            }
+            Reply::json(200, &state_of(player, id, now))
+        }),
         (Delete, _, [id]) => with_device(state, rq, id, |player, _| {
             player.remove_device(id);
             Reply::no_content()
         }),
-        _ => api_error(404, "Service not found"),
+        _ => Err(api_error(404, "Service not found")),
     }
 }
 
 /// `POST /sdk/v1/devices`.
-fn register(state: &mut State, rq: &Incoming) -> Reply {
-    let (id, scopes) = match user_caller(state, rq, None) {
-        Ok(caller) => caller,
-        Err(reply) => return reply,
-    };
+fn register(state: &mut State, rq: &Incoming) -> Answer {
+    let (id, scopes) = user_caller(state, rq, None)?;
     if SDK_SCOPES.iter().any(|s| !scopes.iter().any(|g| g == s)) {
-        return player_error(403, "Invalid token scopes.", "INVALID_TOKEN_SCOPES");
+        return Err(player_error(
+            403,
+            "Invalid token scopes.",
+            "INVALID_TOKEN_SCOPES",
+        ));
     }
     let name = serde_json::from_slice::<Value>(&rq.body)
         .ok()
         .and_then(|body| body["name"].as_str().map(str::to_string))
         .unwrap_or_default();
     if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return api_error(400, "name must be 1 to 100 printable characters");
+        return Err(api_error(400, "name must be 1 to 100 printable characters"));
     }
     let expires_in = token_left(state, rq);
     let message = "This functionality is restricted to premium users only";
-    let player = match premium_player(state, &id, message) {
-        Ok(player) => player,
-        Err(reply) => return reply,
-    };
+    let player = premium_player(state, &id, message)?;
     let device_id = hex_id();
-    let browsers = |p: &Player| {
-        p.devices
-            .iter()
-            .filter(|d| !d.id.starts_with(BUILT_IN_PREFIX))
-            .count()
-    };
-    if browsers(player) >= MAX_BROWSER_DEVICES {
-        let active = player.active_device().map(|d| d.id.clone());
-        let oldest = player
-            .devices
-            .iter()
-            .find(|d| !d.id.starts_with(BUILT_IN_PREFIX) && Some(&d.id) != active.as_ref())
-            .map(|d| d.id.clone());
-        if let Some(oldest) = oldest {
+    let active = player.active_device().map(|d| d.id.clone());
+    let browsers: Vec<&Device> = player
+        .devices
+        .iter()
+        .filter(|d| !d.id.starts_with(BUILT_IN_PREFIX))
+        .collect();
+    if browsers.len() >= MAX_BROWSER_DEVICES {
+        if let Some(oldest) = browsers.iter().find(|d| Some(&d.id) != active.as_ref()) {
+            let oldest = oldest.id.clone();
             player.remove_device(&oldest);
         }
     }
-    player.add_device(Device::new(&device_id, &name, "Computer", 100));
-    Reply::json(
+    // Not active until a transfer.
+    player
+        .devices
+        .push(Device::new(&device_id, &name, "Computer", 100));
+    Ok(Reply::json(
         200,
         &json!({"device_id": device_id, "expires_in": expires_in}),
-    )
+    ))
 }
 
 /// Seconds left on the request's (valid) token.
 fn token_left(state: &State, rq: &Incoming) -> u64 {
-    let token = rq
-        .authorization
-        .as_deref()
-        .and_then(|h| h.split_once(' '))
-        .map(|(_, t)| t.trim());
-    token
+    bearer_token(rq)
         .and_then(|t| state.access_tokens.get(t))
         .map_or(0, |t| t.expires_at.saturating_sub(state.now()))
 }
@@ -152,17 +140,14 @@ fn with_device(
     rq: &Incoming,
     id: &str,
     act: impl FnOnce(&mut Player, u64) -> Reply,
-) -> Reply {
-    let user = match user_caller(state, rq, None) {
-        Ok((user, _)) => user,
-        Err(reply) => return reply,
-    };
+) -> Answer {
+    let (user, _) = user_caller(state, rq, None)?;
     let now = state.now();
     let player = &mut state.user_mut(&user).player;
     if !player.devices.iter().any(|d| d.id == id) {
-        return api_error(404, "Device not found");
+        return Err(api_error(404, "Device not found"));
     }
-    act(player, now)
+    Ok(act(player, now))
 }
 
 /// The device's state: `null` unless it is the active device with something loaded.
@@ -180,4 +165,52 @@ fn hex_id() -> String {
     let mut bytes = [0u8; 20];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A `WebPlaybackTrack`.
+fn sdk_track(track: &Track) -> Value {
+    let artist = &ARTISTS[track.artist];
+    json!({
+        "uri": format!("spotify:track:{}", track.id),
+        "id": track.id,
+        "type": "track",
+        "media_type": "audio",
+        "name": track.name,
+        "is_playable": true,
+        "duration_ms": track.duration_ms,
+        "album": {
+            "uri": format!("spotify:album:{}", track.album_id),
+            "name": track.album,
+            "images": [],
+        },
+        "artists": [{"uri": format!("spotify:artist:{}", artist.id), "name": artist.name}],
+    })
+}
+
+/// The `WebPlaybackState` of `player` at `now` (sandbox seconds): what the
+/// browser's device plays.
+pub(crate) fn playback_state(player: &Player, now: u64) -> Value {
+    let item = player.item();
+    let next: Vec<Value> = player
+        .upcoming()
+        .into_iter()
+        .take(2)
+        .map(sdk_track)
+        .collect();
+    json!({
+        "context": {"uri": null, "metadata": {}},
+        "disallows": {"pausing": !player.playing, "resuming": player.playing, "seeking": true},
+        "paused": !player.playing,
+        "loading": false,
+        "position": player.progress_ms(now),
+        "duration": item.duration_ms,
+        "repeat_mode": 0,
+        "shuffle": false,
+        "timestamp": now * 1000,
+        "track_window": {
+            "current_track": sdk_track(item),
+            "previous_tracks": [],
+            "next_tracks": next,
+        },
+    })
 }

@@ -1,18 +1,19 @@
-//! [`Shared`]: what the worker threads, the relay and the `Sandbox` handle share.
+//! [`Shared`]: what the connection threads and the `Sandbox` handle share.
 
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
-use crate::relay::Conns;
 use crate::state::State;
 
-/// State shared by the worker threads, the relay and the `Sandbox` handle.
+/// State shared by the connection threads and the `Sandbox` handle.
 pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
-    /// Open client connections (the relay's), so a fault can close one.
-    pub(crate) conns: Arc<Conns>,
+    /// Open client connections by peer address, so that stopping can close them.
+    pub(crate) conns: Mutex<HashMap<SocketAddr, TcpStream>>,
     /// Set when the sandbox stops.
-    pub(crate) stopping: Arc<AtomicBool>,
+    pub(crate) stopping: AtomicBool,
     /// `http://127.0.0.1:PORT`.
     pub(crate) base_url: String,
 }
@@ -21,5 +22,10 @@ impl Shared {
     /// The state, locked (a panicked holder does not poison it for the others).
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The open connections, locked.
+    pub(crate) fn conns(&self) -> MutexGuard<'_, HashMap<SocketAddr, TcpStream>> {
+        self.conns.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

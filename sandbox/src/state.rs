@@ -39,6 +39,7 @@ pub(crate) struct AccessToken {
     pub(crate) expires_at: u64,
 }
 
+#[derive(Clone)]
 pub(crate) struct RefreshToken {
     pub(crate) client_id: String,
     pub(crate) user: String,
@@ -49,14 +50,12 @@ pub(crate) struct RefreshToken {
 }
 
 /// Everything the sandbox remembers.
+#[derive(Default)]
 pub(crate) struct State {
-    pub(crate) client_id: String,
-    pub(crate) client_secret: String,
-    pub(crate) redirect_uris: Vec<String>,
-    pub(crate) app_name: String,
-    pub(crate) rotate_refresh_tokens: bool,
-    pub(crate) withhold_scopes: Vec<String>,
-    pub(crate) access_token_lifetime_secs: u64,
+    /// The registered app and switches as started; `allowed_users` (`None`:
+    /// everyone) and `extended_quota` change at run time, the armed faults are
+    /// in `faults`.
+    pub(crate) options: SandboxOptions,
     pub(crate) clock_offset: u64,
     pub(crate) faults: Vec<Fault>,
     pub(crate) counts: HashMap<String, u64>,
@@ -70,45 +69,21 @@ pub(crate) struct State {
     pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
     /// The users, the built-in ones first (the default one first of all).
     pub(crate) users: Vec<User>,
-    /// Users the app is allow-listed for in development mode; `None`: everyone.
-    pub(crate) allowed_users: Option<Vec<String>>,
-    /// Extended quota mode: the pre-2026 answer shapes.
-    pub(crate) extended_quota: bool,
-    /// Whether a fresh user's player starts with an active device.
-    pub(crate) active_device: bool,
-    /// Refuse `code_verifier` sent together with the secret.
-    pub(crate) refuse_pkce_with_secret: bool,
 }
 
 impl State {
     pub(crate) fn new(options: &SandboxOptions) -> State {
-        let mut state = State {
-            client_id: options.client_id.clone(),
-            client_secret: options.client_secret.clone(),
-            redirect_uris: options.redirect_uris.clone(),
-            app_name: options.app_name.clone(),
-            rotate_refresh_tokens: options.rotate_refresh_tokens,
-            withhold_scopes: options.withhold_scopes.clone(),
-            access_token_lifetime_secs: options.access_token_lifetime_secs,
-            clock_offset: 0,
-            faults: Vec::new(),
-            counts: HashMap::new(),
-            refreshes: HashMap::new(),
-            last_received: HashMap::new(),
-            pending: HashMap::new(),
-            codes: HashMap::new(),
-            access_tokens: HashMap::new(),
-            refresh_tokens: HashMap::new(),
+        State {
+            options: options.clone(),
+            faults: options
+                .faults
+                .iter()
+                .filter(|f| f.count > 0)
+                .cloned()
+                .collect(),
             users: User::built_in(options.active_device, options.premium),
-            allowed_users: options.allowed_users.clone(),
-            extended_quota: options.extended_quota,
-            active_device: options.active_device,
-            refuse_pkce_with_secret: options.refuse_pkce_with_secret,
-        };
-        for fault in &options.faults {
-            state.add_fault(fault.clone());
+            ..State::default()
         }
-        state
     }
 
     /// The sandbox's "now", in seconds since the Unix epoch.
@@ -135,10 +110,9 @@ impl State {
     /// Expire every access token of `user` now (their refresh tokens stay good).
     pub(crate) fn expire_access_tokens(&mut self, user: &str) {
         let now = self.now();
-        for token in self.access_tokens.values_mut() {
-            if token.user.as_deref() == Some(user) {
-                token.expires_at = token.expires_at.min(now);
-            }
+        let tokens = self.access_tokens.values_mut();
+        for token in tokens.filter(|t| t.user.as_deref() == Some(user)) {
+            token.expires_at = token.expires_at.min(now);
         }
     }
 
@@ -146,21 +120,11 @@ impl State {
         self.clock_offset = self.clock_offset.saturating_add(secs);
     }
 
-    pub(crate) fn remember(&mut self, path: &str, request: ReceivedRequest) {
-        self.last_received.insert(path.to_string(), request);
-    }
-
-    pub(crate) fn last_received(&self, path: &str) -> Option<ReceivedRequest> {
-        self.last_received.get(path).cloned()
-    }
-
-    pub(crate) fn request_count(&self, path: &str) -> u64 {
-        self.counts.get(path).copied().unwrap_or(0)
-    }
-
-    /// Count a request and take the first fault armed for its path, if any.
-    pub(crate) fn arrive(&mut self, path: &str) -> Option<FaultKind> {
+    /// Count a request, remember it as the last on its path, and take the
+    /// first fault armed for the path, if any.
+    pub(crate) fn arrive(&mut self, path: &str, request: ReceivedRequest) -> Option<FaultKind> {
         *self.counts.entry(path.to_string()).or_insert(0) += 1;
+        self.last_received.insert(path.to_string(), request);
         let index = self
             .faults
             .iter()
@@ -181,19 +145,18 @@ impl State {
 
     /// The user with this id, made up (fresh profile) when unknown.
     pub(crate) fn user_mut(&mut self, id: &str) -> &mut User {
-        let index = match self.users.iter().position(|u| u.id == id) {
-            Some(i) => i,
-            None => {
-                self.users.push(User::fresh(id, self.active_device));
-                self.users.len() - 1
-            }
-        };
+        let index = self.users.iter().position(|u| u.id == id);
+        let index = index.unwrap_or_else(|| {
+            self.users.push(User::fresh(id, self.options.active_device));
+            self.users.len() - 1
+        });
         &mut self.users[index]
     }
 
     /// Whether the app may serve `user` (development-mode allow-list).
     pub(crate) fn is_allowed(&self, user: &str) -> bool {
-        self.allowed_users
+        self.options
+            .allowed_users
             .as_ref()
             .is_none_or(|list| list.iter().any(|u| u == user))
     }
@@ -202,7 +165,7 @@ impl State {
     /// list first makes it explicit (every user known now).
     pub(crate) fn set_allowed(&mut self, user: &str, on: bool) {
         let known: Vec<String> = self.users.iter().map(|u| u.id.clone()).collect();
-        let list = self.allowed_users.get_or_insert(known);
+        let list = self.options.allowed_users.get_or_insert(known);
         list.retain(|u| u != user);
         if on {
             list.push(user.to_string());

@@ -67,5 +67,5 @@ pub(crate) fn users_json(state: &State) -> Value {
             })
         })
         .collect();
-    json!({"users": users, "extended_quota": state.extended_quota})
+    json!({"users": users, "extended_quota": state.options.extended_quota})
 }

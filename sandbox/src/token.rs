@@ -1,14 +1,14 @@
-//! `POST /api/token`: the authorization-code exchange (with or without PKCE) and
-//! the refresh.
+//! `POST /api/token`: the authorization-code exchange (with or without PKCE),
+//! the refresh and the client credentials grant, after client authentication
+//! (the Basic header, the secret in the body, or `client_id` alone for PKCE).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use serde_json::json;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::client_auth::{client_auth, ClientAuth};
 use crate::request::Incoming;
-use crate::respond::{oauth_error, Reply};
+use crate::respond::{oauth_error, Answer, Reply};
 use crate::state::{AccessToken, RefreshToken, State, CODE_LIFETIME_SECS, REFRESH_HORIZON_SECS};
 use crate::util::{lookup, random_token};
 
@@ -17,35 +17,23 @@ pub(crate) fn s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-pub(crate) fn token(state: &mut State, rq: &Incoming) -> Reply {
+pub(crate) fn token(state: &mut State, rq: &Incoming) -> Answer {
     let form = rq.form();
     let grant_type = lookup(&form, "grant_type");
-    match grant_type {
-        None => {
-            return oauth_error(
-                400,
-                "unsupported_grant_type",
-                "grant_type parameter is missing",
-            )
-        }
-        Some("authorization_code") | Some("refresh_token") | Some("client_credentials") => {}
-        Some(_) => {
-            return oauth_error(
-                400,
-                "unsupported_grant_type",
-                "grant_type must be client_credentials, authorization_code or refresh_token",
-            )
-        }
+    let grants = ["authorization_code", "refresh_token", "client_credentials"];
+    if !grant_type.is_some_and(|g| grants.contains(&g)) {
+        let description = match grant_type {
+            None => "grant_type parameter is missing",
+            Some(_) => "grant_type must be client_credentials, authorization_code or refresh_token",
+        };
+        return Err(oauth_error(400, "unsupported_grant_type", description));
     }
-    let auth = match client_auth(state, rq, &form) {
-        Ok(auth) => auth,
-        Err(reply) => return reply,
-    };
-    match grant_type {
+    let auth = client_auth(state, rq, &form)?;
+    Ok(match grant_type {
         Some("authorization_code") => exchange_code(state, &form, auth),
         Some("client_credentials") => client_credentials(state, auth),
         _ => refresh(state, &form, auth),
-    }
+    })
 }
 
 fn missing(field: &str) -> Reply {
@@ -71,7 +59,7 @@ fn exchange_code(state: &mut State, form: &[(String, String)], auth: ClientAuth)
     };
     if code.used
         || now.saturating_sub(code.issued_at) > CODE_LIFETIME_SECS
-        || code.client_id != state.client_id
+        || code.client_id != state.options.client_id
     {
         return invalid_code();
     }
@@ -80,7 +68,7 @@ fn exchange_code(state: &mut State, form: &[(String, String)], auth: ClientAuth)
     }
     let verifier = lookup(form, "code_verifier");
     match (&code.code_challenge, verifier, &auth) {
-        (Some(_), Some(_), ClientAuth::Confidential) if state.refuse_pkce_with_secret => {
+        (Some(_), Some(_), ClientAuth::Confidential) if state.options.refuse_pkce_with_secret => {
             return oauth_error(
                 400,
                 "invalid_request",
@@ -95,57 +83,55 @@ fn exchange_code(state: &mut State, form: &[(String, String)], auth: ClientAuth)
         (Some(_), None, _) => return oauth_error(400, "invalid_request", "code_verifier required"),
         // A public client must prove itself with PKCE; this code has no challenge.
         (None, Some(_), ClientAuth::Public) => return wrong_verifier(),
-        (None, None, ClientAuth::Public) => {
-            return oauth_error(400, "invalid_client", "Invalid client secret")
-        }
+        (None, None, ClientAuth::Public) => return invalid_secret(),
         (None, _, ClientAuth::Confidential) => {}
     }
-    let pkce = code.code_challenge.is_some();
-    let scopes = code.scopes.clone();
-    let client_id = code.client_id.clone();
-    let user = code.user.clone();
+    let token = RefreshToken {
+        client_id: code.client_id.clone(),
+        user: code.user.clone(),
+        scopes: code.scopes.clone(),
+        consent_at: now,
+        revoked: false,
+        pkce: code.code_challenge.is_some(),
+    };
     if let Some(code) = state.codes.get_mut(code_value) {
         code.used = true;
     }
-    let access_token = issue_access_token(state, Some(&user), &scopes);
-    let refresh_token = random_token("AQ", 96);
-    state.refresh_tokens.insert(
-        refresh_token.clone(),
-        RefreshToken {
-            client_id,
-            user,
-            scopes: scopes.clone(),
-            consent_at: now,
-            revoked: false,
-            pkce,
-        },
-    );
-    Reply::json(
-        200,
-        &json!({
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "scope": scopes.join(" "),
-            "expires_in": state.access_token_lifetime_secs,
-            "refresh_token": refresh_token,
-        }),
-    )
-    .header("Cache-Control", "no-store")
-    .header("Pragma", "no-cache")
+    let mut answer = access_answer(state, Some(&token.user), &token.scopes);
+    answer["refresh_token"] = json!(issue_refresh_token(state, token));
+    no_store(&answer)
 }
 
-fn issue_access_token(state: &mut State, user: Option<&str>, scopes: &[String]) -> String {
+/// A new access token for `user` (`None`: app-only) with `scopes`, as the
+/// token answer's fields (`scope` only for a user's token).
+fn access_answer(state: &mut State, user: Option<&str>, scopes: &[String]) -> Value {
     let token = random_token("BQ", 120);
-    let expires_at = state.now() + state.access_token_lifetime_secs;
-    state.access_tokens.insert(
-        token.clone(),
-        AccessToken {
-            user: user.map(str::to_string),
-            scopes: scopes.to_vec(),
-            expires_at,
-        },
-    );
-    token
+    let lifetime = state.options.access_token_lifetime_secs;
+    let access = AccessToken {
+        user: user.map(str::to_string),
+        scopes: scopes.to_vec(),
+        expires_at: state.now() + lifetime,
+    };
+    state.access_tokens.insert(token.clone(), access);
+    let mut answer = json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime});
+    if user.is_some() {
+        answer["scope"] = json!(scopes.join(" "));
+    }
+    answer
+}
+
+/// Store `token` under a new refresh token value, which it returns.
+fn issue_refresh_token(state: &mut State, token: RefreshToken) -> String {
+    let value = random_token("AQ", 96);
+    state.refresh_tokens.insert(value.clone(), token);
+    value
+}
+
+/// A token answer, never to be cached.
+fn no_store(answer: &Value) -> Reply {
+    Reply::json(200, answer)
+        .header("Cache-Control", "no-store")
+        .header("Pragma", "no-cache")
 }
 
 fn refresh(state: &mut State, form: &[(String, String)], auth: ClientAuth) -> Reply {
@@ -160,63 +146,81 @@ fn refresh(state: &mut State, form: &[(String, String)], auth: ClientAuth) -> Re
     *state.refreshes.entry(token.user.clone()).or_insert(0) += 1;
     if token.revoked
         || now.saturating_sub(token.consent_at) > REFRESH_HORIZON_SECS
-        || token.client_id != state.client_id
+        || token.client_id != state.options.client_id
     {
         return revoked();
     }
     if matches!(auth, ClientAuth::Public) && !token.pkce {
-        return oauth_error(400, "invalid_client", "Invalid client secret");
+        return invalid_secret();
     }
-    let scopes = token.scopes.clone();
-    let (client_id, consent_at, pkce) = (token.client_id.clone(), token.consent_at, token.pkce);
-    let user = token.user.clone();
-    let access_token = issue_access_token(state, Some(&user), &scopes);
-    let mut answer = json!({
-        "access_token": access_token,
-        "token_type": "Bearer",
-        "scope": scopes.join(" "),
-        "expires_in": state.access_token_lifetime_secs,
-    });
-    if state.rotate_refresh_tokens {
-        if let Some(token) = state.refresh_tokens.get_mut(old) {
-            token.revoked = true;
+    let token = token.clone();
+    let mut answer = access_answer(state, Some(&token.user), &token.scopes);
+    if state.options.rotate_refresh_tokens {
+        if let Some(old) = state.refresh_tokens.get_mut(old) {
+            old.revoked = true;
         }
-        let new = random_token("AQ", 96);
-        state.refresh_tokens.insert(
-            new.clone(),
-            RefreshToken {
-                client_id,
-                user,
-                scopes,
-                consent_at,
-                revoked: false,
-                pkce,
-            },
-        );
-        answer["refresh_token"] = json!(new);
+        answer["refresh_token"] = json!(issue_refresh_token(state, token));
     }
-    Reply::json(200, &answer)
-        .header("Cache-Control", "no-store")
-        .header("Pragma", "no-cache")
+    no_store(&answer)
 }
 
 /// The Client Credentials grant: an app-only token (no user, no scope, no
 /// refresh token). It needs the secret; `client_id` alone (PKCE) is refused.
 fn client_credentials(state: &mut State, auth: ClientAuth) -> Reply {
     if matches!(auth, ClientAuth::Public) {
-        return oauth_error(400, "invalid_client", "Invalid client secret");
+        return invalid_secret();
     }
-    let access_token = issue_access_token(state, None, &[]);
-    Reply::json(
-        200,
-        &json!({
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "expires_in": state.access_token_lifetime_secs,
-        }),
-    )
-    .header("Cache-Control", "no-store")
-    .header("Pragma", "no-cache")
+    no_store(&access_answer(state, None, &[]))
+}
+
+/// How the client proved who it is.
+pub(crate) enum ClientAuth {
+    /// With the secret (Basic header, or `client_secret` in the body).
+    Confidential,
+    /// With `client_id` only (PKCE).
+    Public,
+}
+
+/// `invalid_client`: the secret is wrong, or missing where it is needed.
+pub(crate) fn invalid_secret() -> Reply {
+    oauth_error(400, "invalid_client", "Invalid client secret")
+}
+
+pub(crate) fn client_auth(
+    state: &State,
+    rq: &Incoming,
+    form: &[(String, String)],
+) -> Result<ClientAuth, Reply> {
+    let invalid_client = || oauth_error(400, "invalid_client", "Invalid client");
+    if let Some(header) = &rq.authorization {
+        let encoded = header
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+            .map(|(_, rest)| rest.trim())
+            .ok_or_else(invalid_client)?;
+        let decoded = STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(invalid_client)?;
+        let (id, secret) = decoded.split_once(':').ok_or_else(invalid_client)?;
+        if id != state.options.client_id {
+            return Err(invalid_client());
+        }
+        if secret != state.options.client_secret {
+            return Err(invalid_secret());
+        }
+        return Ok(ClientAuth::Confidential);
+    }
+    match lookup(form, "client_id") {
+        None => Err(invalid_client()),
+        Some(id) if id != state.options.client_id => Err(invalid_client()),
+        Some(_) => match lookup(form, "client_secret") {
+            Some(secret) if secret != state.options.client_secret => Err(invalid_secret()),
+            Some(_) => Ok(ClientAuth::Confidential),
+            None => Ok(ClientAuth::Public),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub(crate) struct Playlist {
 }
 
 /// A sandbox user.
+#[derive(Default)]
 pub(crate) struct User {
     pub(crate) id: String,
     pub(crate) display_name: String,
@@ -56,10 +57,8 @@ impl User {
             email: format!("{id}@example.com"),
             country,
             premium,
-            followers: 0,
-            playlists: Vec::new(),
-            shows: Vec::new(),
             player: Player::new(active),
+            ..User::default()
         }
     }
 
@@ -170,13 +169,14 @@ impl User {
     /// A user nobody configured: display name = id, Premium, one playlist.
     pub(crate) fn fresh(id: &str, active_device: bool) -> User {
         let mut user = User::new(id, id, "SE", true, active_device);
-        let mut playlist_id: String = "1Fresh".to_string();
-        playlist_id.extend(id.chars().filter(char::is_ascii_alphanumeric).take(16));
-        while playlist_id.len() < 22 {
-            playlist_id.push('0');
-        }
+        let letters: String = id
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(16)
+            .collect();
         user.playlists = vec![Playlist {
-            id: playlist_id,
+            // 22 characters, as Spotify ids.
+            id: format!("{:0<22}", format!("1Fresh{letters}")),
             name: "My Playlist #1".to_string(),
             description: String::new(),
             public: false,
