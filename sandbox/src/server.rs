@@ -18,6 +18,9 @@ use crate::shared::Shared;
 
 /// The most of a request's body the handler gets; the rest is read and dropped.
 const MAX_BODY: u64 = 1 << 20;
+/// The longest request head read, and the most header lines in it.
+const MAX_HEAD: usize = 64 * 1024;
+const MAX_HEADERS: usize = 64;
 
 /// Accept clients on `listener`, each served on its own thread, until `stopping`.
 pub(crate) fn spawn(listener: TcpListener, shared: Arc<Shared>) -> io::Result<JoinHandle<()>> {
@@ -60,36 +63,30 @@ fn exchange(
     reader: &mut BufReader<&TcpStream>,
     mut stream: &TcpStream,
 ) -> io::Result<bool> {
-    let line = read_line(reader)?;
-    let mut parts = line.split(' ');
-    let (Some(Ok(method)), Some(url), Some(version)) = (
-        parts.next().map(str::parse::<Method>),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return answer(stream, Response::empty(400), HTTPVersion(1, 1), &[], false);
-    };
-    let version = match version {
-        "HTTP/1.0" => HTTPVersion(1, 0),
-        "HTTP/1.1" => HTTPVersion(1, 1),
-        "HTTP/2.0" | "HTTP/3.0" => {
+    let head = read_head(reader)?;
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut slots);
+    let version = match request.parse(&head) {
+        Ok(httparse::Status::Complete(_)) => HTTPVersion(1, request.version.unwrap_or(1)),
+        Err(httparse::Error::Version) => {
             let text = "This server only supports HTTP versions 1.0 and 1.1";
             let response = Response::from_string(text).with_status_code(505);
             return answer(stream, response, HTTPVersion(1, 1), &[], false);
         }
         _ => return answer(stream, Response::empty(400), HTTPVersion(1, 1), &[], false),
     };
-    let mut headers = Vec::new();
-    loop {
-        let line = read_line(reader)?;
-        if line.is_empty() {
-            break;
-        }
-        let Ok(header) = line.parse::<Header>() else {
-            return answer(stream, Response::empty(400), version, &[], false);
-        };
-        headers.push(header);
-    }
+    let (Some(Ok(method)), Some(url)) = (request.method.map(str::parse::<Method>), request.path)
+    else {
+        return answer(stream, Response::empty(400), version, &[], false);
+    };
+    let headers: Option<Vec<Header>> = request
+        .headers
+        .iter()
+        .map(|h| Header::from_bytes(h.name.as_bytes(), h.value).ok())
+        .collect();
+    let Some(headers) = headers else {
+        return answer(stream, Response::empty(400), version, &[], false);
+    };
     let find = |name: &'static str| {
         let header = headers.iter().find(|h| h.field.equiv(name));
         header.map(|h| h.value.as_str().to_ascii_lowercase())
@@ -140,11 +137,15 @@ fn answer<R: Read>(
     Ok(false)
 }
 
-/// One line of the head, trimmed; an error at the end of the stream.
-fn read_line(reader: &mut impl BufRead) -> io::Result<String> {
-    let mut line = String::new();
-    match reader.read_line(&mut line)? {
-        0 => Err(io::ErrorKind::UnexpectedEof.into()),
-        _ => Ok(line.trim().to_string()),
+/// The request's head, through its empty line; an error at the end of the
+/// stream or past [`MAX_HEAD`] bytes.
+fn read_head(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    while !(head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n")) {
+        let room = (MAX_HEAD + 1).saturating_sub(head.len()) as u64;
+        if reader.take(room).read_until(b'\n', &mut head)? == 0 || head.len() > MAX_HEAD {
+            return Err(io::ErrorKind::InvalidData.into());
+        }
     }
+    Ok(head)
 }

@@ -140,3 +140,44 @@ fn chunked_and_oversized_bodies_are_read_to_their_end_on_a_kept_connection() {
     // The connection still serves.
     assert_eq!(ask(&stream).unwrap(), "HTTP/1.1 401 Unauthorized");
 }
+
+/// What one raw `request` gets back: the status line, or "" when the
+/// connection closed without an answer.
+fn status_of(port: u16, request: &[u8]) -> String {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    let _ = (&stream).write_all(request);
+    let mut status = String::new();
+    let _ = BufReader::new(&stream).read_line(&mut status);
+    status.trim_end().to_string()
+}
+
+#[test]
+fn malformed_heads_are_refused_and_http_1_0_is_served() {
+    let sb = start();
+    let port = sb.port();
+    let http_1_0 = status_of(port, b"GET /v1/me HTTP/1.0\r\n\r\n");
+    assert_eq!(http_1_0, "HTTP/1.0 401 Unauthorized");
+    let http_2 = status_of(port, b"GET /v1/me HTTP/2.0\r\nHost: x\r\n\r\n");
+    assert_eq!(http_2, "HTTP/1.1 505 HTTP Version Not Supported");
+    for bad in [
+        &b"nonsense\r\n\r\n"[..],
+        b"GET /v1/me HTTP/1.1\r\nno colon here\r\n\r\n",
+        b"GET /v1/me HTTP/1.1\r\nX-Name: caf\xc3\xa9\r\n\r\n",
+    ] {
+        let status = status_of(port, bad);
+        assert_eq!(
+            status,
+            "HTTP/1.1 400 Bad Request",
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    // A head without end is cut off, not read for ever.
+    let endless = format!("GET /v1/me HTTP/1.1\r\nX-Long: {}", "a".repeat(100_000));
+    assert_eq!(status_of(port, endless.as_bytes()), "");
+    assert_eq!(
+        status_of(port, b"GET /v1/me HTTP/1.1\r\n\r\n"),
+        "HTTP/1.1 401 Unauthorized"
+    );
+}
