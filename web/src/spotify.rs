@@ -28,14 +28,6 @@ pub struct Spotify {
     pub limits: Arc<RateLimits>,
 }
 
-impl std::fmt::Debug for Spotify {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spotify")
-            .field("accounts_url", &self.config.accounts_url)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Spotify {
     /// A client with the configured time limit.
     pub fn new(config: Config) -> Result<Spotify, Error> {
