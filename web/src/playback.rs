@@ -9,7 +9,7 @@
 //! browser with `POST /api/player/transfer` ([`crate::routes::player`]).
 
 use crate::error::AppError;
-use crate::home::{icon, ICON_NEXT, ICON_PAUSE, ICON_PLAY, ICON_PREVIOUS};
+use crate::home::player_buttons;
 use crate::html::escape;
 use crate::state::AppState;
 use crate::tokens::Fresh;
@@ -55,26 +55,21 @@ fn card_html(playback: &WebPlayback, missing: &[String]) -> String {
             escape(&missing.join(", "))
         );
     }
-    let button = |id: &str, label: &str, path: &str| {
+    let buttons = player_buttons(|command, label, icon| {
         format!(
-            "<button class=\"round\" id=\"{id}\" type=\"button\" title=\"{label}\" aria-label=\"{label}\">{}</button>",
-            icon(path)
+            "<button class=\"round\" id=\"wp-{command}\" type=\"button\" title=\"{label}\" aria-label=\"{label}\">{icon}</button>"
         )
-    };
+    });
     format!(
         "<section class=\"card\" id=\"web-playback\" data-sdk-url=\"{sdk}\" data-device-name=\"{name}\">\n\
          <h2>Play in this browser</h2>\n\
          <p class=\"state\" id=\"wp-state\">Starting the player</p>\n\
          <p class=\"title big\" id=\"wp-track\"></p>\n<p class=\"muted\" id=\"wp-artists\"></p>\n\
-         <div class=\"controls\">{}{}{}{}</div>\n\
+         <div class=\"controls\">{buttons}</div>\n\
          <p class=\"small\" id=\"wp-message\" aria-live=\"polite\">Loading Spotify's Web Playback SDK.</p>\n\
          <p hidden id=\"wp-login\"><a class=\"button primary\" href=\"/login\">Log in again</a></p>\n\
          <p class=\"muted small\" id=\"wp-device\"></p>\n\
          <script src=\"{SCRIPT_PATH}\" defer></script>\n</section>",
-        button("wp-previous", "Previous", ICON_PREVIOUS),
-        button("wp-pause", "Pause", ICON_PAUSE),
-        button("wp-play", "Play", ICON_PLAY),
-        button("wp-next", "Next", ICON_NEXT),
         sdk = escape(&playback.sdk_url),
         name = escape(DEVICE_NAME),
     )

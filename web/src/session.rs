@@ -33,14 +33,7 @@ pub fn new_id() -> Result<String, AppError> {
 /// The key a session is stored under: SHA-256 of its id, hex. A copy of the
 /// database gives no cookie that works.
 pub fn hash(id: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(id.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    out
+    format!("{:x}", Sha256::digest(id.as_bytes()))
 }
 
 /// The session cookie's name: `__Host-` prefixed when it is `Secure`.
@@ -89,21 +82,17 @@ pub fn cookie_id(headers: &HeaderMap, secure: bool) -> Option<String> {
 
 /// The `Set-Cookie` value giving the browser session `id`.
 pub fn set_cookie(id: &str, secure: bool) -> String {
-    format!(
-        "{}={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={SESSION_LIFETIME_SECS}{}",
-        cookie_name(secure),
-        if secure { "; Secure" } else { "" }
-    )
+    cookie(id, "/", SESSION_LIFETIME_SECS, secure)
 }
 
 /// The `Set-Cookie` value removing the cookie.
 pub fn clear_cookie(secure: bool) -> String {
-    clear_cookie_at("/", secure)
+    cookie("", "/", 0, secure)
 }
 
-fn clear_cookie_at(path: &str, secure: bool) -> String {
+fn cookie(value: &str, path: &str, max_age: u64, secure: bool) -> String {
     format!(
-        "{}=; HttpOnly; SameSite=Lax; Path={path}; Max-Age=0{}",
+        "{}={value}; HttpOnly; SameSite=Lax; Path={path}; Max-Age={max_age}{}",
         cookie_name(secure),
         if secure { "; Secure" } else { "" }
     )
@@ -131,7 +120,7 @@ pub fn clear_tossed(response: &mut Response, path: &str, secure: bool) {
         folders.insert(0, "/");
     }
     for folder in folders {
-        if let Ok(value) = HeaderValue::from_str(&clear_cookie_at(folder, secure)) {
+        if let Ok(value) = HeaderValue::from_str(&cookie("", folder, 0, secure)) {
             response.headers_mut().append(SET_COOKIE, value);
         }
     }
