@@ -85,7 +85,7 @@ fn run() -> Result<(), String> {
     else {
         return Ok(());
     };
-    let settings = Settings::read(web_app::startup::dotenv_path()).map_err(|e| e.to_string())?;
+    let settings = Settings::read(std::path::Path::new(".env")).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

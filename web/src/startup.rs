@@ -153,12 +153,9 @@ pub async fn prepare_with(
         redacted_url(&database_url)
     ));
 
-    let cache_ms = match lookup("WEB_APP_SESSION_CACHE_MS") {
-        Some(text) => text.trim().parse::<u64>().map_err(|_| {
-            format!("WEB_APP_SESSION_CACHE_MS `{text}` is not a number of milliseconds (0 turns the cache off)")
-        })?,
-        None => DEFAULT_SESSION_CACHE_MS,
-    };
+    let unit = "milliseconds (0 turns the cache off)";
+    let cache_ms =
+        number(&lookup, "WEB_APP_SESSION_CACHE_MS", 0, unit)?.unwrap_or(DEFAULT_SESSION_CACHE_MS);
     let pkce_only = match lookup("WEB_APP_PKCE_ONLY").as_deref().map(str::trim) {
         None | Some("" | "0") => false,
         Some("1") => true,
@@ -168,17 +165,8 @@ pub async fn prepare_with(
             ))
         }
     };
-    let sweep_secs = match lookup("WEB_APP_SWEEP_SECS") {
-        Some(text) => text
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| {
-                format!("WEB_APP_SWEEP_SECS `{text}` is not a number of seconds (1 or more)")
-            })?,
-        None => crate::sweep::DEFAULT_SWEEP_SECS,
-    };
+    let sweep_secs = number(&lookup, "WEB_APP_SWEEP_SECS", 1, "seconds (1 or more)")?
+        .unwrap_or(crate::sweep::DEFAULT_SWEEP_SECS);
     crate::sweep::spawn(
         Arc::clone(&store),
         Duration::from_secs(sweep_secs),
@@ -225,23 +213,19 @@ async fn open_store(
         return Ok(Arc::new(store));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let mode = match lookup("WEB_APP_REFRESH_LOCK") {
-            Some(text) => LockMode::parse(text.trim()).ok_or_else(|| {
-                format!("WEB_APP_REFRESH_LOCK `{text}` is neither `row` (SELECT ... FOR UPDATE) nor `lease`")
-            })?,
-            None => LockMode::RowLock,
+        let lock = lookup("WEB_APP_REFRESH_LOCK");
+        let mode = match lock.as_deref().map(str::trim) {
+            None | Some("row") => LockMode::RowLock,
+            Some("lease") => LockMode::Lease,
+            Some(_) => {
+                return Err(format!(
+                "WEB_APP_REFRESH_LOCK `{}` is neither `row` (SELECT ... FOR UPDATE) nor `lease`",
+                lock.unwrap_or_default()
+            ))
+            }
         };
-        let pool = match lookup("WEB_APP_DB_POOL") {
-            Some(text) => text
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n >= 2)
-                .ok_or_else(|| {
-                    format!("WEB_APP_DB_POOL `{text}` is not a number of connections (2 or more)")
-                })?,
-            None => DEFAULT_PG_POOL,
-        };
+        let pool = number(lookup, "WEB_APP_DB_POOL", 2, "connections (2 or more)")?
+            .unwrap_or(DEFAULT_PG_POOL);
         let store = PgStore::open(url, cipher, pool, mode)
             .await
             .map_err(cannot)?;
@@ -305,6 +289,23 @@ impl SealingKey {
     }
 }
 
+/// The number in the variable `name` (`None` when it is not set); refused,
+/// saying it should be a number of `unit`, when it is not one or is below `min`.
+fn number<T: std::str::FromStr + PartialOrd>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    min: T,
+    unit: &str,
+) -> Result<Option<T>, String> {
+    let Some(text) = lookup(name) else {
+        return Ok(None);
+    };
+    let number = text.trim().parse().ok().filter(|n| *n >= min);
+    number
+        .map(Some)
+        .ok_or_else(|| format!("{name} `{text}` is not a number of {unit}"))
+}
+
 /// A database URL without its password.
 fn redacted_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -314,11 +315,6 @@ fn redacted_url(url: &str) -> String {
         }
         _ => url.to_string(),
     }
-}
-
-/// The `.env` file the binary reads (in the current directory).
-pub fn dotenv_path() -> &'static Path {
-    Path::new(".env")
 }
 
 #[cfg(test)]

@@ -13,28 +13,19 @@ use spotify_auth::Endpoint;
 /// How many playlists and shows are listed.
 pub const LIST_LIMIT: u32 = 20;
 
-/// One Web API call for `user_id`, with the refresh-once rule after a 401.
+/// One Web API call to `endpoint` for `user_id` (with a JSON body, if any),
+/// with the refresh-once rule after a 401.
 pub async fn call(
     state: &AppState,
     user_id: &str,
-    method: Method,
-    path: &str,
-) -> Result<Answer, AppError> {
-    call_with_body(state, user_id, method, path, None).await
-}
-
-/// [`call`] with a JSON body.
-pub async fn call_with_body(
-    state: &AppState,
-    user_id: &str,
-    method: Method,
-    path: &str,
+    endpoint: Endpoint,
     json: Option<&str>,
 ) -> Result<Answer, AppError> {
+    let method = Method::from_bytes(endpoint.method().as_str().as_bytes()).unwrap_or(Method::PUT);
+    let path = endpoint.path();
     let token = state.tokens.access_token(user_id).await?;
-    let answer = state
-        .spotify
-        .api_with_body(method.clone(), path, &token.access_token, json)
+    let answer = (state.spotify)
+        .api_with_body(method.clone(), &path, &token.access_token, json)
         .await?;
     if answer.status != 401 {
         return Ok(answer);
@@ -45,7 +36,7 @@ pub async fn call_with_body(
         .await?;
     Ok(state
         .spotify
-        .api_with_body(method, path, &token.access_token, json)
+        .api_with_body(method, &path, &token.access_token, json)
         .await?)
 }
 
@@ -55,11 +46,32 @@ pub async fn read(
     user_id: &str,
     endpoint: Endpoint,
 ) -> Result<Option<Value>, AppError> {
-    let answer = call(state, user_id, Method::GET, &endpoint.path()).await?;
+    let answer = call(state, user_id, endpoint, None).await?;
     let url = endpoint.url(&state.spotify.config.api_url);
     match answer.status {
         204 => Ok(None),
         200 => Ok(Some(decode(&url, &answer.body)?)),
         status => Err(api_error(&url, endpoint, status, &answer.body).into()),
     }
+}
+
+/// A command to the player (with a JSON body, if any): done when Spotify
+/// answers any 2xx, else the core's error.
+pub async fn command(
+    state: &AppState,
+    user_id: &str,
+    endpoint: Endpoint,
+    json: Option<&str>,
+) -> Result<(), AppError> {
+    let answer = call(state, user_id, endpoint, json).await?;
+    if (200..300).contains(&answer.status) {
+        return Ok(());
+    }
+    let url = endpoint.url(&state.spotify.config.api_url);
+    Err(AppError::Spotify(api_error(
+        &url,
+        endpoint,
+        answer.status,
+        &answer.body,
+    )))
 }

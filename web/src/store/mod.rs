@@ -77,7 +77,8 @@ pub struct SessionInfo {
     pub user_id: Option<String>,
 }
 
-/// How a process gets the right to refresh a user's token.
+/// How a process gets the right to refresh a user's token
+/// (`WEB_APP_REFRESH_LOCK`: `row` or `lease`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockMode {
     /// `SELECT ... FOR UPDATE` in a transaction spanning the refresh request
@@ -86,17 +87,6 @@ pub enum LockMode {
     /// A lease (`refreshing_until`, `refresh_owner`) taken with a
     /// compare-and-swap, no connection held; a killed holder's lease ends by itself.
     Lease,
-}
-
-impl LockMode {
-    /// `row` or `lease` (the value of `WEB_APP_REFRESH_LOCK`).
-    pub fn parse(text: &str) -> Option<LockMode> {
-        match text {
-            "row" => Some(LockMode::RowLock),
-            "lease" => Some(LockMode::Lease),
-            _ => None,
-        }
-    }
 }
 
 /// How much longer than its refresh's deadline a lease (or a wait for a row
