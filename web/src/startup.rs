@@ -178,7 +178,7 @@ pub async fn prepare_with(
     let spotify = Spotify::new(config)
         .map_err(|e| e.to_string())?
         .with_limits(limits);
-    let state = AppState(Arc::new(Shared {
+    let state = Arc::new(Shared {
         tokens: Tokens::new(Arc::clone(&store), spotify.clone(), Arc::clone(&sessions)),
         sessions,
         store,
@@ -188,7 +188,7 @@ pub async fn prepare_with(
         sandbox: sandbox.is_some(),
         web_playback,
         pkce_only,
-    }));
+    });
     Ok(Prepared {
         app: router(state.clone()),
         state,

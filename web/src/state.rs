@@ -7,7 +7,6 @@ use crate::spotify::Spotify;
 use crate::store::Store;
 use crate::tokens::Tokens;
 use crate::web_playback::WebPlayback;
-use std::ops::Deref;
 use std::sync::Arc;
 
 /// What every handler shares.
@@ -46,12 +45,4 @@ impl Shared {
 }
 
 /// The state of the axum app (cheap to clone).
-#[derive(Clone)]
-pub struct AppState(pub Arc<Shared>);
-
-impl Deref for AppState {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
+pub type AppState = Arc<Shared>;
