@@ -26,7 +26,8 @@ pub async fn script() -> Response {
     asset("text/javascript; charset=utf-8", SCRIPT)
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+/// A file of the app itself, served as `content_type`.
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-cache")],
         body,

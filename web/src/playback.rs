@@ -16,9 +16,8 @@ use crate::tokens::Fresh;
 pub use crate::web_playback::{
     add_sdk_scopes, enabled, WebPlayback, SANDBOX_SDK_PATH, SDK_SCOPES, SPOTIFY_SDK_URL,
 };
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use spotify_auth::AccessToken;
 
 /// The page's script, served from the app itself (`script-src 'self'`).
@@ -102,14 +101,7 @@ pub async fn token_for_sdk(
 
 /// `GET /static/playback.js`.
 pub async fn script() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (CACHE_CONTROL, "no-cache"),
-        ],
-        SCRIPT,
-    )
-        .into_response()
+    crate::html::asset("text/javascript; charset=utf-8", SCRIPT)
 }
 
 #[cfg(test)]

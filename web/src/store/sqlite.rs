@@ -35,11 +35,7 @@ impl SqlStore<Sqlite> {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        }
+        let _ = spotify_auth::file_store::set_mode(&path, 0o600);
         migrator(Sqlite::BYTES).run(&pool).await?;
         // Leases of processes killed during a refresh end now: a restarted
         // app does not wait for them to run out.
