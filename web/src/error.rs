@@ -139,15 +139,12 @@ impl IntoResponse for AppError {
         } else {
             json!({"error": message})
         };
-        let mut response = (status, Json(body)).into_response();
         let secs = match &self {
             AppError::Spotify(e) => retry_after(e),
             _ => None,
         };
-        if let Some(value) = secs.and_then(|s| s.to_string().parse().ok()) {
-            response.headers_mut().insert(RETRY_AFTER, value);
-        }
-        response
+        let retry = secs.map(|secs| [(RETRY_AFTER, secs.to_string())]);
+        (status, retry, Json(body)).into_response()
     }
 }
 

@@ -21,16 +21,10 @@ impl SecurityHeaders {
     /// fetches from its origin and plays in a frame of it). An origin that is
     /// not `scheme://host[:port]` is left out.
     pub fn new(feature_origins: &[String]) -> SecurityHeaders {
-        let mut extra = String::new();
-        for origin in feature_origins.iter().filter(|o| is_origin(o)) {
-            extra.push(' ');
-            extra.push_str(origin);
-        }
-        let frames = if extra.is_empty() {
-            String::new()
-        } else {
-            format!(" frame-src{extra};")
-        };
+        let allowed = feature_origins.iter().filter(|o| is_origin(o));
+        let extra: String = allowed.map(|origin| format!(" {origin}")).collect();
+        let frames = (!extra.is_empty()).then(|| format!(" frame-src{extra};"));
+        let frames = frames.unwrap_or_default();
         let policy = format!(
             "default-src 'none'; script-src 'self'{extra}; style-src 'self'; img-src 'self' https: data:; \
              connect-src 'self'{extra};{frames} form-action 'self'; base-uri 'none'; frame-ancestors 'none'"

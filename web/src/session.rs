@@ -131,11 +131,7 @@ pub fn clear_tossed(response: &mut Response, path: &str, secure: bool) {
 /// sent to), or `Sec-Fetch-Site: cross-site`. Requests without either header
 /// (curl, scripts) are not a browser's cross-site request.
 pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
-    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let site = header("sec-fetch-site");
     if site == Some("cross-site") {
         return false;

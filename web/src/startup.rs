@@ -92,18 +92,17 @@ pub async fn prepare_with(
     } else {
         format!("http://127.0.0.1:{}/callback", addr.port())
     };
-    let get = |name: &str| -> Option<String> {
-        if let Some((_, value)) = sandbox_vars
-            .iter()
+    let get = |name: &str| {
+        let sandbox_value = (sandbox_vars.iter())
             .find(|(n, _)| *n == name && name != "SPOTIFY_REDIRECT_URI")
-        {
-            return Some(value.clone());
-        }
-        match name {
-            "SPOTIFY_REDIRECT_URI" => lookup(name).or_else(|| Some(default_redirect.clone())),
-            "SPOTIFY_SCOPES" => lookup(name).or_else(|| Some(DEFAULT_SCOPES.into())),
-            _ => lookup(name),
-        }
+            .map(|(_, value)| value.clone());
+        sandbox_value
+            .or_else(|| lookup(name))
+            .or_else(|| match name {
+                "SPOTIFY_REDIRECT_URI" => Some(default_redirect.clone()),
+                "SPOTIFY_SCOPES" => Some(DEFAULT_SCOPES.into()),
+                _ => None,
+            })
     };
     let mut config = Config::from_lookup(get).map_err(setting_error)?;
     let web_playback = crate::playback::enabled(lookup("WEB_PLAYBACK").as_deref())?
