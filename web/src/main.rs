@@ -38,22 +38,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// What the command line asks for.
-struct Args {
-    addr: SocketAddr,
-    web_playback: bool,
-    options: web_app::StartOptions,
-}
-
 const OPTIONS: &[Opt] = &[
     Opt::value(&["addr"]),
     Opt::switch(&["web-playback"]),
     Opt::switch(&["forget-sealed-tokens"]),
 ];
 
-/// The command line through the walkthrough's parser (`--name value` and
-/// `--name=value`, `--help`); `None` after `--help`.
-fn parse_args() -> Result<Option<Args>, String> {
+fn run() -> Result<(), String> {
+    // The command line through the walkthrough's parser (`--name value` and
+    // `--name=value`, `--help`); nothing more to do after `--help`.
     let command = Command {
         usage: USAGE,
         about: ABOUT,
@@ -61,29 +54,15 @@ fn parse_args() -> Result<Option<Args>, String> {
         takes_plain: false,
     };
     let Some(args) = cli::parse_args(&command).map_err(|e| e.to_string())? else {
-        return Ok(None);
+        return Ok(());
     };
     let addr = args.value("addr").unwrap_or("127.0.0.1:8888");
-    let addr = addr.parse().map_err(|_| {
+    let addr: SocketAddr = addr.parse().map_err(|_| {
         format!("--addr `{addr}` is not HOST:PORT with an IP address, e.g. 127.0.0.1:8888")
     })?;
-    Ok(Some(Args {
-        addr,
-        web_playback: args.has("web-playback"),
-        options: web_app::StartOptions {
-            forget_sealed_tokens: args.has("forget-sealed-tokens"),
-        },
-    }))
-}
-
-fn run() -> Result<(), String> {
-    let Some(Args {
-        addr,
-        web_playback,
-        options,
-    }) = parse_args()?
-    else {
-        return Ok(());
+    let web_playback = args.has("web-playback");
+    let options = web_app::StartOptions {
+        forget_sealed_tokens: args.has("forget-sealed-tokens"),
     };
     let settings = Settings::read(std::path::Path::new(".env")).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
