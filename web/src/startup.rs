@@ -16,7 +16,7 @@ use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;
 use spotify_auth::Config;
 use spotify_sandbox::{Sandbox, SandboxOptions};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -128,14 +128,12 @@ pub async fn prepare_with(
     };
     // The command line's folder rules: 0700, never another user's, no file open to others.
     folders::private_dirs(&config.auth_dir, &dir)?;
-    if lookup("SPOTIFY_TOKEN_KEY").is_none() {
-        folders::secret_file(&dir.join("web_app.key"))?;
-    }
-    let key = SealingKey::read(&lookup, &dir.join("web_app.key"))?;
+    let key_file = dir.join("web_app.key");
+    let (cipher, key_name, key_made) = sealing_key(&lookup, &key_file)?;
     let database_url = lookup("DATABASE_URL")
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("web_app.sqlite").display()));
     folders::sqlite_before_open(&database_url)?;
-    let store: Arc<dyn Store> = open_store(&database_url, key.cipher.clone(), &lookup).await?;
+    let store: Arc<dyn Store> = open_store(&database_url, cipher, &lookup).await?;
     if let Some(file) = folders::sqlite_file(&database_url) {
         folders::sqlite_files(&file)?;
     }
@@ -144,7 +142,18 @@ pub async fn prepare_with(
         store.clear().await.map_err(|e| e.to_string())?;
     }
     let forget = options.forget_sealed_tokens || sandbox.is_some();
-    if key.check(store.as_ref(), &database_url, forget).await? && sandbox.is_none() {
+    let check = store.check_key(forget).await.map_err(|e| e.to_string())?;
+    if check == KeyCheck::Other {
+        if key_made {
+            // Not a second key file to be confused with the lost one.
+            let _ = std::fs::remove_file(&key_file);
+        }
+        return Err(format!(
+            "the database {} was sealed with another key than {key_name}: restore the key it was sealed with, or start once with `web_app --forget-sealed-tokens` to sign everyone out and delete its sealed tokens",
+            redacted_url(&database_url),
+        ));
+    }
+    if check == KeyCheck::Forgot && sandbox.is_none() {
         notes.push("--forget-sealed-tokens: the rows sealed with another key were deleted; everyone must log in again".into());
     }
     notes.push(format!(
@@ -236,56 +245,25 @@ async fn open_store(
     ))
 }
 
-/// The key that seals the database's rows, and where it came from.
-struct SealingKey {
-    cipher: TokenCipher,
-    /// `SPOTIFY_TOKEN_KEY` or the key file, as a message names it.
-    name: String,
-    /// The key file made by this start (none was there).
-    made: Option<PathBuf>,
-}
-
-impl SealingKey {
-    /// `SPOTIFY_TOKEN_KEY`, else the key in `file` (made when missing).
-    fn read(lookup: &impl Fn(&str) -> Option<String>, file: &Path) -> Result<SealingKey, String> {
-        if let Some(text) = lookup("SPOTIFY_TOKEN_KEY") {
-            return Ok(SealingKey {
-                cipher: TokenCipher::from_text(&text)?,
-                name: "SPOTIFY_TOKEN_KEY".into(),
-                made: None,
-            });
-        }
-        let existed = file.exists();
-        Ok(SealingKey {
-            cipher: TokenCipher::from_key_file(file)?,
-            name: if existed {
-                format!("the key file {}", file.display())
-            } else {
-                format!("the key file {}, missing and just made", file.display())
-            },
-            made: (!existed).then(|| file.to_path_buf()),
-        })
+/// The key that seals the database's rows: `SPOTIFY_TOKEN_KEY`, else the key
+/// in `file` (refused when others may read it, made when missing); with how a
+/// message names it, and whether its file was just made.
+fn sealing_key(
+    lookup: &impl Fn(&str) -> Option<String>,
+    file: &Path,
+) -> Result<(TokenCipher, String, bool), String> {
+    if let Some(text) = lookup("SPOTIFY_TOKEN_KEY") {
+        return Ok((
+            TokenCipher::from_text(&text)?,
+            "SPOTIFY_TOKEN_KEY".into(),
+            false,
+        ));
     }
-
-    /// Stops (one line, the two ways out) when another key sealed `store`'s
-    /// rows, unless `forget`; true when rows of another key were deleted.
-    async fn check(&self, store: &dyn Store, url: &str, forget: bool) -> Result<bool, String> {
-        match store.check_key(forget).await.map_err(|e| e.to_string())? {
-            KeyCheck::Same => Ok(false),
-            KeyCheck::Forgot => Ok(true),
-            KeyCheck::Other => {
-                if let Some(made) = &self.made {
-                    // Not a second key file to be confused with the lost one.
-                    let _ = std::fs::remove_file(made);
-                }
-                Err(format!(
-                    "the database {} was sealed with another key than {}: restore the key it was sealed with, or start once with `web_app --forget-sealed-tokens` to sign everyone out and delete its sealed tokens",
-                    redacted_url(url),
-                    self.name
-                ))
-            }
-        }
-    }
+    folders::secret_file(file)?;
+    let made = !file.exists();
+    let how = if made { ", missing and just made" } else { "" };
+    let name = format!("the key file {}{how}", file.display());
+    Ok((TokenCipher::from_key_file(file)?, name, made))
 }
 
 /// The number in the variable `name` (`None` when it is not set); refused,
