@@ -162,7 +162,7 @@ fn retry_after(e: &Error) -> Option<u64> {
 /// A plain sentence for a browser when Spotify refuses the app itself:
 /// the user can only wait.
 fn spotify_refusal(e: &Error) -> Option<String> {
-    let text = match e {
+    Some(match e {
         Error::OwnerPremiumRequired => "Spotify refuses every request of this app for now: the Spotify account of the app's owner no longer has Premium. Nothing you can do here fixes it; try again in a few hours.".to_string(),
         Error::QuotaExceeded => "This app has used up the requests Spotify allows it for now (its developer's quota). Try again later.".to_string(),
         _ => {
@@ -170,8 +170,7 @@ fn spotify_refusal(e: &Error) -> Option<String> {
             let at = spotify_auth::format_utc(spotify_auth::now_secs() + secs);
             format!("Spotify asks this app to wait before its next request: try again in {secs} s (after {at}).")
         }
-    };
-    Some(text)
+    })
 }
 
 #[cfg(test)]

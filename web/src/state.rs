@@ -39,7 +39,7 @@ impl Shared {
     pub fn feature_origins(&self) -> Vec<String> {
         self.web_playback
             .iter()
-            .map(|playback| playback.sdk_origin())
+            .map(WebPlayback::sdk_origin)
             .collect()
     }
 }
