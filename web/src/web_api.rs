@@ -23,21 +23,18 @@ pub async fn call(
 ) -> Result<Answer, AppError> {
     let method = Method::from_bytes(endpoint.method().as_str().as_bytes()).unwrap_or(Method::PUT);
     let path = endpoint.path();
-    let token = state.tokens.access_token(user_id).await?;
-    let answer = (state.spotify)
-        .api_with_body(method.clone(), &path, &token.access_token, json)
-        .await?;
+    let send = |token| {
+        state
+            .spotify
+            .api_with_body(method.clone(), &path, token, json)
+    };
+    let token = state.tokens.access_token(user_id).await?.access_token;
+    let answer = send(&token).await?;
     if answer.status != 401 {
         return Ok(answer);
     }
-    let token = state
-        .tokens
-        .after_unauthorized(user_id, &token.access_token)
-        .await?;
-    Ok(state
-        .spotify
-        .api_with_body(method, &path, &token.access_token, json)
-        .await?)
+    let token = state.tokens.after_unauthorized(user_id, &token).await?;
+    Ok(send(&token.access_token).await?)
 }
 
 /// A read endpoint's JSON (`None` for 204 No Content), or the core's error.
@@ -68,10 +65,6 @@ pub async fn command(
         return Ok(());
     }
     let url = endpoint.url(&state.spotify.config.api_url);
-    Err(AppError::Spotify(api_error(
-        &url,
-        endpoint,
-        answer.status,
-        &answer.body,
-    )))
+    let error = api_error(&url, endpoint, answer.status, &answer.body);
+    Err(AppError::Spotify(error))
 }
