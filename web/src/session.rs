@@ -6,7 +6,7 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -157,19 +157,13 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
 pub struct SignedIn {
     /// The Spotify user id.
     pub user_id: String,
-    /// The session's key.
-    pub id_hash: String,
 }
 
-impl<S> FromRequestParts<S> for SignedIn
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        signed_in(&parts.headers, &AppState::from_ref(state))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        signed_in(&parts.headers, state)
             .await?
             .ok_or(AppError::SignedOut)
     }
@@ -185,14 +179,14 @@ pub async fn signed_in(
     };
     let id_hash = hash(&id);
     if let Some(user_id) = state.sessions.get(&id_hash) {
-        return Ok(Some(SignedIn { user_id, id_hash }));
+        return Ok(Some(SignedIn { user_id }));
     }
     let session = state.store.session(&id_hash, now_secs()).await?;
     let user_id = session.and_then(|s| s.user_id);
     if let Some(user_id) = &user_id {
         state.sessions.put(&id_hash, user_id);
     }
-    Ok(user_id.map(|user_id| SignedIn { user_id, id_hash }))
+    Ok(user_id.map(|user_id| SignedIn { user_id }))
 }
 
 #[cfg(test)]
