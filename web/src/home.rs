@@ -21,10 +21,6 @@ pub struct Sections {
 
 const SANDBOX: &str = "Sandbox mode: this app talks to the offline sandbox, not to Spotify. Nothing leaves this machine.";
 
-fn banner(sandbox: bool) -> Option<&'static str> {
-    sandbox.then_some(SANDBOX)
-}
-
 /// The page of a visitor who is not signed in.
 pub fn login_page(sandbox: bool, note: Option<&str>) -> Response {
     let note = note
@@ -40,7 +36,7 @@ pub fn login_page(sandbox: bool, note: Option<&str>) -> Response {
     layout(
         StatusCode::OK,
         "Log in - spotify-auth web app",
-        banner(sandbox),
+        sandbox.then_some(SANDBOX),
         &body,
     )
 }
@@ -121,7 +117,7 @@ pub fn home_page(sandbox: bool, user_id: &str, s: &Sections, extra_cards: &str) 
     layout(
         StatusCode::OK,
         &format!("{name} - spotify-auth web app"),
-        banner(sandbox),
+        sandbox.then_some(SANDBOX),
         &body,
     )
 }

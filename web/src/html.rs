@@ -38,13 +38,9 @@ pub(crate) fn asset(content_type: &'static str, body: &'static str) -> Response 
 /// A whole page around `body`.
 pub fn layout(status: StatusCode, title: &str, banner: Option<&str>, body: &str) -> Response {
     let banner = banner
-        .map(|b| {
-            format!(
-                "<p class=\"banner\" id=\"sandbox-banner\">{}</p>\n",
-                escape(b)
-            )
-        })
-        .unwrap_or_default();
+        .map(escape)
+        .map(|b| format!("<p class=\"banner\" id=\"sandbox-banner\">{b}</p>\n"));
+    let banner = banner.unwrap_or_default();
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -53,15 +49,11 @@ pub fn layout(status: StatusCode, title: &str, banner: Option<&str>, body: &str)
          <main>\n{body}\n</main>\n<script src=\"/assets/page.js\"></script>\n</body>\n</html>\n",
         title = escape(title),
     );
-    (
-        status,
-        [
-            (CONTENT_TYPE, "text/html; charset=utf-8"),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        html,
-    )
-        .into_response()
+    let headers = [
+        (CONTENT_TYPE, "text/html; charset=utf-8"),
+        (CACHE_CONTROL, "no-store"),
+    ];
+    (status, headers, html).into_response()
 }
 
 /// A page with one message and a way back.

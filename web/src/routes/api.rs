@@ -43,11 +43,8 @@ pub async fn command(
         return Err(AppError::CrossSite);
     }
     let Some(command) = Endpoint::player_command(&name) else {
-        return Ok((
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": "unknown player command: use pause, play, next or previous"})),
-        )
-            .into_response());
+        let error = json!({"error": "unknown player command: use pause, play, next or previous"});
+        return Ok((StatusCode::NOT_FOUND, Json(error)).into_response());
     };
     let result = web_api::command(&state, &user.user_id, command, None).await;
     match (result, wants_html(&headers)) {
@@ -72,12 +69,9 @@ pub async fn token(
 ) -> Result<Response, AppError> {
     let fresh = crate::playback::token_for_sdk(&state, &user.user_id, &headers).await?;
     let body = json!({"access_token": fresh.access_token.secret(), "expires_at": fresh.expires_at});
-    Ok((
-        [
-            (CACHE_CONTROL, "no-store"),
-            (CONTENT_TYPE, "application/json"),
-        ],
-        body.to_string(),
-    )
-        .into_response())
+    let headers = [
+        (CACHE_CONTROL, "no-store"),
+        (CONTENT_TYPE, "application/json"),
+    ];
+    Ok((headers, body.to_string()).into_response())
 }

@@ -34,11 +34,8 @@ pub async fn transfer(
         return Err(AppError::CrossSite);
     }
     let Some(device_id) = device_id_of(&body) else {
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "the body must be {\"device_id\": ID} with the id from the SDK's ready event (1 to 64 of A-Z a-z 0-9 - _)"})),
-        )
-            .into_response());
+        let error = json!({"error": "the body must be {\"device_id\": ID} with the id from the SDK's ready event (1 to 64 of A-Z a-z 0-9 - _)"});
+        return Ok((StatusCode::BAD_REQUEST, Json(error)).into_response());
     };
     let body = transfer_body(&device_id, true);
     command(&state, &user.user_id, Endpoint::Transfer, Some(&body)).await?;
