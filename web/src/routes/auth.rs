@@ -41,23 +41,19 @@ pub async fn login(
         ..AuthorizeOptions::default()
     };
     let request = build_authorize_request(&state.spotify.config, &options, now)?;
+    let until = now + PENDING_LIFETIME_SECS;
     let (id, cookie) = match cookie_id(&headers, state.secure_cookies) {
         Some(id) if state.store.session(&hash(&id), now).await?.is_some() => (id, None),
         _ => {
             // Nobody is signed in yet: the session lives as long as its pending login.
             let id = new_id()?;
-            state
-                .store
-                .create_session(&hash(&id), now, now + PENDING_LIFETIME_SECS)
-                .await?;
+            state.store.create_session(&hash(&id), now, until).await?;
             let cookie = set_cookie(&id, state.secure_cookies);
             (id, Some(cookie))
         }
     };
-    state
-        .store
-        .set_pending(&hash(&id), &request.pending, now + PENDING_LIFETIME_SECS)
-        .await?;
+    let pending = &request.pending;
+    state.store.set_pending(&hash(&id), pending, until).await?;
     Ok(see_other(&request.url, cookie))
 }
 
@@ -125,11 +121,9 @@ async fn finish_login(
     .map_err(Failure::exchange)?;
     // Whose tokens these are: the profile's id keys them.
     let url = Endpoint::Me.url(&state.spotify.config.api_url);
-    let me = (state
-        .spotify
-        .api(Method::GET, &Endpoint::Me.path(), &token.access_token))
-    .await;
-    let profile: Profile = me
+    let path = Endpoint::Me.path();
+    let me = state.spotify.api(Method::GET, &path, &token.access_token);
+    let profile: Profile = (me.await)
         .and_then(|me| match me.status {
             200 => decode(&url, &me.body),
             status => Err(api_error(&url, Endpoint::Me, status, &me.body)),
