@@ -221,16 +221,15 @@ async fn open_store(
         return Ok(Arc::new(store));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let lock = lookup("WEB_APP_REFRESH_LOCK");
-        let mode = match lock.as_deref().map(str::trim) {
-            None | Some("row") => LockMode::RowLock,
-            Some("lease") => LockMode::Lease,
-            Some(_) => {
-                return Err(format!(
-                "WEB_APP_REFRESH_LOCK `{}` is neither `row` (SELECT ... FOR UPDATE) nor `lease`",
-                lock.unwrap_or_default()
-            ))
-            }
+        let mode = match lookup("WEB_APP_REFRESH_LOCK") {
+            None => LockMode::RowLock,
+            Some(text) => match text.trim() {
+                "row" => LockMode::RowLock,
+                "lease" => LockMode::Lease,
+                _ => return Err(format!(
+                    "WEB_APP_REFRESH_LOCK `{text}` is neither `row` (SELECT ... FOR UPDATE) nor `lease`"
+                )),
+            },
         };
         let pool = number(lookup, "WEB_APP_DB_POOL", 2, "connections (2 or more)")?
             .unwrap_or(DEFAULT_PG_POOL);
