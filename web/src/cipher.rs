@@ -104,10 +104,7 @@ impl TokenCipher {
 
     /// The plain text of `sealed`, or `None` when the key, the context or the bytes differ.
     pub fn open(&self, context: &str, sealed: &[u8]) -> Option<Vec<u8>> {
-        if sealed.len() < NONCE_LEN {
-            return None;
-        }
-        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        let (nonce, body) = sealed.split_at_checked(NONCE_LEN)?;
         self.aead
             .decrypt(
                 XNonce::from_slice(nonce),

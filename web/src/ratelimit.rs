@@ -22,6 +22,7 @@ pub const SYNC_MS: u64 = 250;
 pub const MAX_WAIT_MS: u64 = 2_000;
 
 /// The pauses of this app.
+#[derive(Default)]
 pub struct RateLimits {
     store: Option<Arc<dyn Store>>,
     until: Mutex<HashMap<String, u64>>,
@@ -33,8 +34,7 @@ impl RateLimits {
     pub fn new(store: Option<Arc<dyn Store>>) -> RateLimits {
         RateLimits {
             store,
-            until: Mutex::new(HashMap::new()),
-            synced_at: AtomicU64::new(0),
+            ..RateLimits::default()
         }
     }
 
