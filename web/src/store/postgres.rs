@@ -107,15 +107,10 @@ impl RefreshLock for RowLock {
     }
 
     async fn save(self: Box<Self>, token: &SavedToken, now: u64) -> StoreResult<Option<i64>> {
-        let RowLock {
-            mut tx,
-            cipher,
-            row,
-        } = *self;
-        let version = save_refreshed(&cipher, &row, token, now)
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let mut lock = *self;
+        let saved = save_refreshed(&lock.cipher, &lock.row, token, now);
+        let version = saved.fetch_optional(&mut *lock.tx).await?;
+        lock.tx.commit().await?;
         Ok(version)
     }
 
