@@ -87,14 +87,10 @@ pub async fn token_for_sdk(
         .get(REFUSED_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
-        .filter(|t| !t.is_empty());
+        .filter(|t| !t.is_empty())
+        .map(AccessToken::new);
     match refused {
-        Some(token) => {
-            state
-                .tokens
-                .after_unauthorized(user_id, &AccessToken::new(token))
-                .await
-        }
+        Some(token) => state.tokens.after_unauthorized(user_id, &token).await,
         None => state.tokens.access_token(user_id).await,
     }
 }

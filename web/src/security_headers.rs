@@ -54,16 +54,11 @@ impl SecurityHeaders {
 /// `https://host[:port]` or `http://host[:port]`, nothing else (a space or
 /// a `;` would change the policy).
 fn is_origin(text: &str) -> bool {
-    let Some(rest) = text
+    let host_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':');
+    let rest = text
         .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"))
-    else {
-        return false;
-    };
-    !rest.is_empty()
-        && rest
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+        .or(text.strip_prefix("http://"));
+    rest.is_some_and(|rest| !rest.is_empty() && rest.bytes().all(host_char))
 }
 
 #[cfg(test)]
