@@ -73,11 +73,8 @@ pub fn cookie_id(headers: &HeaderMap, secure: bool) -> Option<String> {
     let [value] = cookies.as_slice() else {
         return None;
     };
-    let well_formed = value.len() == 43
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    well_formed.then(|| value.to_string())
+    let id_char = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    (value.len() == 43 && value.bytes().all(id_char)).then(|| value.to_string())
 }
 
 /// The `Set-Cookie` value giving the browser session `id`.
