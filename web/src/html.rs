@@ -67,7 +67,7 @@ pub fn message_page(status: StatusCode, title: &str, detail: &str) -> Response {
     layout(status, title, None, &body)
 }
 
-/// Why a callback signed nobody in.
+/// Why a callback signed nobody in (its page: [`message_page`]).
 #[derive(Debug)]
 pub struct Failure {
     /// The page's status.
@@ -140,11 +140,6 @@ impl Failure {
             detail: format!("{}. Nobody was signed in.", in_browser(&e)),
         }
     }
-}
-
-/// The page of a failed callback.
-pub fn failure_page(failure: &Failure) -> Response {
-    message_page(failure.status, &failure.title, &failure.detail)
 }
 
 #[cfg(test)]

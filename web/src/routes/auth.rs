@@ -2,7 +2,7 @@
 //! session (seeds 001 and 003), each protocol decision taken by the core.
 
 use crate::error::AppError;
-use crate::html::{failure_page, Failure};
+use crate::html::{message_page, Failure};
 use crate::routes::wants_html;
 use crate::session::{self, clear_cookie, cookie_id, hash, new_id, same_origin, set_cookie};
 use crate::state::AppState;
@@ -68,7 +68,7 @@ pub async fn callback(
 ) -> Response {
     match finish_login(&state, &headers, query.as_deref().unwrap_or("")).await {
         Ok(id) => see_other("/", Some(set_cookie(&id, state.secure_cookies))),
-        Err(failure) => failure_page(&failure),
+        Err(failure) => message_page(failure.status, &failure.title, &failure.detail),
     }
 }
 
