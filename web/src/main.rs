@@ -81,10 +81,9 @@ fn run() -> Result<(), String> {
         }
     }
     runtime.block_on(async move {
-        let redirect_uri_set = redirect_uri.is_some();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| listen_addr::busy_message(addr, &e, redirect_uri_set))?;
+            .map_err(|e| listen_addr::busy_message(addr, &e, redirect_uri.is_some()))?;
         let lookup = |name: &str| match name {
             "WEB_PLAYBACK" if web_playback => Some("1".to_string()),
             _ => settings.get(name),

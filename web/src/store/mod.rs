@@ -326,8 +326,6 @@ pub(crate) fn owner_alive(owner: &str) -> bool {
 
 /// A name for this process's leases: its pid and random bytes.
 pub(crate) fn owner_name() -> String {
-    let mut bytes = [0u8; 6];
-    let _ = getrandom::fill(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{hex}", std::process::id())
+    let random = getrandom::u64().unwrap_or(0) & 0xffff_ffff_ffff;
+    format!("{}-{random:012x}", std::process::id())
 }
