@@ -5,10 +5,13 @@ use crate::around::Around;
 use crate::html;
 use crate::listen_addr::{servable, OWN_ROUTES};
 use crate::playback;
-use crate::routes::{api, auth, page, player};
+use crate::routes::api::{self, json_of};
+use crate::routes::{auth, page, player};
 use crate::state::AppState;
+use crate::web_api::LIST_LIMIT;
 use axum::routing::{get, post};
 use axum::Router;
+use spotify_auth::Endpoint;
 
 /// Every route.
 pub fn router(state: AppState) -> Router {
@@ -20,16 +23,17 @@ pub fn router(state: AppState) -> Router {
             routes = routes.route(path, get(auth::callback));
         }
     }
+    let limit = LIST_LIMIT;
     routes
         .route("/", get(page::index))
         .route("/health", get(|| async { "ok\n" }))
         .route("/login", get(auth::login))
         .route("/callback", get(auth::callback))
         .route("/logout", post(auth::logout))
-        .route("/api/me", get(api::me))
-        .route("/api/playlists", get(api::playlists))
-        .route("/api/shows", get(api::shows))
-        .route("/api/player", get(api::player))
+        .route("/api/me", json_of(Endpoint::Me))
+        .route("/api/playlists", json_of(Endpoint::Playlists { limit }))
+        .route("/api/shows", json_of(Endpoint::SavedShows { limit }))
+        .route("/api/player", json_of(Endpoint::Playback))
         .route("/api/player/transfer", post(player::transfer))
         .route("/api/player/{command}", post(api::command))
         .route("/api/token", get(api::token))

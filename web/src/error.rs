@@ -139,15 +139,12 @@ impl IntoResponse for AppError {
         } else {
             json!({"error": message})
         };
-        let mut response = (status, Json(body)).into_response();
         let secs = match &self {
             AppError::Spotify(e) => retry_after(e),
             _ => None,
         };
-        if let Some(value) = secs.and_then(|s| s.to_string().parse().ok()) {
-            response.headers_mut().insert(RETRY_AFTER, value);
-        }
-        response
+        let retry = secs.map(|secs| [(RETRY_AFTER, secs.to_string())]);
+        (status, retry, Json(body)).into_response()
     }
 }
 
@@ -165,7 +162,7 @@ fn retry_after(e: &Error) -> Option<u64> {
 /// A plain sentence for a browser when Spotify refuses the app itself:
 /// the user can only wait.
 fn spotify_refusal(e: &Error) -> Option<String> {
-    let text = match e {
+    Some(match e {
         Error::OwnerPremiumRequired => "Spotify refuses every request of this app for now: the Spotify account of the app's owner no longer has Premium. Nothing you can do here fixes it; try again in a few hours.".to_string(),
         Error::QuotaExceeded => "This app has used up the requests Spotify allows it for now (its developer's quota). Try again later.".to_string(),
         _ => {
@@ -173,8 +170,7 @@ fn spotify_refusal(e: &Error) -> Option<String> {
             let at = spotify_auth::format_utc(spotify_auth::now_secs() + secs);
             format!("Spotify asks this app to wait before its next request: try again in {secs} s (after {at}).")
         }
-    };
-    Some(text)
+    })
 }
 
 #[cfg(test)]

@@ -19,10 +19,7 @@ pub fn private_dirs(auth_dir: &Path, dir: &Path) -> Result<(), String> {
 
 /// Refuses a file holding secrets that others may read (missing is fine).
 pub fn secret_file(path: &Path) -> Result<(), String> {
-    match secret_file_problem(path) {
-        Some(problem) => Err(format!("refusing {problem}")),
-        None => Ok(()),
-    }
+    secret_file_problem(path).map_or(Ok(()), |problem| Err(format!("refusing {problem}")))
 }
 
 /// The file of a `sqlite:` database URL (`None` for another database, or in memory).
@@ -50,13 +47,10 @@ pub fn sqlite_before_open(database_url: &str) -> Result<(), String> {
 
 /// The database and its journal files, each refused when others may read it.
 pub fn sqlite_files(file: &Path) -> Result<(), String> {
-    let name = file.as_os_str().to_string_lossy();
-    for path in [
-        file.to_path_buf(),
-        PathBuf::from(format!("{name}-wal")),
-        PathBuf::from(format!("{name}-shm")),
-    ] {
-        secret_file(&path)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.as_os_str().to_owned();
+        path.push(suffix);
+        secret_file(Path::new(&path))?;
     }
     Ok(())
 }

@@ -21,10 +21,6 @@ pub struct Sections {
 
 const SANDBOX: &str = "Sandbox mode: this app talks to the offline sandbox, not to Spotify. Nothing leaves this machine.";
 
-fn banner(sandbox: bool) -> Option<&'static str> {
-    sandbox.then_some(SANDBOX)
-}
-
 /// The page of a visitor who is not signed in.
 pub fn login_page(sandbox: bool, note: Option<&str>) -> Response {
     let note = note
@@ -40,7 +36,7 @@ pub fn login_page(sandbox: bool, note: Option<&str>) -> Response {
     layout(
         StatusCode::OK,
         "Log in - spotify-auth web app",
-        banner(sandbox),
+        sandbox.then_some(SANDBOX),
         &body,
     )
 }
@@ -57,64 +53,53 @@ fn decoded<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// A list of titles, each with its detail.
+fn list<'a>(rows: impl Iterator<Item = (&'a str, String)>) -> String {
+    let items: String = rows
+        .map(|(title, detail)| {
+            format!(
+                "<li><span class=\"title\">{}</span><span class=\"muted\">{}</span></li>\n",
+                escape(title),
+                escape(&detail)
+            )
+        })
+        .collect();
+    format!("<ul class=\"list\">\n{items}</ul>")
+}
+
 fn error_line(message: &str) -> String {
     format!("<p class=\"error\">{}</p>", escape(message))
 }
 
 /// The page of a signed-in user; `extra_cards` (HTML) follow the player's.
 pub fn home_page(sandbox: bool, user_id: &str, s: &Sections, extra_cards: &str) -> Response {
-    let profile = decoded::<Profile>(&s.me);
-    let name = match &profile {
+    let name = match decoded::<Profile>(&s.me) {
         Ok(Some(p)) => p.display_name.clone().unwrap_or_else(|| p.id.clone()),
         _ => user_id.to_string(),
     };
     let playlists = match decoded::<Page<Playlist>>(&s.playlists) {
         Ok(Some(page)) if !page.items.is_empty() => {
-            let items: String = page
-                .items
-                .iter()
-                .map(|p| {
-                    let detail = match (&p.tracks, p.public) {
-                        (Some(t), _) => format!("{} tracks", t.total),
-                        (None, Some(true)) => "public".into(),
-                        (None, _) => "private".into(),
-                    };
-                    format!(
-                        "<li><span class=\"title\">{}</span><span class=\"muted\">{}</span></li>\n",
-                        escape(&p.name),
-                        escape(&detail)
-                    )
-                })
-                .collect();
-            format!(
-                "<ul class=\"list\">\n{items}</ul><p class=\"muted small\">{} in all</p>",
-                page.total.max(page.items.len() as u64)
-            )
+            let rows = page.items.iter().map(|p| {
+                let detail = match (&p.tracks, p.public) {
+                    (Some(t), _) => format!("{} tracks", t.total),
+                    (None, Some(true)) => "public".into(),
+                    (None, _) => "private".into(),
+                };
+                (p.name.as_str(), detail)
+            });
+            let total = page.total.max(page.items.len() as u64);
+            format!("{}<p class=\"muted small\">{total} in all</p>", list(rows))
         }
         Ok(_) => "<p class=\"muted\">No playlists yet.</p>".into(),
         Err(e) => error_line(&e),
     };
     let shows = match decoded::<Page<SavedShow>>(&s.shows) {
-        Ok(Some(page)) if !page.items.is_empty() => {
-            let items: String = page
-                .items
-                .iter()
-                .map(|entry| {
-                    let by = entry
-                        .show
-                        .publisher
-                        .clone()
-                        .or(entry.show.total_episodes.map(|n| format!("{n} episodes")))
-                        .unwrap_or_default();
-                    format!(
-                        "<li><span class=\"title\">{}</span><span class=\"muted\">{}</span></li>\n",
-                        escape(&entry.show.name),
-                        escape(&by)
-                    )
-                })
-                .collect();
-            format!("<ul class=\"list\">\n{items}</ul>")
-        }
+        Ok(Some(page)) if !page.items.is_empty() => list(page.items.iter().map(|entry| {
+            let show = &entry.show;
+            let episodes = show.total_episodes.map(|n| format!("{n} episodes"));
+            let by = show.publisher.clone().or(episodes).unwrap_or_default();
+            (show.name.as_str(), by)
+        })),
         Ok(_) => "<p class=\"muted\">No saved podcasts.</p>".into(),
         Err(e) => error_line(&e),
     };
@@ -132,23 +117,29 @@ pub fn home_page(sandbox: bool, user_id: &str, s: &Sections, extra_cards: &str) 
     layout(
         StatusCode::OK,
         &format!("{name} - spotify-auth web app"),
-        banner(sandbox),
+        sandbox.then_some(SANDBOX),
         &body,
     )
 }
 
-/// The player buttons' icons (16 px SVG paths).
-pub const ICON_PREVIOUS: &str = "M3 2h2v12H3zM14 2v12L6 8z";
-/// Pause.
-pub const ICON_PAUSE: &str = "M4 2h3v12H4zM9 2h3v12H9z";
-/// Play.
-pub const ICON_PLAY: &str = "M4 2l10 6-10 6z";
-/// Next.
-pub const ICON_NEXT: &str = "M11 2h2v12h-2zM2 2v12l8-6z";
+/// The player's buttons: command, label and icon (a 16 px SVG path).
+const PLAYER_BUTTONS: [(&str, &str, &str); 4] = [
+    ("previous", "Previous", "M3 2h2v12H3zM14 2v12L6 8z"),
+    ("pause", "Pause", "M4 2h3v12H4zM9 2h3v12H9z"),
+    ("play", "Play", "M4 2l10 6-10 6z"),
+    ("next", "Next", "M11 2h2v12h-2zM2 2v12l8-6z"),
+];
 
-/// A 16 px icon drawn with `path` (no icon font needed).
-pub fn icon(path: &str) -> String {
-    format!("<svg viewBox=\"0 0 16 16\" width=\"16\" height=\"16\" fill=\"currentColor\" aria-hidden=\"true\"><path d=\"{path}\"/></svg>")
+/// The player's buttons, each drawn by `button(command, label, icon)` with
+/// its icon as inline SVG (no icon font needed).
+pub fn player_buttons(button: impl Fn(&str, &str, &str) -> String) -> String {
+    let icon = |path| {
+        format!("<svg viewBox=\"0 0 16 16\" width=\"16\" height=\"16\" fill=\"currentColor\" aria-hidden=\"true\"><path d=\"{path}\"/></svg>")
+    };
+    PLAYER_BUTTONS
+        .iter()
+        .map(|(command, label, path)| button(command, label, &icon(path)))
+        .collect()
 }
 
 fn player_html(result: &Result<Option<Value>, AppError>) -> String {
@@ -168,17 +159,13 @@ fn player_html(result: &Result<Option<Value>, AppError>) -> String {
         Ok(None) => "<p class=\"state\" id=\"player-state\">Nothing is playing</p>\n<p class=\"muted small\" id=\"now-playing\">Start something on one of your devices.</p>".into(),
         Err(e) => error_line(&e),
     };
-    let button = |command: &str, label: &str, symbol: &str| {
+    let buttons = player_buttons(|command, label, symbol| {
         format!(
             "<form method=\"post\" action=\"/api/player/{command}\" class=\"player-command\">\
              <button class=\"round\" id=\"{command}\" title=\"{label}\" aria-label=\"{label}\">{symbol}</button></form>"
         )
-    };
+    });
     format!(
-        "<div id=\"player-now\">{now}</div>\n<div class=\"controls\">{}{}{}{}</div>\n<p class=\"muted small\" id=\"player-message\" aria-live=\"polite\"></p>",
-        button("previous", "Previous", &icon(ICON_PREVIOUS)),
-        button("pause", "Pause", &icon(ICON_PAUSE)),
-        button("play", "Play", &icon(ICON_PLAY)),
-        button("next", "Next", &icon(ICON_NEXT)),
+        "<div id=\"player-now\">{now}</div>\n<div class=\"controls\">{buttons}</div>\n<p class=\"muted small\" id=\"player-message\" aria-live=\"polite\"></p>"
     )
 }

@@ -17,13 +17,8 @@ pub fn redirect(public_origin: &str, request: &Request) -> Option<Response> {
         request.headers(),
         request.uri(),
     )?;
-    Some(
-        (
-            StatusCode::TEMPORARY_REDIRECT,
-            [(LOCATION, to), (CACHE_CONTROL, "no-store".to_string())],
-        )
-            .into_response(),
-    )
+    let headers = [(LOCATION, to), (CACHE_CONTROL, "no-store".to_string())];
+    Some((StatusCode::TEMPORARY_REDIRECT, headers).into_response())
 }
 
 /// Where a `GET` or `HEAD` sent to `localhost` on the app's port belongs,

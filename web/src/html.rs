@@ -26,7 +26,8 @@ pub async fn script() -> Response {
     asset("text/javascript; charset=utf-8", SCRIPT)
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+/// A file of the app itself, served as `content_type`.
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-cache")],
         body,
@@ -37,13 +38,9 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 /// A whole page around `body`.
 pub fn layout(status: StatusCode, title: &str, banner: Option<&str>, body: &str) -> Response {
     let banner = banner
-        .map(|b| {
-            format!(
-                "<p class=\"banner\" id=\"sandbox-banner\">{}</p>\n",
-                escape(b)
-            )
-        })
-        .unwrap_or_default();
+        .map(escape)
+        .map(|b| format!("<p class=\"banner\" id=\"sandbox-banner\">{b}</p>\n"));
+    let banner = banner.unwrap_or_default();
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -52,15 +49,11 @@ pub fn layout(status: StatusCode, title: &str, banner: Option<&str>, body: &str)
          <main>\n{body}\n</main>\n<script src=\"/assets/page.js\"></script>\n</body>\n</html>\n",
         title = escape(title),
     );
-    (
-        status,
-        [
-            (CONTENT_TYPE, "text/html; charset=utf-8"),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        html,
-    )
-        .into_response()
+    let headers = [
+        (CONTENT_TYPE, "text/html; charset=utf-8"),
+        (CACHE_CONTROL, "no-store"),
+    ];
+    (status, headers, html).into_response()
 }
 
 /// A page with one message and a way back.
@@ -74,7 +67,7 @@ pub fn message_page(status: StatusCode, title: &str, detail: &str) -> Response {
     layout(status, title, None, &body)
 }
 
-/// Why a callback signed nobody in.
+/// Why a callback signed nobody in (its page: [`message_page`]).
 #[derive(Debug)]
 pub struct Failure {
     /// The page's status.
@@ -147,11 +140,6 @@ impl Failure {
             detail: format!("{}. Nobody was signed in.", in_browser(&e)),
         }
     }
-}
-
-/// The page of a failed callback.
-pub fn failure_page(failure: &Failure) -> Response {
-    message_page(failure.status, &failure.title, &failure.detail)
 }
 
 #[cfg(test)]

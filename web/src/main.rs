@@ -38,22 +38,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// What the command line asks for.
-struct Args {
-    addr: SocketAddr,
-    web_playback: bool,
-    options: web_app::StartOptions,
-}
-
 const OPTIONS: &[Opt] = &[
     Opt::value(&["addr"]),
     Opt::switch(&["web-playback"]),
     Opt::switch(&["forget-sealed-tokens"]),
 ];
 
-/// The command line through the walkthrough's parser (`--name value` and
-/// `--name=value`, `--help`); `None` after `--help`.
-fn parse_args() -> Result<Option<Args>, String> {
+fn run() -> Result<(), String> {
+    // The command line through the walkthrough's parser (`--name value` and
+    // `--name=value`, `--help`); nothing more to do after `--help`.
     let command = Command {
         usage: USAGE,
         about: ABOUT,
@@ -61,31 +54,17 @@ fn parse_args() -> Result<Option<Args>, String> {
         takes_plain: false,
     };
     let Some(args) = cli::parse_args(&command).map_err(|e| e.to_string())? else {
-        return Ok(None);
-    };
-    let addr = args.value("addr").unwrap_or("127.0.0.1:8888");
-    let addr = addr.parse().map_err(|_| {
-        format!("--addr `{addr}` is not HOST:PORT with an IP address, e.g. 127.0.0.1:8888")
-    })?;
-    Ok(Some(Args {
-        addr,
-        web_playback: args.has("web-playback"),
-        options: web_app::StartOptions {
-            forget_sealed_tokens: args.has("forget-sealed-tokens"),
-        },
-    }))
-}
-
-fn run() -> Result<(), String> {
-    let Some(Args {
-        addr,
-        web_playback,
-        options,
-    }) = parse_args()?
-    else {
         return Ok(());
     };
-    let settings = Settings::read(web_app::startup::dotenv_path()).map_err(|e| e.to_string())?;
+    let addr = args.value("addr").unwrap_or("127.0.0.1:8888");
+    let addr: SocketAddr = addr.parse().map_err(|_| {
+        format!("--addr `{addr}` is not HOST:PORT with an IP address, e.g. 127.0.0.1:8888")
+    })?;
+    let web_playback = args.has("web-playback");
+    let options = web_app::StartOptions {
+        forget_sealed_tokens: args.has("forget-sealed-tokens"),
+    };
+    let settings = Settings::read(std::path::Path::new(".env")).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -102,10 +81,9 @@ fn run() -> Result<(), String> {
         }
     }
     runtime.block_on(async move {
-        let redirect_uri_set = redirect_uri.is_some();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| listen_addr::busy_message(addr, &e, redirect_uri_set))?;
+            .map_err(|e| listen_addr::busy_message(addr, &e, redirect_uri.is_some()))?;
         let lookup = |name: &str| match name {
             "WEB_PLAYBACK" if web_playback => Some("1".to_string()),
             _ => settings.get(name),

@@ -9,16 +9,15 @@
 //! browser with `POST /api/player/transfer` ([`crate::routes::player`]).
 
 use crate::error::AppError;
-use crate::home::{icon, ICON_NEXT, ICON_PAUSE, ICON_PLAY, ICON_PREVIOUS};
+use crate::home::player_buttons;
 use crate::html::escape;
 use crate::state::AppState;
 use crate::tokens::Fresh;
 pub use crate::web_playback::{
     add_sdk_scopes, enabled, WebPlayback, SANDBOX_SDK_PATH, SDK_SCOPES, SPOTIFY_SDK_URL,
 };
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use spotify_auth::AccessToken;
 
 /// The page's script, served from the app itself (`script-src 'self'`).
@@ -55,26 +54,21 @@ fn card_html(playback: &WebPlayback, missing: &[String]) -> String {
             escape(&missing.join(", "))
         );
     }
-    let button = |id: &str, label: &str, path: &str| {
+    let buttons = player_buttons(|command, label, icon| {
         format!(
-            "<button class=\"round\" id=\"{id}\" type=\"button\" title=\"{label}\" aria-label=\"{label}\">{}</button>",
-            icon(path)
+            "<button class=\"round\" id=\"wp-{command}\" type=\"button\" title=\"{label}\" aria-label=\"{label}\">{icon}</button>"
         )
-    };
+    });
     format!(
         "<section class=\"card\" id=\"web-playback\" data-sdk-url=\"{sdk}\" data-device-name=\"{name}\">\n\
          <h2>Play in this browser</h2>\n\
          <p class=\"state\" id=\"wp-state\">Starting the player</p>\n\
          <p class=\"title big\" id=\"wp-track\"></p>\n<p class=\"muted\" id=\"wp-artists\"></p>\n\
-         <div class=\"controls\">{}{}{}{}</div>\n\
+         <div class=\"controls\">{buttons}</div>\n\
          <p class=\"small\" id=\"wp-message\" aria-live=\"polite\">Loading Spotify's Web Playback SDK.</p>\n\
          <p hidden id=\"wp-login\"><a class=\"button primary\" href=\"/login\">Log in again</a></p>\n\
          <p class=\"muted small\" id=\"wp-device\"></p>\n\
          <script src=\"{SCRIPT_PATH}\" defer></script>\n</section>",
-        button("wp-previous", "Previous", ICON_PREVIOUS),
-        button("wp-pause", "Pause", ICON_PAUSE),
-        button("wp-play", "Play", ICON_PLAY),
-        button("wp-next", "Next", ICON_NEXT),
         sdk = escape(&playback.sdk_url),
         name = escape(DEVICE_NAME),
     )
@@ -93,28 +87,17 @@ pub async fn token_for_sdk(
         .get(REFUSED_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
-        .filter(|t| !t.is_empty());
+        .filter(|t| !t.is_empty())
+        .map(AccessToken::new);
     match refused {
-        Some(token) => {
-            state
-                .tokens
-                .after_unauthorized(user_id, &AccessToken::new(token))
-                .await
-        }
+        Some(token) => state.tokens.after_unauthorized(user_id, &token).await,
         None => state.tokens.access_token(user_id).await,
     }
 }
 
 /// `GET /static/playback.js`.
 pub async fn script() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (CACHE_CONTROL, "no-cache"),
-        ],
-        SCRIPT,
-    )
-        .into_response()
+    crate::html::asset("text/javascript; charset=utf-8", SCRIPT)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! ("accounts" for the token endpoint, "api" for the Web API) for every
 //! request of this process and, through the store's `rate_limits` table, of
 //! every replica, instead of each request retrying on its own. A request that
-//! meets a pause waits for its end when that is near ([`RateLimits::max_wait`]);
+//! meets a pause waits for its end when that is near ([`MAX_WAIT_MS`]);
 //! otherwise it fails at once with the time left, which the browser gets as
 //! `503` with `Retry-After`.
 
@@ -22,20 +22,11 @@ pub const SYNC_MS: u64 = 250;
 pub const MAX_WAIT_MS: u64 = 2_000;
 
 /// The pauses of this app.
+#[derive(Default)]
 pub struct RateLimits {
     store: Option<Arc<dyn Store>>,
     until: Mutex<HashMap<String, u64>>,
     synced_at: AtomicU64,
-    max_wait: Duration,
-    paused: AtomicU64,
-}
-
-impl std::fmt::Debug for RateLimits {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RateLimits")
-            .field("shared", &self.store.is_some())
-            .finish_non_exhaustive()
-    }
 }
 
 impl RateLimits {
@@ -43,28 +34,14 @@ impl RateLimits {
     pub fn new(store: Option<Arc<dyn Store>>) -> RateLimits {
         RateLimits {
             store,
-            until: Mutex::new(HashMap::new()),
-            synced_at: AtomicU64::new(0),
-            max_wait: Duration::from_millis(MAX_WAIT_MS),
-            paused: AtomicU64::new(0),
+            ..RateLimits::default()
         }
-    }
-
-    /// The longest a request waits for a pause to end.
-    pub fn max_wait(&self) -> Duration {
-        self.max_wait
-    }
-
-    /// How many requests met a pause (waited, or were answered 503) in this process.
-    pub fn paused_count(&self) -> u64 {
-        self.paused.load(Ordering::Relaxed)
     }
 
     /// Returns when requests of `kind` may be sent: at once, after a short
     /// wait, or `Err(RateLimited)` with the seconds left when the pause is too long.
     pub async fn wait(&self, kind: &str) -> Result<(), Error> {
         let start = now_ms();
-        let mut counted = false;
         loop {
             self.sync().await;
             let now = now_ms();
@@ -72,13 +49,8 @@ impl RateLimits {
             if until <= now {
                 return Ok(());
             }
-            if !counted {
-                counted = true;
-                self.paused.fetch_add(1, Ordering::Relaxed);
-            }
             let left = until - now;
-            let budget = u64::try_from(self.max_wait.as_millis()).unwrap_or(u64::MAX);
-            if now - start + left > budget {
+            if now - start + left > MAX_WAIT_MS {
                 return Err(Error::RateLimited {
                     retry_after_secs: Some(left.div_ceil(1000)),
                 });

@@ -21,16 +21,10 @@ impl SecurityHeaders {
     /// fetches from its origin and plays in a frame of it). An origin that is
     /// not `scheme://host[:port]` is left out.
     pub fn new(feature_origins: &[String]) -> SecurityHeaders {
-        let mut extra = String::new();
-        for origin in feature_origins.iter().filter(|o| is_origin(o)) {
-            extra.push(' ');
-            extra.push_str(origin);
-        }
-        let frames = if extra.is_empty() {
-            String::new()
-        } else {
-            format!(" frame-src{extra};")
-        };
+        let allowed = feature_origins.iter().filter(|o| is_origin(o));
+        let extra: String = allowed.map(|origin| format!(" {origin}")).collect();
+        let frames = (!extra.is_empty()).then(|| format!(" frame-src{extra};"));
+        let frames = frames.unwrap_or_default();
         let policy = format!(
             "default-src 'none'; script-src 'self'{extra}; style-src 'self'; img-src 'self' https: data:; \
              connect-src 'self'{extra};{frames} form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -60,16 +54,11 @@ impl SecurityHeaders {
 /// `https://host[:port]` or `http://host[:port]`, nothing else (a space or
 /// a `;` would change the policy).
 fn is_origin(text: &str) -> bool {
-    let Some(rest) = text
+    let host_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':');
+    let rest = text
         .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"))
-    else {
-        return false;
-    };
-    !rest.is_empty()
-        && rest
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+        .or(text.strip_prefix("http://"));
+    rest.is_some_and(|rest| !rest.is_empty() && rest.bytes().all(host_char))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -33,14 +33,7 @@ pub fn new_id() -> Result<String, AppError> {
 /// The key a session is stored under: SHA-256 of its id, hex. A copy of the
 /// database gives no cookie that works.
 pub fn hash(id: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(id.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    out
+    format!("{:x}", Sha256::digest(id.as_bytes()))
 }
 
 /// The session cookie's name: `__Host-` prefixed when it is `Secure`.
@@ -80,30 +73,23 @@ pub fn cookie_id(headers: &HeaderMap, secure: bool) -> Option<String> {
     let [value] = cookies.as_slice() else {
         return None;
     };
-    let well_formed = value.len() == 43
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    well_formed.then(|| value.to_string())
+    let id_char = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    (value.len() == 43 && value.bytes().all(id_char)).then(|| value.to_string())
 }
 
 /// The `Set-Cookie` value giving the browser session `id`.
 pub fn set_cookie(id: &str, secure: bool) -> String {
-    format!(
-        "{}={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={SESSION_LIFETIME_SECS}{}",
-        cookie_name(secure),
-        if secure { "; Secure" } else { "" }
-    )
+    cookie(id, "/", SESSION_LIFETIME_SECS, secure)
 }
 
 /// The `Set-Cookie` value removing the cookie.
 pub fn clear_cookie(secure: bool) -> String {
-    clear_cookie_at("/", secure)
+    cookie("", "/", 0, secure)
 }
 
-fn clear_cookie_at(path: &str, secure: bool) -> String {
+fn cookie(value: &str, path: &str, max_age: u64, secure: bool) -> String {
     format!(
-        "{}=; HttpOnly; SameSite=Lax; Path={path}; Max-Age=0{}",
+        "{}={value}; HttpOnly; SameSite=Lax; Path={path}; Max-Age={max_age}{}",
         cookie_name(secure),
         if secure { "; Secure" } else { "" }
     )
@@ -131,7 +117,7 @@ pub fn clear_tossed(response: &mut Response, path: &str, secure: bool) {
         folders.insert(0, "/");
     }
     for folder in folders {
-        if let Ok(value) = HeaderValue::from_str(&clear_cookie_at(folder, secure)) {
+        if let Ok(value) = HeaderValue::from_str(&cookie("", folder, 0, secure)) {
             response.headers_mut().append(SET_COOKIE, value);
         }
     }
@@ -142,11 +128,7 @@ pub fn clear_tossed(response: &mut Response, path: &str, secure: bool) {
 /// sent to), or `Sec-Fetch-Site: cross-site`. Requests without either header
 /// (curl, scripts) are not a browser's cross-site request.
 pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
-    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let site = header("sec-fetch-site");
     if site == Some("cross-site") {
         return false;
@@ -172,19 +154,13 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
 pub struct SignedIn {
     /// The Spotify user id.
     pub user_id: String,
-    /// The session's key.
-    pub id_hash: String,
 }
 
-impl<S> FromRequestParts<S> for SignedIn
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        signed_in(&parts.headers, &AppState::from_ref(state))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        signed_in(&parts.headers, state)
             .await?
             .ok_or(AppError::SignedOut)
     }
@@ -200,14 +176,14 @@ pub async fn signed_in(
     };
     let id_hash = hash(&id);
     if let Some(user_id) = state.sessions.get(&id_hash) {
-        return Ok(Some(SignedIn { user_id, id_hash }));
+        return Ok(Some(SignedIn { user_id }));
     }
     let session = state.store.session(&id_hash, now_secs()).await?;
     let user_id = session.and_then(|s| s.user_id);
     if let Some(user_id) = &user_id {
         state.sessions.put(&id_hash, user_id);
     }
-    Ok(user_id.map(|user_id| SignedIn { user_id, id_hash }))
+    Ok(user_id.map(|user_id| SignedIn { user_id }))
 }
 
 #[cfg(test)]

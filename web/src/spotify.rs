@@ -28,14 +28,6 @@ pub struct Spotify {
     pub limits: Arc<RateLimits>,
 }
 
-impl std::fmt::Debug for Spotify {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spotify")
-            .field("accounts_url", &self.config.accounts_url)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Spotify {
     /// A client with the configured time limit.
     pub fn new(config: Config) -> Result<Spotify, Error> {
@@ -74,7 +66,10 @@ impl Spotify {
         let answer = self
             .send("accounts", call, || {
                 let post = self.http.post(&request.url).body(request.body.clone());
-                (request.headers.iter()).fold(post, |post, (name, value)| post.header(*name, value))
+                request
+                    .headers
+                    .iter()
+                    .fold(post, |post, (name, value)| post.header(*name, value))
             })
             .await?;
         parse_token_answer(answer.status, &answer.body)

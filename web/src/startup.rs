@@ -16,7 +16,7 @@ use spotify_auth::walkthrough::setup::DEFAULT_SCOPES;
 use spotify_auth::Config;
 use spotify_sandbox::{Sandbox, SandboxOptions};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,18 +92,18 @@ pub async fn prepare_with(
     } else {
         format!("http://127.0.0.1:{}/callback", addr.port())
     };
-    let get = |name: &str| -> Option<String> {
-        if let Some((_, value)) = sandbox_vars
+    let get = |name: &str| {
+        let sandbox_value = sandbox_vars
             .iter()
             .find(|(n, _)| *n == name && name != "SPOTIFY_REDIRECT_URI")
-        {
-            return Some(value.clone());
-        }
-        match name {
-            "SPOTIFY_REDIRECT_URI" => lookup(name).or_else(|| Some(default_redirect.clone())),
-            "SPOTIFY_SCOPES" => lookup(name).or_else(|| Some(DEFAULT_SCOPES.into())),
-            _ => lookup(name),
-        }
+            .map(|(_, value)| value.clone());
+        sandbox_value
+            .or_else(|| lookup(name))
+            .or_else(|| match name {
+                "SPOTIFY_REDIRECT_URI" => Some(default_redirect.clone()),
+                "SPOTIFY_SCOPES" => Some(DEFAULT_SCOPES.into()),
+                _ => None,
+            })
     };
     let mut config = Config::from_lookup(get).map_err(setting_error)?;
     let web_playback = crate::playback::enabled(lookup("WEB_PLAYBACK").as_deref())?
@@ -129,14 +129,12 @@ pub async fn prepare_with(
     };
     // The command line's folder rules: 0700, never another user's, no file open to others.
     folders::private_dirs(&config.auth_dir, &dir)?;
-    if lookup("SPOTIFY_TOKEN_KEY").is_none() {
-        folders::secret_file(&dir.join("web_app.key"))?;
-    }
-    let key = SealingKey::read(&lookup, &dir.join("web_app.key"))?;
+    let key_file = dir.join("web_app.key");
+    let (cipher, key_name, key_made) = sealing_key(&lookup, &key_file)?;
     let database_url = lookup("DATABASE_URL")
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("web_app.sqlite").display()));
     folders::sqlite_before_open(&database_url)?;
-    let store: Arc<dyn Store> = open_store(&database_url, key.cipher.clone(), &lookup).await?;
+    let store: Arc<dyn Store> = open_store(&database_url, cipher, &lookup).await?;
     if let Some(file) = folders::sqlite_file(&database_url) {
         folders::sqlite_files(&file)?;
     }
@@ -145,7 +143,18 @@ pub async fn prepare_with(
         store.clear().await.map_err(|e| e.to_string())?;
     }
     let forget = options.forget_sealed_tokens || sandbox.is_some();
-    if key.check(store.as_ref(), &database_url, forget).await? && sandbox.is_none() {
+    let check = store.check_key(forget).await.map_err(|e| e.to_string())?;
+    if check == KeyCheck::Other {
+        if key_made {
+            // Not a second key file to be confused with the lost one.
+            let _ = std::fs::remove_file(&key_file);
+        }
+        return Err(format!(
+            "the database {} was sealed with another key than {key_name}: restore the key it was sealed with, or start once with `web_app --forget-sealed-tokens` to sign everyone out and delete its sealed tokens",
+            redacted_url(&database_url),
+        ));
+    }
+    if check == KeyCheck::Forgot && sandbox.is_none() {
         notes.push("--forget-sealed-tokens: the rows sealed with another key were deleted; everyone must log in again".into());
     }
     notes.push(format!(
@@ -153,12 +162,9 @@ pub async fn prepare_with(
         redacted_url(&database_url)
     ));
 
-    let cache_ms = match lookup("WEB_APP_SESSION_CACHE_MS") {
-        Some(text) => text.trim().parse::<u64>().map_err(|_| {
-            format!("WEB_APP_SESSION_CACHE_MS `{text}` is not a number of milliseconds (0 turns the cache off)")
-        })?,
-        None => DEFAULT_SESSION_CACHE_MS,
-    };
+    let unit = "milliseconds (0 turns the cache off)";
+    let cache_ms =
+        number(&lookup, "WEB_APP_SESSION_CACHE_MS", 0, unit)?.unwrap_or(DEFAULT_SESSION_CACHE_MS);
     let pkce_only = match lookup("WEB_APP_PKCE_ONLY").as_deref().map(str::trim) {
         None | Some("" | "0") => false,
         Some("1") => true,
@@ -168,17 +174,8 @@ pub async fn prepare_with(
             ))
         }
     };
-    let sweep_secs = match lookup("WEB_APP_SWEEP_SECS") {
-        Some(text) => text
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| {
-                format!("WEB_APP_SWEEP_SECS `{text}` is not a number of seconds (1 or more)")
-            })?,
-        None => crate::sweep::DEFAULT_SWEEP_SECS,
-    };
+    let sweep_secs = number(&lookup, "WEB_APP_SWEEP_SECS", 1, "seconds (1 or more)")?
+        .unwrap_or(crate::sweep::DEFAULT_SWEEP_SECS);
     crate::sweep::spawn(
         Arc::clone(&store),
         Duration::from_secs(sweep_secs),
@@ -190,7 +187,7 @@ pub async fn prepare_with(
     let spotify = Spotify::new(config)
         .map_err(|e| e.to_string())?
         .with_limits(limits);
-    let state = AppState(Arc::new(Shared {
+    let state = Arc::new(Shared {
         tokens: Tokens::new(Arc::clone(&store), spotify.clone(), Arc::clone(&sessions)),
         sessions,
         store,
@@ -200,7 +197,7 @@ pub async fn prepare_with(
         sandbox: sandbox.is_some(),
         web_playback,
         pkce_only,
-    }));
+    });
     Ok(Prepared {
         app: router(state.clone()),
         state,
@@ -226,22 +223,17 @@ async fn open_store(
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mode = match lookup("WEB_APP_REFRESH_LOCK") {
-            Some(text) => LockMode::parse(text.trim()).ok_or_else(|| {
-                format!("WEB_APP_REFRESH_LOCK `{text}` is neither `row` (SELECT ... FOR UPDATE) nor `lease`")
-            })?,
             None => LockMode::RowLock,
+            Some(text) => match text.trim() {
+                "row" => LockMode::RowLock,
+                "lease" => LockMode::Lease,
+                _ => return Err(format!(
+                    "WEB_APP_REFRESH_LOCK `{text}` is neither `row` (SELECT ... FOR UPDATE) nor `lease`"
+                )),
+            },
         };
-        let pool = match lookup("WEB_APP_DB_POOL") {
-            Some(text) => text
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n >= 2)
-                .ok_or_else(|| {
-                    format!("WEB_APP_DB_POOL `{text}` is not a number of connections (2 or more)")
-                })?,
-            None => DEFAULT_PG_POOL,
-        };
+        let pool = number(lookup, "WEB_APP_DB_POOL", 2, "connections (2 or more)")?
+            .unwrap_or(DEFAULT_PG_POOL);
         let store = PgStore::open(url, cipher, pool, mode)
             .await
             .map_err(cannot)?;
@@ -253,56 +245,42 @@ async fn open_store(
     ))
 }
 
-/// The key that seals the database's rows, and where it came from.
-struct SealingKey {
-    cipher: TokenCipher,
-    /// `SPOTIFY_TOKEN_KEY` or the key file, as a message names it.
-    name: String,
-    /// The key file made by this start (none was there).
-    made: Option<PathBuf>,
+/// The key that seals the database's rows: `SPOTIFY_TOKEN_KEY`, else the key
+/// in `file` (refused when others may read it, made when missing); with how a
+/// message names it, and whether its file was just made.
+fn sealing_key(
+    lookup: &impl Fn(&str) -> Option<String>,
+    file: &Path,
+) -> Result<(TokenCipher, String, bool), String> {
+    if let Some(text) = lookup("SPOTIFY_TOKEN_KEY") {
+        return Ok((
+            TokenCipher::from_text(&text)?,
+            "SPOTIFY_TOKEN_KEY".into(),
+            false,
+        ));
+    }
+    folders::secret_file(file)?;
+    let made = !file.exists();
+    let how = if made { ", missing and just made" } else { "" };
+    let name = format!("the key file {}{how}", file.display());
+    Ok((TokenCipher::from_key_file(file)?, name, made))
 }
 
-impl SealingKey {
-    /// `SPOTIFY_TOKEN_KEY`, else the key in `file` (made when missing).
-    fn read(lookup: &impl Fn(&str) -> Option<String>, file: &Path) -> Result<SealingKey, String> {
-        if let Some(text) = lookup("SPOTIFY_TOKEN_KEY") {
-            return Ok(SealingKey {
-                cipher: TokenCipher::from_text(&text)?,
-                name: "SPOTIFY_TOKEN_KEY".into(),
-                made: None,
-            });
-        }
-        let existed = file.exists();
-        Ok(SealingKey {
-            cipher: TokenCipher::from_key_file(file)?,
-            name: if existed {
-                format!("the key file {}", file.display())
-            } else {
-                format!("the key file {}, missing and just made", file.display())
-            },
-            made: (!existed).then(|| file.to_path_buf()),
-        })
-    }
-
-    /// Stops (one line, the two ways out) when another key sealed `store`'s
-    /// rows, unless `forget`; true when rows of another key were deleted.
-    async fn check(&self, store: &dyn Store, url: &str, forget: bool) -> Result<bool, String> {
-        match store.check_key(forget).await.map_err(|e| e.to_string())? {
-            KeyCheck::Same => Ok(false),
-            KeyCheck::Forgot => Ok(true),
-            KeyCheck::Other => {
-                if let Some(made) = &self.made {
-                    // Not a second key file to be confused with the lost one.
-                    let _ = std::fs::remove_file(made);
-                }
-                Err(format!(
-                    "the database {} was sealed with another key than {}: restore the key it was sealed with, or start once with `web_app --forget-sealed-tokens` to sign everyone out and delete its sealed tokens",
-                    redacted_url(url),
-                    self.name
-                ))
-            }
-        }
-    }
+/// The number in the variable `name` (`None` when it is not set); refused,
+/// saying it should be a number of `unit`, when it is not one or is below `min`.
+fn number<T: std::str::FromStr + PartialOrd>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    min: T,
+    unit: &str,
+) -> Result<Option<T>, String> {
+    let Some(text) = lookup(name) else {
+        return Ok(None);
+    };
+    let number = text.trim().parse().ok().filter(|n| *n >= min);
+    number
+        .map(Some)
+        .ok_or_else(|| format!("{name} `{text}` is not a number of {unit}"))
 }
 
 /// A database URL without its password.
@@ -314,11 +292,6 @@ fn redacted_url(url: &str) -> String {
         }
         _ => url.to_string(),
     }
-}
-
-/// The `.env` file the binary reads (in the current directory).
-pub fn dotenv_path() -> &'static Path {
-    Path::new(".env")
 }
 
 #[cfg(test)]

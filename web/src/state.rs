@@ -7,7 +7,6 @@ use crate::spotify::Spotify;
 use crate::store::Store;
 use crate::tokens::Tokens;
 use crate::web_playback::WebPlayback;
-use std::ops::Deref;
 use std::sync::Arc;
 
 /// What every handler shares.
@@ -40,18 +39,10 @@ impl Shared {
     pub fn feature_origins(&self) -> Vec<String> {
         self.web_playback
             .iter()
-            .map(|playback| playback.sdk_origin())
+            .map(WebPlayback::sdk_origin)
             .collect()
     }
 }
 
 /// The state of the axum app (cheap to clone).
-#[derive(Clone)]
-pub struct AppState(pub Arc<Shared>);
-
-impl Deref for AppState {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
+pub type AppState = Arc<Shared>;

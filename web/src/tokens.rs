@@ -86,9 +86,11 @@ impl Tokens {
         self.sessions.remove_user(user_id);
     }
 
-    /// Remembers a token just saved (at login).
-    pub fn remember(&self, user_id: &str, token: SavedToken) {
+    /// Remembers a token just saved (at login) or read; what a request gets of it.
+    pub fn remember(&self, user_id: &str, token: SavedToken) -> Fresh {
+        let fresh = fresh(&token);
         self.cache_write().insert(user_id.to_string(), token);
+        fresh
     }
 
     async fn refresh_if(
@@ -105,8 +107,7 @@ impl Tokens {
         };
         let usable = |token: &SavedToken| !rejected(token) && !token.needs_refresh(now_secs());
         if usable(&row.token) {
-            self.remember(user_id, row.token.clone());
-            return Ok(fresh(&row.token));
+            return Ok(self.remember(user_id, row.token));
         }
         // One process refreshes; the others wait here for its committed row.
         let mut seen = row.version;
@@ -118,20 +119,16 @@ impl Tokens {
                     return Err(AppError::SignedOut);
                 }
                 RefreshTurn::Changed(row) if usable(&row.token) => {
-                    self.remember(user_id, row.token.clone());
-                    return Ok(fresh(&row.token));
+                    return Ok(self.remember(user_id, row.token));
                 }
                 // Changed, and still not usable (a login replaced it, say): try again.
                 RefreshTurn::Changed(row) => seen = row.version,
-                RefreshTurn::Mine(locked) => {
-                    if usable(&locked.row().token) {
-                        let token = locked.row().token.clone();
-                        locked.release().await?;
-                        self.remember(user_id, token.clone());
-                        return Ok(fresh(&token));
-                    }
-                    return self.refresh(locked, now_secs()).await;
+                RefreshTurn::Mine(locked) if usable(&locked.row().token) => {
+                    let token = locked.row().token.clone();
+                    locked.release().await?;
+                    return Ok(self.remember(user_id, token));
                 }
+                RefreshTurn::Mine(locked) => return self.refresh(locked, now_secs()).await,
             }
         }
     }
@@ -144,15 +141,14 @@ impl Tokens {
         // Given up within the deadline the lock was taken for: a lease never
         // outlives a live holder's refresh.
         let deadline = self.spotify.config.http_timeout;
-        let answer = tokio::time::timeout(deadline, self.spotify.send_token(&request))
-            .await
-            .unwrap_or_else(|_| {
-                Err(Error::Timeout {
-                    url: request.url.clone(),
-                    secs: deadline.as_secs(),
-                    tries: 1,
-                })
-            });
+        let sent = tokio::time::timeout(deadline, self.spotify.send_token(&request)).await;
+        let answer = sent.unwrap_or_else(|_| {
+            Err(Error::Timeout {
+                url: request.url.clone(),
+                secs: deadline.as_secs(),
+                tries: 1,
+            })
+        });
         match answer {
             Ok(response) => {
                 let token = row.token.merge_refresh(&response, now);
@@ -166,8 +162,7 @@ impl Tokens {
                         None => return Err(AppError::SignedOut),
                     },
                 };
-                self.remember(user_id, token.clone());
-                Ok(fresh(&token))
+                Ok(self.remember(user_id, token))
             }
             Err(Error::RefreshTokenRevoked) => {
                 locked.release().await?;

@@ -13,40 +13,28 @@ use spotify_auth::Endpoint;
 /// How many playlists and shows are listed.
 pub const LIST_LIMIT: u32 = 20;
 
-/// One Web API call for `user_id`, with the refresh-once rule after a 401.
+/// One Web API call to `endpoint` for `user_id` (with a JSON body, if any),
+/// with the refresh-once rule after a 401.
 pub async fn call(
     state: &AppState,
     user_id: &str,
-    method: Method,
-    path: &str,
-) -> Result<Answer, AppError> {
-    call_with_body(state, user_id, method, path, None).await
-}
-
-/// [`call`] with a JSON body.
-pub async fn call_with_body(
-    state: &AppState,
-    user_id: &str,
-    method: Method,
-    path: &str,
+    endpoint: Endpoint,
     json: Option<&str>,
 ) -> Result<Answer, AppError> {
-    let token = state.tokens.access_token(user_id).await?;
-    let answer = state
-        .spotify
-        .api_with_body(method.clone(), path, &token.access_token, json)
-        .await?;
+    let method = Method::from_bytes(endpoint.method().as_str().as_bytes()).unwrap_or(Method::PUT);
+    let path = endpoint.path();
+    let send = |token| {
+        state
+            .spotify
+            .api_with_body(method.clone(), &path, token, json)
+    };
+    let token = state.tokens.access_token(user_id).await?.access_token;
+    let answer = send(&token).await?;
     if answer.status != 401 {
         return Ok(answer);
     }
-    let token = state
-        .tokens
-        .after_unauthorized(user_id, &token.access_token)
-        .await?;
-    Ok(state
-        .spotify
-        .api_with_body(method, path, &token.access_token, json)
-        .await?)
+    let token = state.tokens.after_unauthorized(user_id, &token).await?;
+    Ok(send(&token.access_token).await?)
 }
 
 /// A read endpoint's JSON (`None` for 204 No Content), or the core's error.
@@ -55,11 +43,28 @@ pub async fn read(
     user_id: &str,
     endpoint: Endpoint,
 ) -> Result<Option<Value>, AppError> {
-    let answer = call(state, user_id, Method::GET, &endpoint.path()).await?;
+    let answer = call(state, user_id, endpoint, None).await?;
     let url = endpoint.url(&state.spotify.config.api_url);
     match answer.status {
         204 => Ok(None),
         200 => Ok(Some(decode(&url, &answer.body)?)),
         status => Err(api_error(&url, endpoint, status, &answer.body).into()),
     }
+}
+
+/// A command to the player (with a JSON body, if any): done when Spotify
+/// answers any 2xx, else the core's error.
+pub async fn command(
+    state: &AppState,
+    user_id: &str,
+    endpoint: Endpoint,
+    json: Option<&str>,
+) -> Result<(), AppError> {
+    let answer = call(state, user_id, endpoint, json).await?;
+    if (200..300).contains(&answer.status) {
+        return Ok(());
+    }
+    let url = endpoint.url(&state.spotify.config.api_url);
+    let error = api_error(&url, endpoint, answer.status, &answer.body);
+    Err(AppError::Spotify(error))
 }

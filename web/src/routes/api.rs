@@ -7,48 +7,28 @@ use crate::html::message_page;
 use crate::routes::wants_html;
 use crate::session::{same_origin, SignedIn};
 use crate::state::AppState;
-use crate::web_api::{call, read, LIST_LIMIT};
+use crate::web_api::{self, read};
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, LOCATION};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, MethodRouter};
 use axum::Json;
 use serde_json::json;
-use spotify_auth::core::web_api::api_error;
 use spotify_auth::Endpoint;
 
-async fn json_of(
-    state: &AppState,
-    user: &SignedIn,
-    endpoint: Endpoint,
-) -> Result<Response, AppError> {
-    let value = read(state, &user.user_id, endpoint).await?;
-    // Nothing plays: the shape of a stopped player rather than an empty body.
-    let value = value.unwrap_or_else(|| json!({"is_playing": false, "device": null, "item": null}));
-    Ok(([(CACHE_CONTROL, "no-store")], Json(value)).into_response())
-}
-
-/// `GET /api/me`: the profile (`id`, `display_name`, ...).
-pub async fn me(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
-    json_of(&state, &user, Endpoint::Me).await
-}
-
-/// `GET /api/playlists`.
-pub async fn playlists(
-    State(state): State<AppState>,
-    user: SignedIn,
-) -> Result<Response, AppError> {
-    json_of(&state, &user, Endpoint::Playlists { limit: LIST_LIMIT }).await
-}
-
-/// `GET /api/shows`: saved podcasts.
-pub async fn shows(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
-    json_of(&state, &user, Endpoint::SavedShows { limit: LIST_LIMIT }).await
-}
-
-/// `GET /api/player`: the playback state.
-pub async fn player(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
-    json_of(&state, &user, Endpoint::Playback).await
+/// `GET /api/me` (the profile: `id`, `display_name`, ...), `/api/playlists`,
+/// `/api/shows` (saved podcasts) and `/api/player` (the playback state): the
+/// Web API's JSON for `endpoint`.
+pub fn json_of(endpoint: Endpoint) -> MethodRouter<AppState> {
+    let handler = move |State(state): State<AppState>, user: SignedIn| async move {
+        let value = read(&state, &user.user_id, endpoint).await?;
+        // Nothing plays: the shape of a stopped player rather than an empty body.
+        let value =
+            value.unwrap_or_else(|| json!({"is_playing": false, "device": null, "item": null}));
+        Ok::<_, AppError>(([(CACHE_CONTROL, "no-store")], Json(value)).into_response())
+    };
+    get(handler)
 }
 
 /// `POST /api/player/{pause|play|next|previous}` (seed 002). A form gets a
@@ -63,23 +43,10 @@ pub async fn command(
         return Err(AppError::CrossSite);
     }
     let Some(command) = Endpoint::player_command(&name) else {
-        return Ok((
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": "unknown player command: use pause, play, next or previous"})),
-        )
-            .into_response());
+        let error = json!({"error": "unknown player command: use pause, play, next or previous"});
+        return Ok((StatusCode::NOT_FOUND, Json(error)).into_response());
     };
-    let method = Method::from_bytes(command.method().as_str().as_bytes()).unwrap_or(Method::PUT);
-    let result = match call(&state, &user.user_id, method, &command.path()).await {
-        Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
-        Ok(answer) => Err(AppError::Spotify(api_error(
-            &command.url(&state.spotify.config.api_url),
-            command,
-            answer.status,
-            &answer.body,
-        ))),
-        Err(e) => Err(e),
-    };
+    let result = web_api::command(&state, &user.user_id, command, None).await;
     match (result, wants_html(&headers)) {
         (Ok(()), true) => Ok((StatusCode::SEE_OTHER, [(LOCATION, "/")]).into_response()),
         (Ok(()), false) => Ok(Json(json!({"ok": true, "command": name})).into_response()),

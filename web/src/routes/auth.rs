@@ -2,14 +2,14 @@
 //! session (seeds 001 and 003), each protocol decision taken by the core.
 
 use crate::error::AppError;
-use crate::html::{failure_page, Failure};
+use crate::html::{message_page, Failure};
 use crate::routes::wants_html;
 use crate::session::{self, clear_cookie, cookie_id, hash, new_id, same_origin, set_cookie};
 use crate::state::AppState;
 use crate::store::Login;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -22,18 +22,9 @@ use spotify_auth::Error;
 use spotify_auth::{now_secs, Endpoint, Profile, SavedToken};
 
 fn see_other(to: &str, cookie: Option<String>) -> Response {
-    let mut response = (
-        StatusCode::SEE_OTHER,
-        [
-            (LOCATION, to.to_string()),
-            (CACHE_CONTROL, "no-store".to_string()),
-        ],
-    )
-        .into_response();
-    if let Some(cookie) = cookie.and_then(|c| c.parse().ok()) {
-        response.headers_mut().insert(SET_COOKIE, cookie);
-    }
-    response
+    let cookie = cookie.map(|c| [(SET_COOKIE, c)]);
+    let headers = [(LOCATION, to), (CACHE_CONTROL, "no-store")];
+    (StatusCode::SEE_OTHER, headers, cookie, ()).into_response()
 }
 
 /// `GET /login`: step 1. A fresh `state` and PKCE verifier, kept (sealed)
@@ -50,27 +41,19 @@ pub async fn login(
         ..AuthorizeOptions::default()
     };
     let request = build_authorize_request(&state.spotify.config, &options, now)?;
-    let existing = match cookie_id(&headers, state.secure_cookies) {
-        Some(id) if state.store.session(&hash(&id), now).await?.is_some() => Some(id),
-        _ => None,
-    };
-    let (id, cookie) = match existing {
-        Some(id) => (id, None),
-        None => {
+    let until = now + PENDING_LIFETIME_SECS;
+    let (id, cookie) = match cookie_id(&headers, state.secure_cookies) {
+        Some(id) if state.store.session(&hash(&id), now).await?.is_some() => (id, None),
+        _ => {
             // Nobody is signed in yet: the session lives as long as its pending login.
             let id = new_id()?;
-            state
-                .store
-                .create_session(&hash(&id), now, now + PENDING_LIFETIME_SECS)
-                .await?;
+            state.store.create_session(&hash(&id), now, until).await?;
             let cookie = set_cookie(&id, state.secure_cookies);
             (id, Some(cookie))
         }
     };
-    state
-        .store
-        .set_pending(&hash(&id), &request.pending, now + PENDING_LIFETIME_SECS)
-        .await?;
+    let pending = &request.pending;
+    state.store.set_pending(&hash(&id), pending, until).await?;
     Ok(see_other(&request.url, cookie))
 }
 
@@ -85,7 +68,7 @@ pub async fn callback(
 ) -> Response {
     match finish_login(&state, &headers, query.as_deref().unwrap_or("")).await {
         Ok(id) => see_other("/", Some(set_cookie(&id, state.secure_cookies))),
-        Err(failure) => failure_page(&failure),
+        Err(failure) => message_page(failure.status, &failure.title, &failure.detail),
     }
 }
 
@@ -137,25 +120,15 @@ async fn finish_login(
     )
     .map_err(Failure::exchange)?;
     // Whose tokens these are: the profile's id keys them.
-    let me = state
-        .spotify
-        .api(
-            reqwest::Method::GET,
-            &Endpoint::Me.path(),
-            &token.access_token,
-        )
-        .await
-        .map_err(Failure::exchange)?;
     let url = Endpoint::Me.url(&state.spotify.config.api_url);
-    if me.status != 200 {
-        return Err(Failure::exchange(api_error(
-            &url,
-            Endpoint::Me,
-            me.status,
-            &me.body,
-        )));
-    }
-    let profile: Profile = decode(&url, &me.body).map_err(Failure::exchange)?;
+    let path = Endpoint::Me.path();
+    let me = state.spotify.api(Method::GET, &path, &token.access_token);
+    let profile: Profile = (me.await)
+        .and_then(|me| match me.status {
+            200 => decode(&url, &me.body),
+            status => Err(api_error(&url, Endpoint::Me, status, &me.body)),
+        })
+        .map_err(Failure::exchange)?;
     // A new id for the signed-in session: an id known before login is worth nothing now.
     // The token, the new session and the end of the old one are one transaction:
     // a process killed meanwhile leaves all or nothing.
@@ -206,15 +179,6 @@ fn exchange_refused(state: &AppState, e: Error) -> Failure {
     }
 }
 
-/// Deletes a session; its user's tokens go too when no other session holds them.
-async fn end_session(state: &AppState, id_hash: &str) -> Result<(), AppError> {
-    state.sessions.remove(id_hash);
-    if let Some(user_id) = state.store.delete_session(id_hash).await? {
-        forget_if_unused(state, &user_id).await?;
-    }
-    Ok(())
-}
-
 /// Deletes `user_id`'s tokens when no session holds them any more.
 async fn forget_if_unused(state: &AppState, user_id: &str) -> Result<(), AppError> {
     if state.store.user_sessions(user_id).await? == 0 {
@@ -234,15 +198,16 @@ pub async fn logout(
         return Err(AppError::CrossSite);
     }
     if let Some(id) = cookie_id(&headers, state.secure_cookies) {
-        end_session(&state, &hash(&id)).await?;
+        // The session goes; its user's tokens too when no other session holds them.
+        let id_hash = hash(&id);
+        state.sessions.remove(&id_hash);
+        if let Some(user_id) = state.store.delete_session(&id_hash).await? {
+            forget_if_unused(&state, &user_id).await?;
+        }
     }
     let cookie = clear_cookie(state.secure_cookies);
     if wants_html(&headers) {
         return Ok(see_other("/", Some(cookie)));
     }
-    let mut response = Json(json!({"signed_out": true})).into_response();
-    if let Ok(value) = cookie.parse() {
-        response.headers_mut().insert(SET_COOKIE, value);
-    }
-    Ok(response)
+    Ok(([(SET_COOKIE, cookie)], Json(json!({"signed_out": true}))).into_response())
 }

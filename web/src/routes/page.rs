@@ -10,7 +10,7 @@ use crate::web_api::{read, LIST_LIMIT};
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use spotify_auth::Endpoint;
 
 /// `GET /`.
@@ -38,14 +38,9 @@ pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Respons
     };
     if sections.signed_out() {
         // The refresh token was revoked: the tokens are gone, so is the session.
-        let mut page = login_page(
-            state.sandbox,
-            Some("Your Spotify sign-in has ended (access was revoked or expired): log in again."),
-        );
-        if let Ok(value) = clear_cookie(state.secure_cookies).parse() {
-            page.headers_mut().insert(SET_COOKIE, value);
-        }
-        return page;
+        let note = "Your Spotify sign-in has ended (access was revoked or expired): log in again.";
+        let cookie = [(SET_COOKIE, clear_cookie(state.secure_cookies))];
+        return (cookie, login_page(state.sandbox, Some(note))).into_response();
     }
     let playback = crate::playback::card(&state, id).await;
     home_page(state.sandbox, id, &sections, &playback)

@@ -5,13 +5,13 @@
 use crate::error::AppError;
 use crate::session::{same_origin, SignedIn};
 use crate::state::AppState;
-use crate::web_api::call_with_body;
+use crate::web_api::command;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use spotify_auth::core::web_api::{api_error, is_device_id, transfer_body};
+use spotify_auth::core::web_api::{is_device_id, transfer_body};
 use spotify_auth::Endpoint;
 
 /// The device id of the body: `{"device_id": "..."}`, or the id alone as text.
@@ -34,29 +34,11 @@ pub async fn transfer(
         return Err(AppError::CrossSite);
     }
     let Some(device_id) = device_id_of(&body) else {
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "the body must be {\"device_id\": ID} with the id from the SDK's ready event (1 to 64 of A-Z a-z 0-9 - _)"})),
-        )
-            .into_response());
+        let error = json!({"error": "the body must be {\"device_id\": ID} with the id from the SDK's ready event (1 to 64 of A-Z a-z 0-9 - _)"});
+        return Ok((StatusCode::BAD_REQUEST, Json(error)).into_response());
     };
-    let endpoint = Endpoint::Transfer;
-    let answer = call_with_body(
-        &state,
-        &user.user_id,
-        Method::PUT,
-        &endpoint.path(),
-        Some(&transfer_body(&device_id, true)),
-    )
-    .await?;
-    if !(200..300).contains(&answer.status) {
-        return Err(AppError::Spotify(api_error(
-            &endpoint.url(&state.spotify.config.api_url),
-            endpoint,
-            answer.status,
-            &answer.body,
-        )));
-    }
+    let body = transfer_body(&device_id, true);
+    command(&state, &user.user_id, Endpoint::Transfer, Some(&body)).await?;
     Ok(Json(json!({"ok": true, "device_id": device_id})).into_response())
 }
 

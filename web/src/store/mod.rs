@@ -42,6 +42,18 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        db(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        db(e)
+    }
+}
+
 /// `Result` of the store.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -65,7 +77,8 @@ pub struct SessionInfo {
     pub user_id: Option<String>,
 }
 
-/// How a process gets the right to refresh a user's token.
+/// How a process gets the right to refresh a user's token
+/// (`WEB_APP_REFRESH_LOCK`: `row` or `lease`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockMode {
     /// `SELECT ... FOR UPDATE` in a transaction spanning the refresh request
@@ -74,17 +87,6 @@ pub enum LockMode {
     /// A lease (`refreshing_until`, `refresh_owner`) taken with a
     /// compare-and-swap, no connection held; a killed holder's lease ends by itself.
     Lease,
-}
-
-impl LockMode {
-    /// `row` or `lease` (the value of `WEB_APP_REFRESH_LOCK`).
-    pub fn parse(text: &str) -> Option<LockMode> {
-        match text {
-            "row" => Some(LockMode::RowLock),
-            "lease" => Some(LockMode::Lease),
-            _ => None,
-        }
-    }
 }
 
 /// How much longer than its refresh's deadline a lease (or a wait for a row
@@ -324,8 +326,6 @@ pub(crate) fn owner_alive(owner: &str) -> bool {
 
 /// A name for this process's leases: its pid and random bytes.
 pub(crate) fn owner_name() -> String {
-    let mut bytes = [0u8; 6];
-    let _ = getrandom::fill(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{hex}", std::process::id())
+    let random = getrandom::u64().unwrap_or(0) & 0xffff_ffff_ffff;
+    format!("{}-{random:012x}", std::process::id())
 }

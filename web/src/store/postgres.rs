@@ -7,7 +7,7 @@
 
 use super::sql::{migrator, save_refreshed, sealed_row, Dialect, SqlStore, TOKEN_COLUMNS};
 use super::{
-    db, open_or_forget, owner_name, LockMode, RefreshLock, RefreshTurn, StoreResult, TokenRow,
+    open_or_forget, owner_name, LockMode, RefreshLock, RefreshTurn, StoreResult, TokenRow,
 };
 use crate::cipher::TokenCipher;
 use async_trait::async_trait;
@@ -31,15 +31,14 @@ impl SqlStore<Postgres> {
         pool_size: u32,
         mode: LockMode,
     ) -> StoreResult<PgStore> {
-        let options = PgConnectOptions::from_str(url).map_err(db)?;
+        let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(pool_size)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
-            .await
-            .map_err(db)?;
-        migrator(Postgres::BYTES).run(&pool).await.map_err(db)?;
+            .await?;
+        migrator(Postgres::BYTES).run(&pool).await?;
         Ok(SqlStore {
             pool,
             cipher,
@@ -60,31 +59,29 @@ impl Dialect for Postgres {
         seen_version: i64,
         lease_ms: u64,
     ) -> StoreResult<Option<RefreshTurn>> {
-        let mut tx = store.pool.begin().await.map_err(db)?;
+        let mut tx = store.pool.begin().await?;
         // A holder that hangs (not a dead one: its lock ends with its
         // connection) blocks the others no longer than a lease.
         sqlx::query(&format!("SET LOCAL lock_timeout = '{lease_ms}ms'"))
             .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .await?;
         let row = sqlx::query(&format!(
             "SELECT {TOKEN_COLUMNS} FROM tokens WHERE user_id = $1 FOR UPDATE"
         ))
         .bind(user_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
         let Some(r) = row else {
-            tx.rollback().await.map_err(db)?;
+            tx.rollback().await?;
             return Ok(Some(RefreshTurn::Gone));
         };
         let Some(row) = sealed_row(&r, 0).open(&store.cipher, user_id) else {
-            tx.rollback().await.map_err(db)?;
+            tx.rollback().await?;
             open_or_forget(store, &store.cipher, user_id, sealed_row(&r, 0)).await?;
             return Ok(Some(RefreshTurn::Gone));
         };
         if row.version != seen_version {
-            tx.rollback().await.map_err(db)?;
+            tx.rollback().await?;
             return Ok(Some(RefreshTurn::Changed(row)));
         }
         Ok(Some(RefreshTurn::Mine(Box::new(RowLock {
@@ -110,20 +107,14 @@ impl RefreshLock for RowLock {
     }
 
     async fn save(self: Box<Self>, token: &SavedToken, now: u64) -> StoreResult<Option<i64>> {
-        let RowLock {
-            mut tx,
-            cipher,
-            row,
-        } = *self;
-        let version = save_refreshed(&cipher, &row, token, now)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
+        let mut lock = *self;
+        let saved = save_refreshed(&lock.cipher, &lock.row, token, now);
+        let version = saved.fetch_optional(&mut *lock.tx).await?;
+        lock.tx.commit().await?;
         Ok(version)
     }
 
     async fn release(self: Box<Self>) -> StoreResult<()> {
-        self.tx.rollback().await.map_err(db)
+        Ok(self.tx.rollback().await?)
     }
 }

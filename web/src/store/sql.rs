@@ -160,13 +160,6 @@ impl<DB: Database> Clone for SqlStore<DB> {
     }
 }
 
-impl<DB: Database> SqlStore<DB> {
-    /// The lock mode in use.
-    pub fn mode(&self) -> LockMode {
-        self.mode
-    }
-}
-
 /// A lease on a row (see [`LockMode::Lease`]), taken through `store`.
 struct Lease {
     store: Arc<dyn Store>,
@@ -225,8 +218,7 @@ where
             .bind(to_i64(now))
             .bind(to_i64(expires_at))
             .execute(&self.pool)
-            .await
-            .map_err(db)?;
+            .await?;
         Ok(())
     }
 
@@ -237,8 +229,7 @@ where
         .bind(id_hash)
         .bind(to_i64(now))
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+        .await?;
         Ok(user.map(|user_id| SessionInfo { user_id }))
     }
 
@@ -259,8 +250,7 @@ where
         .bind(to_i64(until))
         .bind(id_hash)
         .execute(&self.pool)
-        .await
-        .map_err(db)?;
+        .await?;
         Ok(())
     }
 
@@ -271,8 +261,7 @@ where
             sqlx::query_scalar("SELECT pending FROM sessions WHERE id_hash = $1")
                 .bind(id_hash)
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?
+                .await?
                 .flatten();
         let Some(sealed) = sealed else {
             return Ok(None);
@@ -283,8 +272,7 @@ where
         .bind(id_hash)
         .bind(&sealed)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+        .await?;
         if cleared.is_none() {
             return Ok(None);
         }
@@ -296,16 +284,15 @@ where
         let deleted = sqlx::query_scalar::<DB, Option<String>>(
             "DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id",
         );
-        let user = deleted.bind(id_hash).fetch_optional(&self.pool).await;
-        Ok(user.map_err(db)?.flatten())
+        let user = deleted.bind(id_hash).fetch_optional(&self.pool).await?;
+        Ok(user.flatten())
     }
 
     async fn user_sessions(&self, user_id: &str) -> StoreResult<u64> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .fetch_one(&self.pool)
-            .await
-            .map_err(db)?;
+            .await?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
@@ -315,8 +302,7 @@ where
         ))
         .bind(user_id)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+        .await?;
         match row {
             Some(r) => open_or_forget(self, &self.cipher, user_id, sealed_row(&r, 0)).await,
             None => Ok(None),
@@ -327,28 +313,25 @@ where
         sqlx::query("DELETE FROM tokens WHERE user_id = $1")
             .bind(user_id)
             .execute(&self.pool)
-            .await
-            .map_err(db)?;
+            .await?;
         Ok(())
     }
 
     async fn sweep(&self, now: u64) -> StoreResult<()> {
-        let now = to_i64(now);
-        for statement in [
+        for expired in [
             "DELETE FROM sessions WHERE expires_at <= $1",
             "UPDATE sessions SET pending = NULL WHERE pending IS NOT NULL AND pending_until <= $1",
-            // Tokens no session holds any more (their sessions expired).
+        ] {
+            let query = sqlx::query(expired).bind(to_i64(now));
+            query.execute(&self.pool).await?;
+        }
+        // Tokens no session holds any more (their sessions expired).
+        sqlx::query(
             "DELETE FROM tokens WHERE NOT EXISTS \
              (SELECT 1 FROM sessions WHERE sessions.user_id = tokens.user_id)",
-        ] {
-            let query = sqlx::query(statement);
-            let query = if statement.contains("$1") {
-                query.bind(now)
-            } else {
-                query
-            };
-            query.execute(&self.pool).await.map_err(db)?;
-        }
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -358,15 +341,14 @@ where
             sqlx::query_scalar::<DB, String>("SELECT fingerprint FROM sealing_key WHERE id = 1")
                 .fetch_optional(&self.pool)
         };
-        let mut known = recorded().await.map_err(db)?;
+        let mut known = recorded().await?;
         if known.is_none() {
             // A database from before fingerprints: its rows tell whether this key sealed them.
             let row = sqlx::query(&format!(
                 "SELECT user_id, {TOKEN_COLUMNS} FROM tokens LIMIT 1"
             ))
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
+            .await?;
             let opens = |r: &DB::Row| {
                 let user_id: String = r.get(0);
                 sealed_row(r, 1).open(&self.cipher, &user_id).is_some()
@@ -379,9 +361,8 @@ where
                 )
                 .bind(mine)
                 .execute(&self.pool)
-                .await
-                .map_err(db)?;
-                known = recorded().await.map_err(db)?;
+                .await?;
+                known = recorded().await?;
             }
         }
         if known.as_deref() == Some(mine) {
@@ -390,20 +371,19 @@ where
         if !forget {
             return Ok(KeyCheck::Other);
         }
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.pool.begin().await?;
         for statement in [
             "DELETE FROM sessions",
             "DELETE FROM tokens",
             "DELETE FROM sealing_key",
         ] {
-            sqlx::query(statement).execute(&mut *tx).await.map_err(db)?;
+            sqlx::query(statement).execute(&mut *tx).await?;
         }
         sqlx::query("INSERT INTO sealing_key (id, fingerprint) VALUES (1, $1)")
             .bind(mine)
             .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
+            .await?;
+        tx.commit().await?;
         Ok(KeyCheck::Forgot)
     }
 
@@ -411,8 +391,7 @@ where
         for table in ["sessions", "tokens"] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&self.pool)
-                .await
-                .map_err(db)?;
+                .await?;
         }
         Ok(())
     }
@@ -444,8 +423,7 @@ where
             .bind(seen_version)
             .bind(to_i64(now))
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
+            .await?;
             if let Some(r) = taken {
                 let sealed = sealed_row(&r, 0);
                 let Some(row) = open_or_forget(self, &self.cipher, user_id, sealed).await? else {
@@ -476,10 +454,8 @@ where
         token: &SavedToken,
         now: u64,
     ) -> StoreResult<Option<i64>> {
-        save_refreshed(&self.cipher, row, token, now)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)
+        let saved = save_refreshed(&self.cipher, row, token, now);
+        Ok(saved.fetch_optional(&self.pool).await?)
     }
 
     async fn release_lease(&self, user_id: &str) -> StoreResult<()> {
@@ -490,15 +466,14 @@ where
         .bind(user_id)
         .bind(self.owner.as_str())
         .execute(&self.pool)
-        .await
-        .map_err(db)?;
+        .await?;
         Ok(())
     }
 
     async fn sign_in(&self, login: &Login<'_>) -> StoreResult<Option<String>> {
         let (user_id, token) = (login.user_id, login.token);
         let (access, refresh) = seal_tokens(&self.cipher, user_id, token);
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO tokens (user_id, display_name, access_token, refresh_token, token_type, \
              scopes, expires_at, consented_at, obtained_at, client_id, pkce, version, updated_at) \
@@ -524,8 +499,7 @@ where
         .bind(token.pkce)
         .bind(to_i64(login.now))
         .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
         sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
@@ -534,15 +508,13 @@ where
         .bind(to_i64(login.now))
         .bind(to_i64(login.expires_at))
         .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
         let old: Option<Option<String>> =
             sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
                 .bind(login.old_session_hash)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-        tx.commit().await.map_err(db)?;
+                .await?;
+        tx.commit().await?;
         Ok(old.flatten())
     }
 
@@ -555,16 +527,14 @@ where
         .bind(kind)
         .bind(to_i64(until_ms))
         .execute(&self.pool)
-        .await
-        .map_err(db)?;
+        .await?;
         Ok(())
     }
 
     async fn pauses(&self) -> StoreResult<Vec<(String, u64)>> {
         let rows = sqlx::query("SELECT kind, until_ms FROM rate_limits")
             .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
+            .await?;
         Ok(rows
             .iter()
             .map(|r| (r.get(0), u64::try_from(r.get::<i64, _>(1)).unwrap_or(0)))

@@ -21,8 +21,7 @@ impl SqlStore<Sqlite> {
     /// Opens (creating when missing) the database of `url` (`sqlite://path`)
     /// and applies the migrations. The file is made readable by its owner only.
     pub async fn open(url: &str, cipher: TokenCipher) -> StoreResult<SqliteStore> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(db)?
+        let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -37,22 +36,16 @@ impl SqlStore<Sqlite> {
             // A local file needs no round trip to prove a pooled connection alive.
             .test_before_acquire(false)
             .connect_with(options)
-            .await
-            .map_err(db)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        }
-        migrator(Sqlite::BYTES).run(&pool).await.map_err(db)?;
+            .await?;
+        let _ = spotify_auth::file_store::set_mode(&path, 0o600);
+        migrator(Sqlite::BYTES).run(&pool).await?;
         // Leases of processes killed during a refresh end now: a restarted
         // app does not wait for them to run out.
         let owners: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT refresh_owner FROM tokens WHERE refresh_owner IS NOT NULL",
         )
         .fetch_all(&pool)
-        .await
-        .map_err(db)?;
+        .await?;
         for owner in owners.iter().filter(|o| !owner_alive(o)) {
             sqlx::query(
                 "UPDATE tokens SET refreshing_until = 0, refresh_owner = NULL \
@@ -60,8 +53,7 @@ impl SqlStore<Sqlite> {
             )
             .bind(owner)
             .execute(&pool)
-            .await
-            .map_err(db)?;
+            .await?;
         }
         Ok(SqlStore {
             pool,
