@@ -120,9 +120,7 @@ lines += [
     "Both refresh each user exactly once. The row lock is kept as the default because a killed holder's lock ends with its "
     "connection at once (the kill -9 test's survivors take over immediately), where a lease blocks that user until it expires "
     "(the refresh deadline plus 5 s: 20 s by default; a restarted SQLite app ends the leases of dead processes at once); "
-    "its cost is one pooled connection held per refresh in flight. A storm time far above the other's can hold tries the "
-    "sandbox left unanswered: under many concurrent connections its HTTP server (tiny_http) now and then never answers "
-    "a request, which the app's transport gives up on at the per-try limit (half the call's 15 s) and sends again.",
+    "its cost is one pooled connection held per refresh in flight.",
     END,
 ]
 block = "\n".join(lines) + "\n"
