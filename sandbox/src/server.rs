@@ -5,7 +5,7 @@
 //! ([`crate::FaultKind::ConnectionReset`]).
 
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -32,11 +32,18 @@ pub(crate) fn spawn(listener: TcpListener, shared: Arc<Shared>) -> io::Result<Jo
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&shared);
+                let (Ok(peer), Ok(copy)) = (stream.peer_addr(), stream.try_clone()) else {
+                    continue;
+                };
+                // Registered here, before the next accept, so that stopping (which
+                // joins this thread, then closes every registered one) misses none.
+                shared.conns().insert(peer, copy);
+                let serving = Arc::clone(&shared);
                 let spawned = std::thread::Builder::new()
                     .name("spotify-sandbox-connection".to_string())
-                    .spawn(move || serve(&shared, stream));
+                    .spawn(move || serve(&serving, stream, peer));
                 if let Err(e) = spawned {
+                    shared.conns().remove(&peer);
                     eprintln!("spotify-sandbox: could not serve a connection: {e}");
                 }
             }
@@ -45,12 +52,8 @@ pub(crate) fn spawn(listener: TcpListener, shared: Arc<Shared>) -> io::Result<Jo
 }
 
 /// Answer the requests of one connection until either side closes it.
-fn serve(shared: &Shared, stream: TcpStream) {
+fn serve(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
-    let (Ok(peer), Ok(copy)) = (stream.peer_addr(), stream.try_clone()) else {
-        return;
-    };
-    shared.conns().insert(peer, copy);
     let mut reader = BufReader::new(&stream);
     while let Ok(true) = exchange(shared, &mut reader, &stream) {}
     let _ = stream.shutdown(Shutdown::Both);

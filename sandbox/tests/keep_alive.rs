@@ -181,3 +181,29 @@ fn malformed_heads_are_refused_and_http_1_0_is_served() {
         "HTTP/1.1 401 Unauthorized"
     );
 }
+
+#[test]
+fn stopping_closes_every_connection_even_one_accepted_a_moment_before() {
+    for round in 0..20 {
+        let sb = start();
+        let port = sb.port();
+        let streams: Vec<TcpStream> = (0..20)
+            .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+            .collect();
+        sb.stop();
+        for (i, stream) in streams.iter().enumerate() {
+            stream.set_read_timeout(Some(LIMIT)).unwrap();
+            // A closed connection reads its end (or a reset); one still served
+            // answers, and one forgotten by the stop reads nothing until the limit.
+            let _ = (&*stream).write_all(b"GET /v1/me HTTP/1.1\r\nHost: x\r\n\r\n");
+            let mut byte = [0u8; 1];
+            match (&*stream).read(&mut byte) {
+                Ok(0) => {}
+                Err(e)
+                    if e.kind() != std::io::ErrorKind::WouldBlock
+                        && e.kind() != std::io::ErrorKind::TimedOut => {}
+                other => panic!("round {round}, connection {i}: still open after stop: {other:?}"),
+            }
+        }
+    }
+}
