@@ -122,7 +122,12 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
-        spotify_auth::file_store::set_mode(dir, 0o700)?;
+        // Through a link to the folder too, as the start-up's folder check allows it.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -134,6 +139,26 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_key_file_is_written_in_a_folder_reached_through_a_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = std::env::temp_dir().join(format!("web-app-key-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(base.join("real")).unwrap();
+        std::os::unix::fs::symlink(base.join("real"), base.join("link")).unwrap();
+        write_private(&base.join("link/key"), b"k").unwrap();
+        let mode = |p: &str| {
+            std::fs::metadata(base.join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!((mode("real"), mode("real/key")), (0o700, 0o600));
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 
     #[test]
     fn seal_open_round_trip_and_context_binding() {
