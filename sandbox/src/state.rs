@@ -73,17 +73,16 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn new(options: &SandboxOptions) -> State {
-        State {
-            options: options.clone(),
-            faults: options
-                .faults
-                .iter()
-                .filter(|f| f.count > 0)
-                .cloned()
-                .collect(),
+        // The faults live in `faults` only: they are used up as they fire.
+        let mut options = options.clone();
+        let faults = std::mem::take(&mut options.faults);
+        let mut state = State {
             users: User::built_in(options.active_device, options.premium),
+            options,
             ..State::default()
-        }
+        };
+        faults.into_iter().for_each(|fault| state.add_fault(fault));
+        state
     }
 
     /// The sandbox's "now", in seconds since the Unix epoch.
