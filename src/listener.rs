@@ -447,13 +447,7 @@ mod tests {
         answer
     }
 
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
+    use test_support::free_port;
 
     #[test]
     fn ignores_strays_and_returns_the_real_redirect() {

@@ -7,7 +7,7 @@ use crate::spotify::Answer;
 use crate::state::AppState;
 use axum::http::Method;
 use serde_json::Value;
-use spotify_auth::core::web_api::{api_error, decode};
+use spotify_auth::core::web_api::{api_error, decode, Method as ApiMethod};
 use spotify_auth::Endpoint;
 
 /// How many playlists and shows are listed.
@@ -21,7 +21,11 @@ pub async fn call(
     endpoint: Endpoint,
     json: Option<&str>,
 ) -> Result<Answer, AppError> {
-    let method = Method::from_bytes(endpoint.method().as_str().as_bytes()).unwrap_or(Method::PUT);
+    let method = match endpoint.method() {
+        ApiMethod::Get => Method::GET,
+        ApiMethod::Put => Method::PUT,
+        ApiMethod::Post => Method::POST,
+    };
     let path = endpoint.path();
     let send = |token| {
         state

@@ -122,8 +122,11 @@ async fn finish_login(
     // Whose tokens these are: the profile's id keys them.
     let url = Endpoint::Me.url(&state.spotify.config.api_url);
     let path = Endpoint::Me.path();
-    let me = state.spotify.api(Method::GET, &path, &token.access_token);
-    let profile: Profile = (me.await)
+    let me = state
+        .spotify
+        .api(Method::GET, &path, &token.access_token)
+        .await;
+    let profile: Profile = me
         .and_then(|me| match me.status {
             200 => decode(&url, &me.body),
             status => Err(api_error(&url, Endpoint::Me, status, &me.body)),
