@@ -18,6 +18,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== no import cycles in any crate (src, web/src, sandbox/src), no root re-export imports"
 python3 scripts/module-cycles.py
+echo "== BENCHMARKS.md writer: every kept block once, in its place"
+python3 scripts/bench/test_report.py
 echo "== cargo doc (no warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 echo "== cargo clippy"

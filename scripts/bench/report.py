@@ -769,8 +769,9 @@ def place_blocks(new, old):
         if name in PLACED:
             continue
         start = a
-        before = outside.rstrip("\n").rsplit("\n", 1)
-        last = before[-1] if before else ""
+        # The line right above the marker in old: a block that follows another
+        # block has no heading of its own, whatever heading the first one had.
+        last = old[:a].rstrip("\n").rsplit("\n", 1)[-1]
         if last.startswith("#") and last not in generated:
             # A heading of its own, right above the marker: it goes with the block.
             start = old.rfind(last, 0, a)
